@@ -1,0 +1,1 @@
+"""Product templates: typed, ranged parameters and the routing that makes the product."""

@@ -1,0 +1,210 @@
+"""Product templates and their parameters, as plain dataclasses.
+
+A template declares typed, ranged parameters (like a customizer), the operations that make one
+unit (its routing) with a linear duration model, the materials it may be made of and the
+standard components it needs from central plants. ``ProductTemplate.validate`` turns what a
+customer typed into checked values or a message that says what to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from microfab.errors import InvalidParameter
+
+ParamValue = float | int | str | bool
+
+
+class ParameterKind(StrEnum):
+    NUMBER = "number"
+    INTEGER = "integer"
+    TEXT = "text"
+    CHOICE = "choice"
+    BOOLEAN = "boolean"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    kind: ParameterKind
+    default: ParamValue
+    description: str = ""
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    charset: str | None = None
+
+    def check(self, value: object) -> ParamValue:
+        """Return ``value`` as this parameter's type, or raise with what to change."""
+        match self.kind:
+            case ParameterKind.NUMBER | ParameterKind.INTEGER:
+                return self._check_number(value)
+            case ParameterKind.TEXT:
+                return self._check_text(value)
+            case ParameterKind.CHOICE:
+                if value not in self.choices:
+                    raise self._invalid(f"must be one of {', '.join(self.choices)}, not {value!r}")
+                return str(value)
+            case ParameterKind.BOOLEAN:
+                if not isinstance(value, bool):
+                    raise self._invalid(f"must be true or false, not {value!r}")
+                return value
+
+    def _check_number(self, value: object) -> float | int:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._invalid(f"must be a {self.kind.value}, not {value!r}")
+        if self.kind is ParameterKind.INTEGER and not float(value).is_integer():
+            raise self._invalid(f"must be a whole number, not {value!r}")
+        unit = f" {self.unit}" if self.unit else ""
+        if self.minimum is not None and value < self.minimum:
+            raise self._invalid(f"is {value}{unit}; the smallest allowed is {self.minimum}{unit}")
+        if self.maximum is not None and value > self.maximum:
+            raise self._invalid(f"is {value}{unit}; the largest allowed is {self.maximum}{unit}")
+        return int(value) if self.kind is ParameterKind.INTEGER else float(value)
+
+    def _check_text(self, value: object) -> str:
+        if not isinstance(value, str):
+            raise self._invalid(f"must be text, not {value!r}")
+        if self.max_length is not None and len(value) > self.max_length:
+            raise self._invalid(
+                f"is {len(value)} characters long; at most {self.max_length} fit"
+            )
+        if not value.strip():
+            raise self._invalid("must not be empty")
+        if self.charset is not None:
+            missing = sorted({ch for ch in value if ch not in self.charset})
+            if missing:
+                raise self._invalid(f"has characters that cannot be made: {''.join(missing)!r}")
+        return value
+
+    def _invalid(self, reason: str) -> InvalidParameter:
+        return InvalidParameter(f"parameter {self.name!r} {reason}")
+
+    def numeric(self, value: ParamValue) -> float:
+        """The number a duration or material model multiplies: text counts its characters."""
+        if isinstance(value, str):
+            return float(len(value)) if self.kind is ParameterKind.TEXT else 0.0
+        return float(value)
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"description": self.description, "default": self.default}
+        if self.unit:
+            schema["x-unit"] = self.unit
+        match self.kind:
+            case ParameterKind.NUMBER | ParameterKind.INTEGER:
+                schema["type"] = self.kind.value
+                if self.minimum is not None:
+                    schema["minimum"] = self.minimum
+                if self.maximum is not None:
+                    schema["maximum"] = self.maximum
+            case ParameterKind.TEXT:
+                schema.update(type="string", minLength=1)
+                if self.max_length is not None:
+                    schema["maxLength"] = self.max_length
+            case ParameterKind.CHOICE:
+                schema.update(type="string", enum=list(self.choices))
+            case ParameterKind.BOOLEAN:
+                schema["type"] = "boolean"
+        return schema
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """``base + Σ coefficient × parameter``: minutes or material per unit."""
+
+    base: float
+    per_parameter: Mapping[str, float] = field(default_factory=dict)
+
+    def evaluate(self, product: ProductTemplate, values: Mapping[str, ParamValue]) -> float:
+        total = self.base
+        for name, coefficient in self.per_parameter.items():
+            total += coefficient * product.parameter(name).numeric(values[name])
+        return max(total, 0.0)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One step of a routing, e.g. print → finish → assemble."""
+
+    name: str
+    process: str
+    setup_minutes: float
+    minutes_per_unit: LinearModel
+    setup_family: str = "{material}"
+    attended: bool = False
+    uses_material: bool = False
+
+    def minutes(
+        self,
+        product: ProductTemplate,
+        values: Mapping[str, ParamValue],
+        quantity: int,
+        speed_factor: float = 1.0,
+    ) -> float:
+        per_unit = self.minutes_per_unit.evaluate(product, values) / speed_factor
+        return self.setup_minutes + quantity * per_unit
+
+    def family(self, material: str, values: Mapping[str, ParamValue]) -> str:
+        """The changeover family, e.g. ``pla-red``: tasks of one family need no setup between."""
+        return self.setup_family.format(material=material, **values)
+
+
+@dataclass(frozen=True)
+class ComponentUse:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ProductTemplate:
+    id: str
+    name: str
+    description: str
+    version: int
+    parameters: tuple[Parameter, ...]
+    routing: tuple[Operation, ...]
+    materials: tuple[str, ...]
+    material_per_unit: LinearModel
+    unit_mass_kg: float
+    components: tuple[ComponentUse, ...] = ()
+
+    def parameter(self, name: str) -> Parameter:
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        raise InvalidParameter(
+            f"product {self.id!r} has no parameter {name!r}; "
+            f"it has: {', '.join(p.name for p in self.parameters)}"
+        )
+
+    def validate(self, raw: Mapping[str, object]) -> dict[str, ParamValue]:
+        """Checked values for every parameter: given ones checked, missing ones defaulted."""
+        for name in raw:
+            self.parameter(name)
+        return {p.name: p.check(raw[p.name]) if p.name in raw else p.default for p in self.parameters}
+
+    def check_material(self, material: str) -> None:
+        if material not in self.materials:
+            raise InvalidParameter(
+                f"product {self.id!r} cannot be made of {material!r}; "
+                f"choose one of: {', '.join(self.materials)}"
+            )
+
+    def material_units(self, values: Mapping[str, ParamValue], quantity: int) -> float:
+        return quantity * self.material_per_unit.evaluate(self, values)
+
+    def json_schema(self) -> dict[str, Any]:
+        """The parameters as a JSON Schema object, for forms and API clients."""
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": self.name,
+            "description": self.description,
+            "type": "object",
+            "properties": {p.name: p.json_schema() for p in self.parameters},
+            "additionalProperties": False,
+        }

@@ -1,0 +1,400 @@
+"""The network controller: moves every open order one step further whenever it is called.
+
+Each ``step`` is one transaction. It collects what machines report, routes and schedules new
+orders, claims tasks that can start, ships finished orders and delivers arrived ones, and writes
+it all at once. Commands to machines are sent only after the claim is committed, and a machine's
+report is acknowledged only after its outcome is committed, so nothing is lost or done twice when
+the process stops at any point. A step that loses a race with another writer (say, a customer
+cancelling through the API) is rolled back whole and simply runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from microfab.clock import Clock
+from microfab.errors import MachineError, OutOfStock, StaleState
+from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
+from microfab.execution.planning import jobs_and_tasks, next_attempt
+from microfab.execution.queues import backlog_hours, free_times
+from microfab.footprint.model import transport_kg
+from microfab.ids import IdFactory
+from microfab.machines.base import JobReport, Machine, MachineJob, MachineState, MachineStatus
+from microfab.network.model import Network, Process, Site
+from microfab.orders.model import Order, OrderState, Shipment, WAITING_FOR_ROUTE
+from microfab.orders.service import stock_needs
+from microfab.quoting.service import delivery_distance_km, shipped_mass_kg
+from microfab.routing.service import choose_factory
+from microfab.scheduling.dispatch import plan_order
+from microfab.storage import MachineRecord, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class StepReport:
+    routed: int = 0
+    started: int = 0
+    finished: int = 0
+    failed: int = 0
+    shipped: int = 0
+    delivered: int = 0
+    acknowledgements: list[tuple[str, str]] = field(default_factory=list)
+
+
+class NetworkController:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        network: Network,
+        clock: Clock,
+        machines: Mapping[str, Machine],
+        ids: IdFactory,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self._uow = uow
+        self._network = network
+        self._clock = clock
+        self._machines = dict(machines)
+        self._ids = ids
+        self._max_attempts = max_attempts
+        self._sites = {m.id: s for s in network.factories for m in s.machines}
+        self._jobs: dict[str, Job] = {}
+        self._recorded: dict[str, MachineState] = {}
+        self._shift_waits: set[tuple[str, str]] = set()
+
+    @property
+    def machines(self) -> Mapping[str, Machine]:
+        return self._machines
+
+    def recover(self) -> int:
+        """After a restart: tell each machine which job the store says it is running."""
+        with self._uow() as uow:
+            running = uow.tasks.in_states(None, (TaskState.RUNNING,))
+        for task in running:
+            if task.machine_id in self._machines and task.started_at is not None:
+                self._machines[task.machine_id].resume(_job_of(task), task.started_at)
+        return len(running)
+
+    def step(self) -> StepReport:
+        """Advance the network to the clock's now; retried once if another writer interferes."""
+        try:
+            return self._step()
+        except StaleState as exc:
+            log.info("step lost a race and will run again: %s", exc)
+            return self._step()
+
+    def _step(self) -> StepReport:
+        now = self._clock.now()
+        statuses = {mid: machine.status() for mid, machine in self._machines.items()}
+        report = StepReport()
+        with self._uow() as uow:
+            self._collect(uow, statuses, now, report)
+            active = uow.tasks.in_states(None, ACTIVE_TASK_STATES)
+            self._route(uow, active, now, report)
+            claimed = self._claim(uow, active, statuses, now, report)
+            self._ship(uow, now, report)
+            self._deliver(uow, now, report)
+            self._record_machines(uow, statuses, now)
+            uow.runtime.put("network_time", now.isoformat())
+            uow.commit()
+        for machine_id, job_id in report.acknowledgements:
+            self._machines[machine_id].acknowledge(job_id)
+        self._start(claimed, now, report)
+        return report
+
+    # -- machine reports ---------------------------------------------------------------------
+
+    def _collect(
+        self,
+        uow: UnitOfWork,
+        statuses: Mapping[str, MachineStatus],
+        now: datetime,
+        report: StepReport,
+    ) -> None:
+        for machine_id, status in sorted(statuses.items()):
+            if status.report is None:
+                continue
+            report.acknowledgements.append((machine_id, status.report.job_id))
+            self._settle(uow, status.report, now, report)
+
+    def _settle(self, uow: UnitOfWork, outcome: JobReport, now: datetime, report: StepReport) -> None:
+        task = uow.tasks.get(outcome.job_id)
+        if task.state is not TaskState.RUNNING:
+            return
+        if outcome.finished:
+            task.finish(outcome.at)
+            uow.tasks.save(task)
+            report.finished += 1
+            self._finish_order_if_done(uow, task.order_id, outcome.at)
+        else:
+            task.fail(outcome.at, outcome.reason)
+            uow.tasks.save(task)
+            report.failed += 1
+            self._retry(uow, task, now)
+
+    def _finish_order_if_done(self, uow: UnitOfWork, order_id: str, at: datetime) -> None:
+        tasks = uow.tasks.for_order(order_id)
+        if any(t.state in ACTIVE_TASK_STATES for t in tasks):
+            return
+        order = uow.orders.get(order_id)
+        if order.state is OrderState.IN_PRODUCTION:
+            order.finish(at)
+            uow.orders.save(order)
+
+    def _retry(self, uow: UnitOfWork, failed: Task, now: datetime) -> None:
+        order = uow.orders.get(failed.order_id)
+        if failed.attempt >= self._max_attempts:
+            self._give_up(uow, order, failed, now)
+            return
+        site = self._network.site(failed.factory_id)
+        active = uow.tasks.in_states(site.id, ACTIVE_TASK_STATES)
+        free = free_times(self._network, active, now)[site.id]
+        job = self._job(uow, failed.job_id)
+        attempt = next_attempt(self._network, site, failed, job, order, free, self._ids("tsk"), now)
+        uow.tasks.add(attempt)
+
+    def _give_up(self, uow: UnitOfWork, order: Order, failed: Task, now: datetime) -> None:
+        reason = f"task {failed.operation} failed {failed.attempt} times at {failed.factory_id}"
+        for task in uow.tasks.for_order(order.id):
+            if task.state is TaskState.SCHEDULED:
+                task.cancel(now, reason)
+                uow.tasks.save(task)
+        order.fail(now, reason)
+        order.reroute(now, "made again elsewhere")
+        uow.orders.save(order)
+
+    # -- routing and scheduling ----------------------------------------------------------------
+
+    def _route(self, uow: UnitOfWork, active: list[Task], now: datetime, report: StepReport) -> None:
+        """Route and schedule waiting orders; their new tasks are added to ``active``."""
+        waiting = uow.orders.in_states(WAITING_FOR_ROUTE)
+        if not waiting:
+            return
+        backlog = backlog_hours(self._network, active)
+        free = free_times(self._network, active, now)
+        for order in waiting:
+            site = choose_factory(self._network, order, backlog, uow.stock.level)
+            if site is None:
+                continue
+            try:
+                for sku, quantity in stock_needs(self._network, order.lines).items():
+                    uow.stock.take(site.id, sku, quantity)
+            except OutOfStock:
+                continue
+            plan = plan_order(self._network, site, order.lines, now, free[site.id])
+            jobs, tasks = jobs_and_tasks(order, plan, self._ids, now)
+            for job in jobs:
+                uow.tasks.add_job(job)
+                self._jobs[job.id] = job
+            for task in tasks:
+                uow.tasks.add(task)
+                active.append(task)
+                free[site.id][task.machine_id] = task.planned_end
+                key = (site.id, task.process)
+                backlog[key] = backlog.get(key, 0.0) + task.minutes / 60 / _count(site, task.process)
+            order.route_to(site.id, now)
+            order.schedule(plan.ready_at, now)
+            uow.orders.save(order)
+            report.routed += 1
+
+    # -- starting work -------------------------------------------------------------------------
+
+    def _claim(
+        self,
+        uow: UnitOfWork,
+        active: list[Task],
+        statuses: Mapping[str, MachineStatus],
+        now: datetime,
+        report: StepReport,
+    ) -> list[Task]:
+        claimed: list[Task] = []
+        self._shift_waits.clear()
+        by_site: dict[str, list[Task]] = {}
+        for task in active:
+            by_site.setdefault(task.factory_id, []).append(task)
+        for site in self._network.factories:
+            if site.id in by_site:
+                claimed.extend(self._claim_at(uow, site, by_site[site.id], statuses, now))
+        for task in claimed:
+            order = uow.orders.get(task.order_id)
+            if order.state is OrderState.SCHEDULED:
+                order.start_production(now)
+                uow.orders.save(order)
+        report.started += len(claimed)
+        return claimed
+
+    def _claim_at(
+        self,
+        uow: UnitOfWork,
+        site: Site,
+        active: list[Task],
+        statuses: Mapping[str, MachineStatus],
+        now: datetime,
+    ) -> list[Task]:
+        if not any(t.state is TaskState.SCHEDULED for t in active):
+            return []
+        busy = {t.machine_id for t in active if t.state is TaskState.RUNNING}
+        earliest_open_step: dict[str, int] = {}
+        for task in active:
+            earliest_open_step[task.job_id] = min(earliest_open_step.get(task.job_id, 99), task.step)
+        ready = [
+            t for t in active
+            if t.state is TaskState.SCHEDULED and earliest_open_step[t.job_id] == t.step
+        ]
+        attended_running = sum(1 for t in active if t.state is TaskState.RUNNING and t.attended)
+        idle = [
+            m for m in site.machines
+            if m.id not in busy and m.id in statuses and statuses[m.id].state is MachineState.IDLE
+        ]
+        claimed: list[Task] = []
+        for machine in idle:
+            task = self._pick(uow, site, machine.id, ready, idle, now, attended_running)
+            if task is None:
+                continue
+            ready.remove(task)
+            if task.attended:
+                attended_running += 1
+            task.machine_id = machine.id
+            task.start(now)
+            uow.tasks.save(task)
+            claimed.append(task)
+        return claimed
+
+    def _pick(
+        self,
+        uow: UnitOfWork,
+        site: Site,
+        machine_id: str,
+        ready: list[Task],
+        idle: list[object],
+        now: datetime,
+        attended_running: int,
+    ) -> Task | None:
+        """The machine's own next task, else one waiting for a machine that is not idle."""
+        idle_ids = {getattr(m, "id", "") for m in idle}
+        own = [t for t in ready if t.machine_id == machine_id]
+        others = [t for t in ready if t.machine_id not in idle_ids]
+        for task in [*own, *others]:
+            if task.machine_id != machine_id and not self._can_take(uow, site, machine_id, task):
+                continue
+            if task.attended and not self._staffed(site, task, now, attended_running):
+                continue
+            return task
+        return None
+
+    def _can_take(self, uow: UnitOfWork, site: Site, machine_id: str, task: Task) -> bool:
+        machine = next(m for m in site.machines if m.id == machine_id)
+        job = self._job(uow, task.job_id)
+        operation = self._network.product(job.product_id).routing[task.step]
+        material = job.material if operation.uses_material else None
+        return machine.can_run(Process(task.process), material)
+
+    def _staffed(self, site: Site, task: Task, now: datetime, attended_running: int) -> bool:
+        process = Process(task.process)
+        people = sum(1 for o in site.operators if any(s.covers(now.astimezone(site.tz)) for s in o.shifts))
+        fits = site.attended_start(process, now, task.minutes) == now
+        if not fits or site.on_shift(process, now) == 0 or attended_running >= people:
+            self._shift_waits.add((site.id, task.process))
+            return False
+        return True
+
+    def _start(self, claimed: list[Task], now: datetime, report: StepReport) -> None:
+        refused: list[tuple[Task, str]] = []
+        for task in claimed:
+            try:
+                self._machines[task.machine_id].start(_job_of(task))
+            except MachineError as exc:
+                refused.append((task, exc.message))
+        if not refused:
+            return
+        with self._uow() as uow:
+            for task, reason in refused:
+                stored = uow.tasks.get(task.id)
+                stored.fail(now, reason)
+                uow.tasks.save(stored)
+                report.failed += 1
+                self._retry(uow, stored, now)
+            uow.commit()
+
+    # -- shipping and delivery -----------------------------------------------------------------
+
+    def _ship(self, uow: UnitOfWork, now: datetime, report: StepReport) -> None:
+        for order in uow.orders.in_states((OrderState.FINISHED,)):
+            assert order.factory_id is not None
+            site = self._network.site(order.factory_id)
+            lane = self._network.delivery_lane(site.id, order.destination.location)
+            if lane is None:
+                log.warning("no delivery lane from %s for order %s", site.id, order.id)
+                continue
+            distance = delivery_distance_km(site, lane, order.destination)
+            mass = shipped_mass_kg(self._network, order.lines)
+            order.ship(
+                Shipment(
+                    origin=site.id,
+                    mode=lane.mode.value,
+                    distance_km=round(distance, 1),
+                    shipped_at=now,
+                    arrives_at=now + lane.transit_time(distance),
+                    cost_cents=round(lane.cents_per_shipment + lane.cents_per_kg * mass),
+                    co2e_kg=round(
+                        transport_kg(self._network.emission_factors, lane.mode, mass, distance), 6
+                    ),
+                )
+            )
+            uow.orders.save(order)
+            report.shipped += 1
+
+    def _deliver(self, uow: UnitOfWork, now: datetime, report: StepReport) -> None:
+        for order in uow.orders.arriving_by(now):
+            assert order.shipment is not None
+            order.deliver(order.shipment.arrives_at)
+            uow.orders.save(order)
+            report.delivered += 1
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _record_machines(
+        self, uow: UnitOfWork, statuses: Mapping[str, MachineStatus], now: datetime
+    ) -> None:
+        for machine_id, status in statuses.items():
+            if self._recorded.get(machine_id) is status.state:
+                continue
+            site = self._sites.get(machine_id)
+            if site is None:
+                continue
+            uow.machines.record(MachineRecord(machine_id, site.id, status.state, now, status.job_id))
+            self._recorded[machine_id] = status.state
+
+    def _job(self, uow: UnitOfWork, job_id: str) -> Job:
+        if job_id not in self._jobs:
+            self._jobs[job_id] = uow.tasks.get_job(job_id)
+        return self._jobs[job_id]
+
+    def next_wakeup(self) -> datetime | None:
+        """When something will next change by itself: a machine, a delivery, a shift start."""
+        now = self._clock.now()
+        times = [t for m in self._machines.values() if (t := m.next_change_at()) is not None]
+        with self._uow() as uow:
+            arrival = uow.orders.next_arrival()
+        if arrival is not None:
+            times.append(arrival)
+        for site_id, process in self._shift_waits:
+            site = self._network.site(site_id)
+            starts = [b for b, _ in site.shift_windows(Process(process), now) if b > now]
+            times.extend(starts[:1])
+            times.append(now + timedelta(minutes=30))
+        return min(times, default=None)
+
+
+def _job_of(task: Task) -> MachineJob:
+    return MachineJob(task.id, task.minutes, task.setup_family)
+
+
+def _count(site: Site, process: str) -> int:
+    return max(1, sum(1 for m in site.machines if m.process.value == process))

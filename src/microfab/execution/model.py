@@ -1,0 +1,86 @@
+"""Jobs and tasks: what a factory makes for an order line, step by step.
+
+A *job* is one order line made at one factory; its *tasks* are the operations of the product's
+routing, each on one machine. A task that fails is not retried in place: a new attempt is made,
+so the history of every attempt stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from microfab.errors import IllegalTransition
+
+
+class TaskState(StrEnum):
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_TASK_STATES = frozenset({TaskState.SCHEDULED, TaskState.RUNNING})
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    order_id: str
+    line_index: int
+    factory_id: str
+    product_id: str
+    quantity: int
+    material: str
+    created_at: datetime
+
+
+@dataclass
+class Task:
+    id: str
+    job_id: str
+    order_id: str
+    factory_id: str
+    step: int
+    operation: str
+    process: str
+    machine_id: str
+    setup_family: str
+    attended: bool
+    minutes: float
+    planned_start: datetime
+    planned_end: datetime
+    attempt: int = 1
+    state: TaskState = TaskState.SCHEDULED
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    note: str = ""
+    version: int = 0
+
+    def _move(self, allowed_from: TaskState, to: TaskState) -> None:
+        if self.state is not allowed_from:
+            raise IllegalTransition(
+                f"task {self.id} is {self.state.value}; only a {allowed_from.value} task "
+                f"can become {to.value}"
+            )
+        self.state = to
+
+    def start(self, at: datetime) -> None:
+        self._move(TaskState.SCHEDULED, TaskState.RUNNING)
+        self.started_at = at
+
+    def finish(self, at: datetime) -> None:
+        self._move(TaskState.RUNNING, TaskState.FINISHED)
+        self.ended_at = at
+
+    def fail(self, at: datetime, reason: str) -> None:
+        self._move(TaskState.RUNNING, TaskState.FAILED)
+        self.ended_at = at
+        self.note = reason
+
+    def cancel(self, at: datetime, reason: str) -> None:
+        self._move(TaskState.SCHEDULED, TaskState.CANCELLED)
+        self.ended_at = at
+        self.note = reason

@@ -1,0 +1,41 @@
+"""What is queued on each machine, derived from the active tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from microfab.execution.model import ACTIVE_TASK_STATES, Task, TaskState
+from microfab.network.model import Network
+from microfab.scheduling.dispatch import Booking, machine_free_times
+
+
+def bookings(tasks: Iterable[Task], now: datetime) -> list[Booking]:
+    """Each active task holds its machine until its planned end (or now, if it overruns)."""
+    return [
+        Booking(t.machine_id, max(t.planned_end, now))
+        for t in tasks
+        if t.state in ACTIVE_TASK_STATES
+    ]
+
+
+def free_times(
+    network: Network, tasks: Iterable[Task], now: datetime
+) -> dict[str, dict[str, datetime]]:
+    """For every site, when each of its machines is free for new work."""
+    booked = bookings(tasks, now)
+    return {site.id: machine_free_times(site, booked, now) for site in network.sites}
+
+
+def backlog_hours(network: Network, tasks: Iterable[Task]) -> dict[tuple[str, str], float]:
+    """Queued hours per machine of each (site, process): the work waiting, spread evenly."""
+    minutes: dict[tuple[str, str], float] = {}
+    for task in tasks:
+        if task.state is TaskState.SCHEDULED or task.state is TaskState.RUNNING:
+            key = (task.factory_id, task.process)
+            minutes[key] = minutes.get(key, 0.0) + task.minutes
+    hours: dict[tuple[str, str], float] = {}
+    for (site_id, process), total in minutes.items():
+        count = sum(1 for m in network.site(site_id).machines if m.process.value == process)
+        hours[(site_id, process)] = total / 60 / max(count, 1)
+    return hours

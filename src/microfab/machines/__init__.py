@@ -1,0 +1,1 @@
+"""Machine drivers: one contract (``Machine``), many drivers (simulated first)."""

@@ -1,0 +1,280 @@
+"""An in-memory implementation of the storage port, for fast unit tests and dry runs.
+
+It keeps copies, not references, so that code under test sees the same isolation it would get
+from a database: a change is visible to others only after ``commit()``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from microfab.access import ApiKey
+from microfab.errors import Conflict, NotFound, OutOfStock, StaleState
+from microfab.execution.model import Job, Task, TaskState
+from microfab.orders.model import Order, OrderState
+from microfab.storage import MAX_PAGE, MachineRecord, OrderQuery, Page
+
+
+class MemoryData:
+    """Everything one in-memory database holds."""
+
+    def __init__(self) -> None:
+        self.orders: dict[str, Order] = {}
+        self.order_seq: dict[str, int] = {}
+        self.jobs: dict[str, Job] = {}
+        self.tasks: dict[str, Task] = {}
+        self.stock: dict[tuple[str, str], float] = {}
+        self.machines: dict[str, MachineRecord] = {}
+        self.network: dict[str, Any] | None = None
+        self.api_keys: dict[str, ApiKey] = {}
+        self.runtime: dict[str, str] = {}
+
+
+class _Orders:
+    def __init__(self, data: MemoryData) -> None:
+        self._data = data
+
+    def add(self, order: Order) -> None:
+        if order.id in self._data.orders:
+            raise Conflict(f"order {order.id} exists already")
+        if order.idempotency_key and self.find_by_idempotency_key(
+            order.customer_id, order.idempotency_key
+        ):
+            raise Conflict(f"idempotency key {order.idempotency_key!r} is taken")
+        self._data.orders[order.id] = copy.deepcopy(order)
+        self._data.order_seq[order.id] = len(self._data.order_seq) + 1
+
+    def get(self, order_id: str) -> Order:
+        try:
+            return copy.deepcopy(self._data.orders[order_id])
+        except KeyError:
+            raise NotFound(f"no order {order_id!r}") from None
+
+    def find_by_idempotency_key(self, customer_id: str, key: str) -> Order | None:
+        for order in self._data.orders.values():
+            if order.customer_id == customer_id and order.idempotency_key == key:
+                return copy.deepcopy(order)
+        return None
+
+    def save(self, order: Order) -> None:
+        stored = self._data.orders.get(order.id)
+        if stored is None:
+            raise NotFound(f"no order {order.id!r}")
+        if stored.version != order.version:
+            raise StaleState(f"order {order.id} was changed by someone else; read it again")
+        order.version += 1
+        self._data.orders[order.id] = copy.deepcopy(order)
+
+    def _sorted(self) -> list[Order]:
+        return sorted(self._data.orders.values(), key=lambda o: self._data.order_seq[o.id])
+
+    def in_states(self, states: Iterable[OrderState]) -> list[Order]:
+        wanted = set(states)
+        return [copy.deepcopy(o) for o in self._sorted() if o.state in wanted]
+
+    def arriving_by(self, at: datetime) -> list[Order]:
+        return [
+            copy.deepcopy(o)
+            for o in self._sorted()
+            if o.state is OrderState.SHIPPED and o.shipment and o.shipment.arrives_at <= at
+        ]
+
+    def next_arrival(self) -> datetime | None:
+        times = [
+            o.shipment.arrives_at
+            for o in self._data.orders.values()
+            if o.state is OrderState.SHIPPED and o.shipment
+        ]
+        return min(times, default=None)
+
+    def query(self, query: OrderQuery) -> Page[Order]:
+        rows = [
+            o
+            for o in reversed(self._sorted())
+            if (query.state is None or o.state is query.state)
+            and (query.customer_id is None or o.customer_id == query.customer_id)
+            and (query.factory_id is None or o.factory_id == query.factory_id)
+        ]
+        if query.cursor is not None:
+            limit_seq = int(query.cursor)
+            rows = [o for o in rows if self._data.order_seq[o.id] < limit_seq]
+        limit = max(1, min(query.limit, MAX_PAGE))
+        page = rows[:limit]
+        more = len(rows) > limit
+        cursor = str(self._data.order_seq[page[-1].id]) if more and page else None
+        return Page([copy.deepcopy(o) for o in page], cursor)
+
+    def count_by_state(self) -> dict[OrderState, int]:
+        counts: dict[OrderState, int] = {}
+        for order in self._data.orders.values():
+            counts[order.state] = counts.get(order.state, 0) + 1
+        return counts
+
+    def all_closed_since(self, at: datetime) -> list[Order]:
+        closed = {OrderState.DELIVERED, OrderState.CANCELLED}
+        return [copy.deepcopy(o) for o in self._sorted() if o.state in closed and o.placed_at >= at]
+
+
+class _Tasks:
+    def __init__(self, data: MemoryData) -> None:
+        self._data = data
+
+    def add_job(self, job: Job) -> None:
+        self._data.jobs[job.id] = job
+
+    def get_job(self, job_id: str) -> Job:
+        try:
+            return self._data.jobs[job_id]
+        except KeyError:
+            raise NotFound(f"no job {job_id!r}") from None
+
+    def jobs(self, factory_id: str | None, order_id: str | None, limit: int) -> list[Job]:
+        found = [
+            j
+            for j in self._data.jobs.values()
+            if (factory_id is None or j.factory_id == factory_id)
+            and (order_id is None or j.order_id == order_id)
+        ]
+        return sorted(found, key=lambda j: (j.created_at, j.id), reverse=True)[:limit]
+
+    def add(self, task: Task) -> None:
+        self._data.tasks[task.id] = copy.deepcopy(task)
+
+    def get(self, task_id: str) -> Task:
+        try:
+            return copy.deepcopy(self._data.tasks[task_id])
+        except KeyError:
+            raise NotFound(f"no task {task_id!r}") from None
+
+    def save(self, task: Task) -> None:
+        stored = self._data.tasks[task.id]
+        if stored.version != task.version:
+            raise StaleState(f"task {task.id} was changed by someone else; read it again")
+        task.version += 1
+        self._data.tasks[task.id] = copy.deepcopy(task)
+
+    def for_order(self, order_id: str) -> list[Task]:
+        return self._select(lambda t: t.order_id == order_id)
+
+    def for_job(self, job_id: str) -> list[Task]:
+        return self._select(lambda t: t.job_id == job_id)
+
+    def in_states(self, factory_id: str | None, states: Iterable[TaskState]) -> list[Task]:
+        wanted = set(states)
+        return self._select(
+            lambda t: t.state in wanted and (factory_id is None or t.factory_id == factory_id)
+        )
+
+    def _select(self, keep: Any) -> list[Task]:
+        found = [copy.deepcopy(t) for t in self._data.tasks.values() if keep(t)]
+        return sorted(found, key=lambda t: (t.planned_start, t.step, t.id))
+
+
+class _Stock:
+    def __init__(self, data: MemoryData) -> None:
+        self._data = data
+
+    def level(self, site_id: str, sku: str) -> float:
+        return self._data.stock.get((site_id, sku), 0.0)
+
+    def levels(self, site_id: str) -> dict[str, float]:
+        return {sku: q for (site, sku), q in self._data.stock.items() if site == site_id}
+
+    def set_level(self, site_id: str, sku: str, quantity: float) -> None:
+        self._data.stock[(site_id, sku)] = quantity
+
+    def take(self, site_id: str, sku: str, quantity: float) -> None:
+        have = self.level(site_id, sku)
+        if have + 1e-9 < quantity:
+            raise OutOfStock(f"{site_id} has {have:g} of {sku}, needs {quantity:g}")
+        self._data.stock[(site_id, sku)] = have - quantity
+
+
+class _Machines:
+    def __init__(self, data: MemoryData) -> None:
+        self._data = data
+
+    def record(self, record: MachineRecord) -> None:
+        self._data.machines[record.machine_id] = record
+
+    def all(self, factory_id: str | None = None) -> list[MachineRecord]:
+        records = sorted(self._data.machines.values(), key=lambda r: r.machine_id)
+        return [r for r in records if factory_id is None or r.factory_id == factory_id]
+
+
+class _Network:
+    def __init__(self, data: MemoryData) -> None:
+        self._data = data
+
+    def document(self) -> dict[str, Any] | None:
+        return copy.deepcopy(self._data.network)
+
+    def put_document(self, document: Mapping[str, Any]) -> None:
+        self._data.network = copy.deepcopy(dict(document))
+
+
+class _ApiKeys:
+    def __init__(self, data: MemoryData) -> None:
+        self._data = data
+
+    def add(self, key: ApiKey) -> None:
+        self._data.api_keys[key.key_hash] = key
+
+    def by_hash(self, key_hash: str) -> ApiKey | None:
+        return self._data.api_keys.get(key_hash)
+
+
+class _Runtime:
+    def __init__(self, data: MemoryData) -> None:
+        self._data = data
+
+    def get(self, name: str) -> str | None:
+        return self._data.runtime.get(name)
+
+    def put(self, name: str, value: str) -> None:
+        self._data.runtime[name] = value
+
+
+class MemoryUnitOfWork:
+    """One transaction over a ``MemoryData``: works on a copy, publishes it on commit."""
+
+    def __init__(self, data: MemoryData) -> None:
+        self._shared = data
+        self._begin()
+
+    def _begin(self) -> None:
+        self._work = copy.deepcopy(self._shared)
+        self.orders = _Orders(self._work)
+        self.tasks = _Tasks(self._work)
+        self.stock = _Stock(self._work)
+        self.machines = _Machines(self._work)
+        self.network = _Network(self._work)
+        self.api_keys = _ApiKeys(self._work)
+        self.runtime = _Runtime(self._work)
+
+    def __enter__(self) -> Self:
+        self._begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self._shared.__dict__.update(copy.deepcopy(self._work.__dict__))
+
+    def rollback(self) -> None:
+        self._begin()
+
+
+def memory_store() -> tuple[MemoryData, MemoryUnitOfWork]:
+    data = MemoryData()
+    return data, MemoryUnitOfWork(data)

@@ -1,0 +1,1 @@
+"""The network: sites, lanes, regions, machines, operators, materials and product templates."""

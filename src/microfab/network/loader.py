@@ -1,0 +1,340 @@
+"""Reading a network file (YAML) into a checked ``Network``.
+
+Every problem becomes one ``InvalidNetwork`` whose message names the file, the path inside it
+and the reason, so a planner can fix the file without reading code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import ValidationError
+
+from microfab.catalog.model import (
+    ComponentUse,
+    LinearModel,
+    Operation,
+    Parameter,
+    ParameterKind,
+    ProductTemplate,
+)
+from microfab.errors import InvalidNetwork, MicrofabError
+from microfab.network.model import (
+    Component,
+    EmissionFactors,
+    Lane,
+    Location,
+    MachineSpec,
+    Material,
+    Network,
+    Operator,
+    Process,
+    Region,
+    Shift,
+    Site,
+    SiteKind,
+)
+from microfab.network.schema import (
+    MachineFile,
+    NetworkFile,
+    ProductFile,
+    SiteFile,
+    parse_days,
+)
+
+DEMO_NETWORK = "demo.yaml"
+
+
+def demo_document() -> dict[str, Any]:
+    """The demo network shipped with microfab, as a document."""
+    text = resources.files("microfab.network").joinpath("data", DEMO_NETWORK).read_text("utf-8")
+    return read_yaml(text, f"<microfab>/{DEMO_NETWORK}")
+
+
+def load_network_file(path: Path) -> tuple[Network, dict[str, Any]]:
+    """Read, validate and build the network in ``path``; also return its normal form."""
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise InvalidNetwork(f"{path}: cannot read the file ({exc.strerror})") from None
+    document = read_yaml(text, str(path))
+    return build_network(document, str(path)), normal_form(document, str(path))
+
+
+def read_yaml(text: str, source: str) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InvalidNetwork(f"{source}: {where}malformed YAML: {problem}") from None
+    if not isinstance(document, dict):
+        raise InvalidNetwork(f"{source}: the file must hold a mapping with name, factories, ...")
+    return document
+
+
+def normal_form(document: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """The document with defaults filled in, as stored in the database."""
+    return _validate(document, source).dump()
+
+
+def build_network(document: Mapping[str, Any], source: str = "<network>") -> Network:
+    """Validate ``document`` and build the domain model from it."""
+    spec = _validate(document, source)
+    problems = list(_cross_check(spec))
+    if problems:
+        path, reason = problems[0]
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise InvalidNetwork(f"{source}: {path}: {reason}{more}")
+    try:
+        return _build(spec)
+    except MicrofabError as exc:
+        raise InvalidNetwork(f"{source}: {exc.message}") from None
+
+
+def _validate(document: Mapping[str, Any], source: str) -> NetworkFile:
+    try:
+        return NetworkFile.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise InvalidNetwork(f"{source}: {_path(first['loc'])}: {_reason(first)}{more}") from None
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top)"
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown field (check its spelling)"
+    if error["type"] == "missing":
+        message = "required field is missing"
+    return message
+
+
+def _cross_check(spec: NetworkFile) -> Iterator[tuple[str, str]]:
+    yield from _duplicates(spec)
+    materials = {m.id for m in spec.materials}
+    regions = [r.id for r in spec.regions]
+    sites = {s.id for s in [*spec.factories, *spec.central_plants]}
+    plants = {s.id for s in spec.central_plants}
+    for i, product in enumerate(spec.products):
+        yield from _check_product(f"products[{i}]", product, materials, spec)
+    for group, members in (("factories", spec.factories), ("central_plants", spec.central_plants)):
+        for i, site in enumerate(members):
+            yield from _check_site(f"{group}[{i}]", site, materials, regions, spec)
+    for i, lane in enumerate(spec.lanes):
+        if lane.origin not in sites:
+            yield f"lanes[{i}].origin", str(_unknown("site", lane.origin, sorted(sites)))
+        if lane.destination not in sites and lane.destination not in regions:
+            known = sorted([*sites, *regions])
+            yield f"lanes[{i}].destination", str(_unknown("site or region", lane.destination, known))
+    for i, component in enumerate(spec.components):
+        if component.supplied_by not in plants:
+            yield (
+                f"components[{i}].supplied_by",
+                str(_unknown("central plant", component.supplied_by, sorted(plants))),
+            )
+    for mode in {lane.mode for lane in spec.lanes} - set(spec.emission_factors.per_tonne_km):
+        yield "emission_factors.per_tonne_km", f"no factor for mode {mode.value!r}, used by a lane"
+
+
+def _unknown(kind: str, value: str, known: list[str]) -> str:
+    return f"unknown {kind} {value!r} (known: {', '.join(known)})"
+
+
+def _duplicates(spec: NetworkFile) -> Iterator[tuple[str, str]]:
+    groups: dict[str, list[str]] = {
+        "regions": [r.id for r in spec.regions],
+        "materials": [m.id for m in spec.materials],
+        "components": [c.sku for c in spec.components],
+        "products": [p.id for p in spec.products],
+        "sites": [s.id for s in [*spec.factories, *spec.central_plants]],
+        "machines": [mid for s in [*spec.factories, *spec.central_plants] for mid in _machine_ids(s)],
+    }
+    for group, ids in groups.items():
+        seen: set[str] = set()
+        for identifier in ids:
+            if identifier in seen:
+                yield group, f"id {identifier!r} is used twice; ids must be unique"
+            seen.add(identifier)
+
+
+def _machine_ids(site: SiteFile) -> Iterator[str]:
+    for machine in site.machines:
+        yield from _machine_ids_of(machine)
+
+
+def _check_product(
+    path: str, product: ProductFile, materials: set[str], spec: NetworkFile
+) -> Iterator[tuple[str, str]]:
+    names = [p.name for p in product.parameters]
+    for j, material in enumerate(product.materials):
+        if material not in materials:
+            yield f"{path}.materials[{j}]", _unknown("material", material, sorted(materials))
+    for j, use in enumerate(product.components):
+        skus = sorted(c.sku for c in spec.components)
+        if use.sku not in skus:
+            yield f"{path}.components[{j}].sku", _unknown("component", use.sku, skus)
+    for name in product.material_per_unit.per_parameter:
+        if name not in names:
+            yield f"{path}.material_per_unit", _unknown("parameter", name, names)
+    for j, parameter in enumerate(product.parameters):
+        try:
+            _parameter(parameter.model_dump()).check(parameter.default)
+        except MicrofabError as exc:
+            yield f"{path}.parameters[{j}].default", exc.message
+    for j, operation in enumerate(product.routing):
+        for name in operation.minutes_per_unit.per_parameter:
+            if name not in names:
+                yield f"{path}.routing[{j}].minutes_per_unit", _unknown("parameter", name, names)
+        try:
+            operation.setup_family.format(material="m", **{n: "v" for n in names})
+        except (KeyError, IndexError, ValueError) as exc:
+            yield f"{path}.routing[{j}].setup_family", f"refers to an unknown parameter {exc}"
+
+
+def _check_site(
+    path: str, site: SiteFile, materials: set[str], regions: list[str], spec: NetworkFile
+) -> Iterator[tuple[str, str]]:
+    if site.region not in regions:
+        yield f"{path}.region", _unknown("region", site.region, regions)
+    try:
+        ZoneInfo(site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        yield f"{path}.timezone", f"unknown time zone {site.timezone!r} (e.g. Europe/Berlin)"
+    for j, machine in enumerate(site.machines):
+        for k, material in enumerate(machine.materials):
+            if material not in materials:
+                where = f"{path}.machines[{j}].materials[{k}]"
+                yield where, _unknown("material", material, sorted(materials))
+    stockable = materials | {c.sku for c in spec.components}
+    for sku in site.stock:
+        if sku not in stockable:
+            yield f"{path}.stock.{sku}", _unknown("material or component", sku, sorted(stockable))
+
+
+def _build(spec: NetworkFile) -> Network:
+    return Network(
+        name=spec.name,
+        currency=spec.currency,
+        margin=spec.margin,
+        regions=tuple(Region(r.id, r.name, Location(r.lat, r.lon)) for r in spec.regions),
+        sites=tuple(
+            [_site(s, SiteKind.MICRO_FACTORY) for s in spec.factories]
+            + [_site(s, SiteKind.CENTRAL_PLANT) for s in spec.central_plants]
+        ),
+        lanes=tuple(Lane(**lane.model_dump()) for lane in spec.lanes),
+        materials={m.id: Material(**m.model_dump()) for m in spec.materials},
+        components={c.sku: Component(**c.model_dump()) for c in spec.components},
+        products={p.id: _product(p) for p in spec.products},
+        emission_factors=EmissionFactors(
+            dict(spec.emission_factors.per_tonne_km), dict(spec.emission_factors.sources)
+        ),
+    )
+
+
+def _site(site: SiteFile, kind: SiteKind) -> Site:
+    return Site(
+        id=site.id,
+        name=site.name,
+        kind=kind,
+        location=Location(site.lat, site.lon),
+        region_id=site.region,
+        timezone=site.timezone,
+        grid_gco2_per_kwh=site.grid_gco2_per_kwh,
+        energy_cents_per_kwh=site.energy_cents_per_kwh,
+        labour_cents_per_hour=site.labour_cents_per_hour,
+        max_backlog_hours=site.max_backlog_hours,
+        machines=tuple(m for machine in site.machines for m in _machines(machine)),
+        operators=tuple(
+            Operator(
+                o.id,
+                o.name,
+                frozenset(Process(s) for s in o.skills),
+                tuple(Shift(parse_days(s.days), s.start, s.end) for s in o.shifts),
+            )
+            for o in site.operators
+        ),
+        stock=dict(site.stock),
+    )
+
+
+def _machines(machine: MachineFile) -> Iterator[MachineSpec]:
+    for machine_id in _machine_ids_of(machine):
+        yield MachineSpec(
+            id=machine_id,
+            process=Process(machine.process),
+            model=machine.model,
+            materials=frozenset(machine.materials),
+            power_kw=machine.power_kw,
+            driver=machine.driver,
+            build_volume_mm=machine.build_volume_mm,
+            speed_factor=machine.speed_factor,
+            failure_rate_per_hour=machine.failure_rate_per_hour,
+            repair_minutes=machine.repair_minutes,
+            cents_per_hour=machine.cents_per_hour,
+            driver_options=dict(machine.driver_options),
+        )
+
+
+def _machine_ids_of(machine: MachineFile) -> list[str]:
+    if machine.count == 1:
+        return [machine.id]
+    return [f"{machine.id}-{n}" for n in range(1, machine.count + 1)]
+
+
+def _parameter(raw: Mapping[str, Any]) -> Parameter:
+    return Parameter(
+        name=raw["name"],
+        kind=ParameterKind(raw["kind"]),
+        default=raw["default"],
+        description=raw.get("description", ""),
+        unit=raw.get("unit"),
+        minimum=raw.get("min"),
+        maximum=raw.get("max"),
+        choices=tuple(raw.get("choices", ())),
+        max_length=raw.get("max_length"),
+        charset=raw.get("charset"),
+    )
+
+
+def _product(product: ProductFile) -> ProductTemplate:
+    return ProductTemplate(
+        id=product.id,
+        name=product.name,
+        description=product.description,
+        version=product.version,
+        parameters=tuple(_parameter(p.model_dump()) for p in product.parameters),
+        routing=tuple(
+            Operation(
+                name=o.name,
+                process=o.process,
+                setup_minutes=o.setup_minutes,
+                minutes_per_unit=LinearModel(o.minutes_per_unit.base, o.minutes_per_unit.per_parameter),
+                setup_family=o.setup_family,
+                attended=o.attended,
+                uses_material=o.uses_material,
+            )
+            for o in product.routing
+        ),
+        materials=tuple(product.materials),
+        material_per_unit=LinearModel(
+            product.material_per_unit.base, product.material_per_unit.per_parameter
+        ),
+        unit_mass_kg=product.unit_mass_kg,
+        components=tuple(ComponentUse(c.sku, c.quantity) for c in product.components),
+    )

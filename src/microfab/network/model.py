@@ -1,0 +1,324 @@
+"""The network's plain domain model: where things are made and how they travel.
+
+Pure dataclasses; no I/O. A ``Network`` is loaded once (from a YAML file or the store) and read
+by every service as an immutable snapshot.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from microfab.catalog.model import ProductTemplate
+from microfab.errors import NotFound
+
+EARTH_RADIUS_KM = 6371.0
+
+
+class Process(StrEnum):
+    """What a machine or a work cell does."""
+
+    FDM = "fdm"
+    SLA = "sla"
+    SLS = "sls"
+    CNC_MILL = "cnc_mill"
+    LASER_CUT = "laser_cut"
+    TEXTILE_CUT = "textile_cut"
+    SEWING = "sewing"
+    ASSEMBLY = "assembly"
+
+
+class SiteKind(StrEnum):
+    MICRO_FACTORY = "micro_factory"
+    CENTRAL_PLANT = "central_plant"
+
+
+class Mode(StrEnum):
+    """How goods travel along a lane."""
+
+    PARCEL = "parcel"
+    ROAD = "road"
+    RAIL = "rail"
+    SEA = "sea"
+    AIR = "air"
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
+
+    def distance_km(self, other: Location) -> float:
+        """Great-circle distance (haversine)."""
+        phi1, phi2 = math.radians(self.lat), math.radians(other.lat)
+        dphi = phi2 - phi1
+        dlmb = math.radians(other.lon - self.lon)
+        a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+        return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+@dataclass(frozen=True)
+class MachineSpec:
+    """A machine as the network file describes it; its live state lives with its driver."""
+
+    id: str
+    process: Process
+    model: str
+    materials: frozenset[str]
+    power_kw: float
+    driver: str = "simulated"
+    build_volume_mm: tuple[float, float, float] | None = None
+    speed_factor: float = 1.0
+    failure_rate_per_hour: float = 0.01
+    repair_minutes: float = 60.0
+    cents_per_hour: float = 0.0
+    driver_options: Mapping[str, str] = field(default_factory=dict)
+
+    def can_run(self, process: Process, material: str | None) -> bool:
+        return self.process == process and (material is None or material in self.materials)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """Working hours on some weekdays (0 = Monday), in the site's local time."""
+
+    weekdays: frozenset[int]
+    start: time
+    end: time
+
+    def window_on(self, day: datetime) -> tuple[datetime, datetime] | None:
+        """This shift's [start, end) on the local calendar day of ``day``, if it works then."""
+        if day.weekday() not in self.weekdays:
+            return None
+        begin = day.replace(hour=self.start.hour, minute=self.start.minute, second=0, microsecond=0)
+        finish = day.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
+        if finish <= begin:
+            finish += timedelta(days=1)
+        return begin, finish
+
+    def covers(self, local: datetime) -> bool:
+        """Whether the shift is on at ``local`` (a shift may start the day before)."""
+        for day in (local, local - timedelta(days=1)):
+            window = self.window_on(day)
+            if window and window[0] <= local < window[1]:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: str
+    name: str
+    skills: frozenset[Process]
+    shifts: tuple[Shift, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    """A micro-factory or a central plant."""
+
+    id: str
+    name: str
+    kind: SiteKind
+    location: Location
+    region_id: str
+    timezone: str
+    grid_gco2_per_kwh: float
+    energy_cents_per_kwh: float
+    labour_cents_per_hour: float
+    machines: tuple[MachineSpec, ...] = ()
+    operators: tuple[Operator, ...] = ()
+    stock: Mapping[str, float] = field(default_factory=dict)
+    max_backlog_hours: float = 48.0
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def machines_for(self, process: Process, material: str | None = None) -> list[MachineSpec]:
+        return [m for m in self.machines if m.can_run(process, material)]
+
+    def can_make(self, product: ProductTemplate, material: str) -> bool:
+        """Every operation of the product has a machine here, and attended ones a skilled person."""
+        for operation in product.routing:
+            process = Process(operation.process)
+            uses = material if operation.uses_material else None
+            if not self.machines_for(process, uses):
+                return False
+            if operation.attended and not self.operators_for(process):
+                return False
+        return True
+
+    def operators_for(self, process: Process) -> list[Operator]:
+        return [o for o in self.operators if process in o.skills]
+
+    def shift_windows(
+        self, process: Process, earliest: datetime, days: int = 8
+    ) -> list[tuple[datetime, datetime]]:
+        """Windows (UTC) when someone skilled in ``process`` is on shift, from ``earliest`` on."""
+        local = earliest.astimezone(self.tz)
+        windows: list[tuple[datetime, datetime]] = []
+        for offset in range(-1, days):
+            day = (local + timedelta(days=offset)).date()
+            windows.extend(w for w in self._day_windows(process, day) if w[1] > earliest)
+        return windows
+
+    @cached_property
+    def _window_cache(self) -> dict[tuple[Process, date], list[tuple[datetime, datetime]]]:
+        return {}
+
+    def _day_windows(self, process: Process, day: date) -> list[tuple[datetime, datetime]]:
+        """Shift windows starting on local calendar ``day``, in UTC, sorted (cached)."""
+        key = (process, day)
+        if key not in self._window_cache:
+            noon = datetime.combine(day, time(12), self.tz)
+            windows = [
+                (w[0].astimezone(UTC), w[1].astimezone(UTC))
+                for operator in self.operators_for(process)
+                for shift in operator.shifts
+                if (w := shift.window_on(noon)) is not None
+            ]
+            self._window_cache[key] = sorted(windows)
+        return self._window_cache[key]
+
+    def attended_start(self, process: Process, earliest: datetime, minutes: float) -> datetime:
+        """The earliest start at or after ``earliest`` with a skilled person on shift.
+
+        The work must fit in the shift window; work longer than every window starts at the
+        beginning of the next one (it runs over). With nobody skilled, ``earliest`` is returned.
+        """
+        windows = self.shift_windows(process, earliest)
+        need = timedelta(minutes=minutes)
+        for begin, end in windows:
+            start = max(begin, earliest)
+            if start + need <= end:
+                return start
+        longer = [max(b, earliest) for b, e in windows if e - max(b, earliest) > timedelta(0)]
+        return min(longer, default=earliest)
+
+    def on_shift(self, process: Process, at: datetime) -> int:
+        """How many people skilled in ``process`` are on shift at ``at``."""
+        local = at.astimezone(self.tz)
+        return sum(
+            1 for o in self.operators_for(process) if any(s.covers(local) for s in o.shifts)
+        )
+
+
+@dataclass(frozen=True)
+class Region:
+    """A demand region: customers are assigned to the nearest region centre."""
+
+    id: str
+    name: str
+    centre: Location
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A transport link from a site to a region (delivery) or to another site (supply)."""
+
+    origin: str
+    destination: str
+    mode: Mode
+    transit_hours: float
+    cents_per_kg: float
+    cents_per_shipment: float = 0.0
+    km_per_hour: float = 0.0
+    distance_km: float | None = None
+
+    def transit_time(self, distance_km: float) -> timedelta:
+        """Fixed handling time plus, for door-to-door lanes, the distance at road speed."""
+        moving = distance_km / self.km_per_hour if self.km_per_hour > 0 else 0.0
+        return timedelta(hours=self.transit_hours + moving)
+
+
+@dataclass(frozen=True)
+class Material:
+    id: str
+    name: str
+    unit: str
+    cents_per_unit: float
+    kgco2e_per_unit: float
+    kg_per_unit: float
+
+
+@dataclass(frozen=True)
+class Component:
+    """A standard part made by a central plant and kept in stock at micro-factories."""
+
+    sku: str
+    name: str
+    supplied_by: str
+    cents: float
+    kgco2e: float
+    mass_kg: float
+
+
+@dataclass(frozen=True)
+class EmissionFactors:
+    """kg CO2e per tonne-km by mode; sources are named in the network file."""
+
+    per_tonne_km: Mapping[Mode, float]
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def transport_kg(self, mode: Mode, mass_kg: float, distance_km: float) -> float:
+        return self.per_tonne_km[mode] * (mass_kg / 1000.0) * distance_km
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    currency: str
+    regions: tuple[Region, ...]
+    sites: tuple[Site, ...]
+    lanes: tuple[Lane, ...]
+    materials: Mapping[str, Material]
+    components: Mapping[str, Component]
+    products: Mapping[str, ProductTemplate]
+    emission_factors: EmissionFactors
+    margin: float = 0.35
+
+    def site(self, site_id: str) -> Site:
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        raise NotFound(f"unknown site {site_id!r}; known: {', '.join(s.id for s in self.sites)}")
+
+    @property
+    def factories(self) -> tuple[Site, ...]:
+        return tuple(s for s in self.sites if s.kind is SiteKind.MICRO_FACTORY)
+
+    @property
+    def central_plants(self) -> tuple[Site, ...]:
+        return tuple(s for s in self.sites if s.kind is SiteKind.CENTRAL_PLANT)
+
+    def product(self, product_id: str) -> ProductTemplate:
+        try:
+            return self.products[product_id]
+        except KeyError:
+            known = ", ".join(sorted(self.products))
+            raise NotFound(f"unknown product {product_id!r}; known: {known}") from None
+
+    def machine(self, machine_id: str) -> tuple[Site, MachineSpec]:
+        for site in self.sites:
+            for machine in site.machines:
+                if machine.id == machine_id:
+                    return site, machine
+        raise NotFound(f"unknown machine {machine_id!r}")
+
+    def nearest_region(self, location: Location) -> Region:
+        return min(self.regions, key=lambda r: r.centre.distance_km(location))
+
+    def lanes_from(self, origin: str, destination: str) -> list[Lane]:
+        return [ln for ln in self.lanes if ln.origin == origin and ln.destination == destination]
+
+    def delivery_lane(self, origin: str, destination: Location) -> Lane | None:
+        """The fastest lane from a site to the region that holds ``destination``."""
+        region = self.nearest_region(destination)
+        lanes = self.lanes_from(origin, region.id)
+        return min(lanes, key=lambda ln: ln.transit_hours, default=None)

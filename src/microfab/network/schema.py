@@ -1,0 +1,217 @@
+"""The network file's schema (pydantic), turned into the plain domain model.
+
+Pydantic checks types and shapes; ``_cross_check`` checks what refers to what (a lane's
+origin, a machine's materials, a routing's parameters). Every problem is reported with its path
+in the file, e.g. ``factories[2].machines[0].process: unknown process 'fdm2' (known: ...)``.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from microfab.network.model import Mode, Process
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _known(kind: str, value: str, known: list[str]) -> ValueError:
+    return ValueError(f"unknown {kind} {value!r} (known: {', '.join(known)})")
+
+
+class LinearFile(Strict):
+    base: NonNegative = 0.0
+    per_parameter: dict[str, float] = {}
+
+
+class ParameterFile(Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    kind: Literal["number", "integer", "text", "choice", "boolean"]
+    default: float | int | bool | str
+    description: str = ""
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] = []
+    max_length: Annotated[int, Field(gt=0)] | None = None
+    charset: str | None = None
+
+
+class OperationFile(Strict):
+    name: str
+    process: str
+    setup_minutes: NonNegative = 0.0
+    minutes_per_unit: LinearFile
+    setup_family: str = "{material}"
+    attended: bool = False
+    uses_material: bool = False
+
+    @field_validator("process")
+    @classmethod
+    def _process(cls, value: str) -> str:
+        if value not in Process._value2member_map_:
+            raise _known("process", value, [p.value for p in Process])
+        return value
+
+
+class ComponentUseFile(Strict):
+    sku: str
+    quantity: Annotated[int, Field(gt=0)]
+
+
+class ProductFile(Strict):
+    id: Id
+    name: str
+    description: str = ""
+    version: Annotated[int, Field(ge=1)] = 1
+    unit_mass_kg: Positive
+    materials: Annotated[list[str], Field(min_length=1)]
+    material_per_unit: LinearFile
+    components: list[ComponentUseFile] = []
+    parameters: list[ParameterFile] = []
+    routing: Annotated[list[OperationFile], Field(min_length=1)]
+
+
+class ShiftFile(Strict):
+    days: str = "mon-fri"
+    start: time
+    end: time
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        parse_days(value)
+        return value
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """``mon-fri`` or ``mon,wed,sat`` → weekday numbers (Monday is 0)."""
+    days: set[int] = set()
+    for part in text.lower().split(","):
+        ends = [p.strip() for p in part.split("-")]
+        if any(e not in WEEKDAYS for e in ends) or len(ends) > 2:
+            raise ValueError(f"cannot read days {text!r}: write e.g. mon-fri or mon,wed,sat")
+        first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
+        days.update(range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)])
+    return frozenset(days)
+
+
+class OperatorFile(Strict):
+    id: Id
+    name: str
+    skills: list[str]
+    shifts: Annotated[list[ShiftFile], Field(min_length=1)]
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, value: list[str]) -> list[str]:
+        for skill in value:
+            if skill not in Process._value2member_map_:
+                raise _known("process", skill, [p.value for p in Process])
+        return value
+
+
+class MachineFile(Strict):
+    id: Id
+    process: str
+    model: str
+    materials: list[str] = []
+    power_kw: Positive
+    count: Annotated[int, Field(ge=1, le=100)] = 1
+    driver: str = "simulated"
+    driver_options: dict[str, str] = {}
+    build_volume_mm: tuple[Positive, Positive, Positive] | None = None
+    speed_factor: Positive = 1.0
+    failure_rate_per_hour: NonNegative = 0.01
+    repair_minutes: NonNegative = 60.0
+    cents_per_hour: NonNegative = 0.0
+
+    @field_validator("process")
+    @classmethod
+    def _process(cls, value: str) -> str:
+        if value not in Process._value2member_map_:
+            raise _known("process", value, [p.value for p in Process])
+        return value
+
+
+class SiteFile(Strict):
+    id: Id
+    name: str
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    region: str
+    timezone: str = "UTC"
+    grid_gco2_per_kwh: NonNegative
+    energy_cents_per_kwh: NonNegative
+    labour_cents_per_hour: NonNegative
+    max_backlog_hours: Positive = 48.0
+    machines: list[MachineFile] = []
+    operators: list[OperatorFile] = []
+    stock: dict[str, NonNegative] = {}
+
+
+class RegionFile(Strict):
+    id: Id
+    name: str
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class LaneFile(Strict):
+    origin: str
+    destination: str
+    mode: Mode
+    transit_hours: NonNegative
+    km_per_hour: NonNegative = 0.0
+    cents_per_kg: NonNegative
+    cents_per_shipment: NonNegative = 0.0
+    distance_km: Positive | None = None
+
+
+class MaterialFile(Strict):
+    id: Id
+    name: str
+    unit: Literal["kg", "m2", "l"]
+    cents_per_unit: NonNegative
+    kgco2e_per_unit: NonNegative
+    kg_per_unit: Positive
+
+
+class ComponentFile(Strict):
+    sku: Id
+    name: str
+    supplied_by: str
+    cents: NonNegative
+    kgco2e: NonNegative
+    mass_kg: Positive
+
+
+class EmissionFactorsFile(Strict):
+    per_tonne_km: dict[Mode, NonNegative]
+    sources: dict[str, str] = {}
+
+
+class NetworkFile(Strict):
+    name: str
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    margin: Annotated[float, Field(ge=0, le=5)] = 0.35
+    emission_factors: EmissionFactorsFile
+    regions: Annotated[list[RegionFile], Field(min_length=1)]
+    materials: list[MaterialFile]
+    components: list[ComponentFile] = []
+    products: list[ProductFile]
+    factories: Annotated[list[SiteFile], Field(min_length=1)]
+    central_plants: list[SiteFile] = []
+    lanes: list[LaneFile]
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_defaults=False)

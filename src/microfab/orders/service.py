@@ -1,0 +1,196 @@
+"""Order use cases: quote, place (idempotently), read, list and cancel."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from microfab.clock import Clock
+from microfab.errors import (
+    Conflict,
+    IdempotencyMismatch,
+    InvalidInput,
+    NoCapableFactory,
+    NotFound,
+)
+from microfab.execution.model import TaskState
+from microfab.execution.queues import free_times
+from microfab.ids import IdFactory
+from microfab.network.model import Network
+from microfab.orders.model import Destination, Order, OrderLine
+from microfab.quoting.model import Quote
+from microfab.quoting.service import quote
+from microfab.storage import OrderQuery, Page, UnitOfWork, UnitOfWorkFactory
+
+PROMISE_BUFFER = timedelta(hours=4)
+"""Slack added to the quoted delivery time before it is promised to the customer."""
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: str
+    quantity: int
+    params: Mapping[str, object]
+    material: str | None = None
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    customer_id: str
+    lines: tuple[LineRequest, ...]
+    destination: Destination
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    created: bool
+
+
+class OrderService:
+    def __init__(
+        self, uow: UnitOfWorkFactory, network: Network, clock: Clock, ids: IdFactory
+    ) -> None:
+        self._uow = uow
+        self._network = network
+        self._clock = clock
+        self._ids = ids
+
+    def check_lines(self, requests: Sequence[LineRequest]) -> tuple[OrderLine, ...]:
+        """Turn what the customer asked for into checked order lines."""
+        if not requests:
+            raise InvalidInput("an order needs at least one line")
+        return tuple(self._check_line(i, r) for i, r in enumerate(requests))
+
+    def _check_line(self, index: int, request: LineRequest) -> OrderLine:
+        try:
+            product = self._network.product(request.product_id)
+        except NotFound as exc:
+            raise InvalidInput(f"lines[{index}]: {exc.message}") from None
+        material = request.material or product.materials[0]
+        product.check_material(material)
+        params = product.validate(request.params)
+        return OrderLine(product.id, request.quantity, material, params)
+
+    def quote(self, requests: Sequence[LineRequest], destination: Destination) -> Quote:
+        lines = self.check_lines(requests)
+        with self._uow() as uow:
+            return self._quote(uow, lines, destination)
+
+    def _quote(self, uow: UnitOfWork, lines: Sequence[OrderLine], dest: Destination) -> Quote:
+        now = self._clock.now()
+        active = uow.tasks.in_states(None, (TaskState.SCHEDULED, TaskState.RUNNING))
+        return quote(self._network, lines, dest, now, free_times(self._network, active, now))
+
+    def place(self, command: PlaceOrder) -> Placed:
+        """Place an order once: a retry with the same key returns the first order."""
+        lines = self.check_lines(command.lines)
+        digest = request_hash(command.customer_id, lines, command.destination)
+        with self._uow() as uow:
+            existing = self._existing(uow, command, digest)
+            if existing is not None:
+                return Placed(existing, created=False)
+            offer = self._quote(uow, lines, command.destination)
+            best = offer.best
+            if best is None:
+                raise NoCapableFactory(
+                    "no micro-factory in the network can make this order "
+                    "(only a central plant could); change the product or material"
+                )
+            order = Order(
+                id=self._ids("ord"),
+                customer_id=command.customer_id,
+                lines=lines,
+                destination=command.destination,
+                placed_at=offer.quoted_at,
+                promised_at=_round_up_to_hour(best.delivery_at + PROMISE_BUFFER),
+                price_cents=best.price_cents,
+                co2e_kg=round(best.footprint.total, 4),
+                idempotency_key=command.idempotency_key,
+                request_hash=digest,
+            )
+            try:
+                uow.orders.add(order)
+                uow.commit()
+            except Conflict:
+                uow.rollback()
+                again = self._existing(uow, command, digest)
+                if again is None:
+                    raise
+                return Placed(again, created=False)
+            return Placed(order, created=True)
+
+    def _existing(self, uow: UnitOfWork, command: PlaceOrder, digest: str) -> Order | None:
+        if command.idempotency_key is None:
+            return None
+        found = uow.orders.find_by_idempotency_key(command.customer_id, command.idempotency_key)
+        if found is not None and found.request_hash != digest:
+            raise IdempotencyMismatch(
+                f"Idempotency-Key {command.idempotency_key!r} was used for a different order "
+                f"({found.id}); use a new key for a new order"
+            )
+        return found
+
+    def get(self, order_id: str) -> Order:
+        with self._uow() as uow:
+            return uow.orders.get(order_id)
+
+    def list(self, query: OrderQuery) -> Page[Order]:
+        with self._uow() as uow:
+            return uow.orders.query(query)
+
+    def cancel(self, order_id: str, reason: str = "cancelled by request") -> Order:
+        """Cancel an order that has not started production; its stock goes back on the shelf."""
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+            now = self._clock.now()
+            order.cancel(now, reason)
+            for task in uow.tasks.for_order(order_id):
+                if task.state is TaskState.SCHEDULED:
+                    task.cancel(now, reason)
+                    uow.tasks.save(task)
+            if order.factory_id is not None:
+                _return_stock(uow, self._network, order)
+            uow.orders.save(order)
+            uow.commit()
+            return order
+
+
+def _return_stock(uow: UnitOfWork, network: Network, order: Order) -> None:
+    assert order.factory_id is not None
+    for sku, quantity in stock_needs(network, order.lines).items():
+        level = uow.stock.level(order.factory_id, sku)
+        uow.stock.set_level(order.factory_id, sku, level + quantity)
+
+
+def stock_needs(network: Network, lines: Sequence[OrderLine]) -> dict[str, float]:
+    """Materials and components the lines take from a factory's shelves."""
+    needs: dict[str, float] = {}
+    for line in lines:
+        product = network.product(line.product_id)
+        units = product.material_units(line.params, line.quantity)
+        needs[line.material] = needs.get(line.material, 0.0) + units
+        for use in product.components:
+            needs[use.sku] = needs.get(use.sku, 0.0) + use.quantity * line.quantity
+    return needs
+
+
+def request_hash(customer_id: str, lines: Sequence[OrderLine], destination: Destination) -> str:
+    body = {
+        "customer": customer_id,
+        "lines": [
+            [line.product_id, line.quantity, line.material, sorted(line.params.items())]
+            for line in lines
+        ],
+        "destination": [destination.location.lat, destination.location.lon, destination.label],
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _round_up_to_hour(when: datetime) -> datetime:
+    floor = when.replace(minute=0, second=0, microsecond=0)
+    return floor if floor == when else floor + timedelta(hours=1)

@@ -1,0 +1,1 @@
+"""Quoting: price, dates and CO2e for every capable factory, with the central baseline beside."""

@@ -1,0 +1,36 @@
+"""What a quote says: one option per capable site, local factories and central baseline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from microfab.footprint.model import Footprint
+
+
+@dataclass(frozen=True)
+class QuoteOption:
+    site_id: str
+    site_name: str
+    central: bool
+    mode: str
+    distance_km: float
+    machine_minutes: float
+    production_cents: int
+    shipping_cents: int
+    price_cents: int
+    footprint: Footprint
+    ready_at: datetime
+    delivery_at: datetime
+
+
+@dataclass(frozen=True)
+class Quote:
+    quoted_at: datetime
+    local: tuple[QuoteOption, ...]
+    central: tuple[QuoteOption, ...]
+
+    @property
+    def best(self) -> QuoteOption | None:
+        """The local option a customer is offered: earliest delivery, then lowest price."""
+        return self.local[0] if self.local else None

@@ -1,0 +1,1 @@
+"""Routing: which micro-factory makes an order."""

@@ -1,0 +1,1 @@
+"""Scheduling: which machine makes which task, and when."""

@@ -1,0 +1,1 @@
+"""Simulation: the same services driven by a simulated clock, generated demand and faults."""

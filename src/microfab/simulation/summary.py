@@ -1,0 +1,83 @@
+"""What a run achieved: orders, punctuality, lead times, utilisation and CO2e."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from microfab.execution.model import Task, TaskState
+from microfab.network.model import Network
+from microfab.orders.model import OrderState
+from microfab.storage import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RunWindow:
+    start: datetime
+    end: datetime
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600
+
+
+def summarise(uow: UnitOfWork, network: Network, window: RunWindow) -> dict[str, Any]:
+    counts = uow.orders.count_by_state()
+    closed = uow.orders.all_closed_since(window.start)
+    delivered = [o for o in closed if o.state is OrderState.DELIVERED]
+    late = [o for o in delivered if o.late]
+    lead = [o.lead_time_hours for o in delivered if o.lead_time_hours is not None]
+    open_orders = uow.orders.in_states(
+        s for s in OrderState if s not in (OrderState.DELIVERED, OrderState.CANCELLED)
+    )
+    tasks = uow.tasks.in_states(None, list(TaskState))
+    return {
+        "network": network.name,
+        "simulated": {
+            "start": window.start.isoformat(),
+            "end": window.end.isoformat(),
+            "hours": round(window.hours, 3),
+        },
+        "orders": {
+            "placed": sum(counts.values()),
+            "delivered": len(delivered),
+            "late": len(late),
+            "open": len(open_orders),
+            "open_past_promise": sum(1 for o in open_orders if o.promised_at < window.end),
+            "cancelled": counts.get(OrderState.CANCELLED, 0),
+            "by_state": {s.value: counts.get(s, 0) for s in OrderState},
+        },
+        "on_time_rate": round(1 - len(late) / len(delivered), 4) if delivered else None,
+        "mean_lead_time_hours": round(statistics.fmean(lead), 3) if lead else None,
+        "median_lead_time_hours": round(statistics.median(lead), 3) if lead else None,
+        "tasks": {
+            "finished": sum(1 for t in tasks if t.state is TaskState.FINISHED),
+            "failed": sum(1 for t in tasks if t.state is TaskState.FAILED),
+        },
+        "revenue_eur": round(sum(o.price_cents for o in delivered) / 100, 2),
+        "mean_co2e_kg_per_order": (
+            round(statistics.fmean(o.co2e_kg for o in delivered), 4) if delivered else None
+        ),
+        "utilisation": utilisation(network, tasks, window),
+    }
+
+
+def utilisation(network: Network, tasks: list[Task], window: RunWindow) -> dict[str, float]:
+    """Share of machine time spent running tasks in the window, per factory."""
+    busy: dict[str, float] = {}
+    for task in tasks:
+        if task.started_at is None:
+            continue
+        begin = max(task.started_at, window.start)
+        end = min(task.ended_at or window.end, window.end)
+        if end > begin:
+            busy[task.factory_id] = busy.get(task.factory_id, 0.0) + (end - begin).total_seconds()
+    seconds = window.hours * 3600
+    return {
+        site.id: round(busy.get(site.id, 0.0) / (seconds * len(site.machines)), 4)
+        if site.machines and seconds > 0
+        else 0.0
+        for site in network.factories
+    }

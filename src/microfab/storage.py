@@ -1,0 +1,170 @@
+"""The storage port: what the services need from a store, as protocols.
+
+``microfab.store`` implements it on SQLAlchemy (SQLite or PostgreSQL); ``microfab.memory_store``
+implements it in memory for fast unit tests. A unit of work is one transaction: nothing is
+written unless ``commit()`` is called, and leaving the ``with`` block without it rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Generic, Protocol, Self, TypeVar
+
+from microfab.access import ApiKey
+from microfab.execution.model import Job, Task, TaskState
+from microfab.machines.base import MachineState
+from microfab.orders.model import Order, OrderState
+
+MAX_PAGE = 500
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    state: OrderState | None = None
+    customer_id: str | None = None
+    factory_id: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class MachineRecord:
+    """A machine's last known state, for anyone who reads the store (API, CLI)."""
+
+    machine_id: str
+    factory_id: str
+    state: MachineState
+    since: datetime
+    task_id: str | None = None
+    busy_minutes: float = 0.0
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order) -> None:
+        """Store a new order; raises ``Conflict`` if its idempotency key is taken."""
+
+    def get(self, order_id: str) -> Order:
+        """The order, or ``NotFound``."""
+        ...
+
+    def find_by_idempotency_key(self, customer_id: str, key: str) -> Order | None: ...
+
+    def save(self, order: Order) -> None:
+        """Write changes; raises ``StaleState`` if someone else saved it since it was read."""
+
+    def in_states(self, states: Iterable[OrderState]) -> list[Order]:
+        """Orders in any of ``states``, oldest first."""
+        ...
+
+    def arriving_by(self, at: datetime) -> list[Order]:
+        """Shipped orders whose shipment arrives at or before ``at``."""
+        ...
+
+    def next_arrival(self) -> datetime | None: ...
+
+    def query(self, query: OrderQuery) -> Page[Order]:
+        """Newest first, ``query.limit`` at a time; pass ``next_cursor`` back for more."""
+        ...
+
+    def count_by_state(self) -> dict[OrderState, int]: ...
+
+    def all_closed_since(self, at: datetime) -> list[Order]:
+        """Delivered or cancelled orders placed at or after ``at`` (for summaries)."""
+        ...
+
+
+class TaskRepository(Protocol):
+    def add_job(self, job: Job) -> None: ...
+
+    def get_job(self, job_id: str) -> Job: ...
+
+    def jobs(self, factory_id: str | None, order_id: str | None, limit: int) -> list[Job]: ...
+
+    def add(self, task: Task) -> None: ...
+
+    def get(self, task_id: str) -> Task: ...
+
+    def save(self, task: Task) -> None: ...
+
+    def for_order(self, order_id: str) -> list[Task]: ...
+
+    def for_job(self, job_id: str) -> list[Task]: ...
+
+    def in_states(self, factory_id: str | None, states: Iterable[TaskState]) -> list[Task]:
+        """Tasks in any of ``states``, by planned start."""
+        ...
+
+
+class StockRepository(Protocol):
+    def level(self, site_id: str, sku: str) -> float: ...
+
+    def levels(self, site_id: str) -> dict[str, float]: ...
+
+    def set_level(self, site_id: str, sku: str, quantity: float) -> None: ...
+
+    def take(self, site_id: str, sku: str, quantity: float) -> None:
+        """Remove ``quantity``; raises ``OutOfStock`` when there is not enough."""
+
+
+class MachineRepository(Protocol):
+    def record(self, record: MachineRecord) -> None: ...
+
+    def all(self, factory_id: str | None = None) -> list[MachineRecord]: ...
+
+
+class NetworkRepository(Protocol):
+    def document(self) -> dict[str, Any] | None:
+        """The network file's content as last loaded, or None before the first load."""
+        ...
+
+    def put_document(self, document: Mapping[str, Any]) -> None: ...
+
+
+class ApiKeyRepository(Protocol):
+    def add(self, key: ApiKey) -> None: ...
+
+    def by_hash(self, key_hash: str) -> ApiKey | None: ...
+
+
+class RuntimeRepository(Protocol):
+    """Small named values that must survive a restart, such as the network time."""
+
+    def get(self, name: str) -> str | None: ...
+
+    def put(self, name: str, value: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    orders: OrderRepository
+    tasks: TaskRepository
+    stock: StockRepository
+    machines: MachineRepository
+    network: NetworkRepository
+    api_keys: ApiKeyRepository
+    runtime: RuntimeRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
