@@ -58,7 +58,10 @@ class Principal:
     def require(self, *roles: Role) -> None:
         if self.role not in roles:
             allowed = ", ".join(r.value for r in roles)
-            raise PermissionDenied(f"a {self.role.value} key may not do this; it needs: {allowed}")
+            article = "an" if self.role.value[0] in "aeiou" else "a"
+            raise PermissionDenied(
+                f"{article} {self.role.value} key may not do this; it needs: {allowed}"
+            )
 
     def customer_for(self, requested: str | None) -> str:
         """The customer an order is placed for: a customer key always places its own."""

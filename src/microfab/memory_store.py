@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from microfab.access import ApiKey
-from microfab.errors import Conflict, NotFound, OutOfStock, StaleState
+from microfab.errors import Conflict, InvalidInput, NotFound, OutOfStock, StaleState
 from microfab.execution.model import Job, Task, TaskState
 from microfab.orders.model import Order, OrderState
 from microfab.storage import MAX_PAGE, MachineRecord, OrderQuery, Page
@@ -100,6 +100,8 @@ class _Orders:
             and (query.factory_id is None or o.factory_id == query.factory_id)
         ]
         if query.cursor is not None:
+            if not query.cursor.isdigit():
+                raise InvalidInput(f"cursor {query.cursor!r} is not one this API gave out")
             limit_seq = int(query.cursor)
             rows = [o for o in rows if self._data.order_seq[o.id] < limit_seq]
         limit = max(1, min(query.limit, MAX_PAGE))
@@ -124,11 +126,11 @@ class _Tasks:
         self._data = data
 
     def add_job(self, job: Job) -> None:
-        self._data.jobs[job.id] = job
+        self._data.jobs[job.id] = copy.copy(job)
 
     def get_job(self, job_id: str) -> Job:
         try:
-            return self._data.jobs[job_id]
+            return copy.copy(self._data.jobs[job_id])
         except KeyError:
             raise NotFound(f"no job {job_id!r}") from None
 
@@ -240,24 +242,28 @@ class _Runtime:
 
 
 class MemoryUnitOfWork:
-    """One transaction over a ``MemoryData``: works on a copy, publishes it on commit."""
+    """One transaction over a ``MemoryData``: works on a copy, publishes it on commit.
+
+    Use it in a ``with`` block, as the SQL unit of work: entering takes the copy, leaving
+    without ``commit()`` drops it.
+    """
 
     def __init__(self, data: MemoryData) -> None:
         self._shared = data
-        self._begin()
+        self._bind(data)
 
-    def _begin(self) -> None:
-        self._work = copy.deepcopy(self._shared)
-        self.orders = _Orders(self._work)
-        self.tasks = _Tasks(self._work)
-        self.stock = _Stock(self._work)
-        self.machines = _Machines(self._work)
-        self.network = _Network(self._work)
-        self.api_keys = _ApiKeys(self._work)
-        self.runtime = _Runtime(self._work)
+    def _bind(self, work: MemoryData) -> None:
+        self._work = work
+        self.orders = _Orders(work)
+        self.tasks = _Tasks(work)
+        self.stock = _Stock(work)
+        self.machines = _Machines(work)
+        self.network = _Network(work)
+        self.api_keys = _ApiKeys(work)
+        self.runtime = _Runtime(work)
 
     def __enter__(self) -> Self:
-        self._begin()
+        self._bind(copy.deepcopy(self._shared))
         return self
 
     def __exit__(
@@ -266,13 +272,13 @@ class MemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.rollback()
+        self._bind(self._shared)
 
     def commit(self) -> None:
         self._shared.__dict__.update(copy.deepcopy(self._work.__dict__))
 
     def rollback(self) -> None:
-        self._begin()
+        self._bind(copy.deepcopy(self._shared))
 
 
 def memory_store() -> tuple[MemoryData, MemoryUnitOfWork]:

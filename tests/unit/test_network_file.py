@@ -67,8 +67,11 @@ def test_an_unknown_process_names_the_path_and_the_known_ones(
 
 def test_an_unknown_material_on_a_machine_is_named(doc: dict[str, Any]) -> None:
     doc["factories"][0]["machines"][0]["materials"].append("unobtainium")
-    with pytest.raises(InvalidNetwork, match=r"factories\[0\]\.machines\[0\]\.materials\[3\]: "
-                       r"unknown material 'unobtainium'"):
+    with pytest.raises(
+        InvalidNetwork,
+        match=r"factories\[0\]\.machines\[0\]\.materials\[3\]: "
+        r"unknown material 'unobtainium'",
+    ):
         build_network(doc, "net.yaml")
 
 
@@ -80,7 +83,9 @@ def test_an_unknown_material_on_a_product_is_named(doc: dict[str, Any]) -> None:
 
 def test_a_misspelt_field_is_reported_as_unknown(doc: dict[str, Any]) -> None:
     doc["factories"][1]["machines"][0]["powr_kw"] = 1
-    with pytest.raises(InvalidNetwork, match=r"factories\[1\]\.machines\[0\]\.powr_kw: unknown field"):
+    with pytest.raises(
+        InvalidNetwork, match=r"factories\[1\]\.machines\[0\]\.powr_kw: unknown field"
+    ):
         build_network(doc, "net.yaml")
 
 

@@ -62,18 +62,16 @@ class Parameter:
             raise self._invalid(f"must be a whole number, not {value!r}")
         unit = f" {self.unit}" if self.unit else ""
         if self.minimum is not None and value < self.minimum:
-            raise self._invalid(f"is {value}{unit}; the smallest allowed is {self.minimum}{unit}")
+            raise self._invalid(f"is {value:g}{unit}; the smallest allowed is {self.minimum:g}{unit}")
         if self.maximum is not None and value > self.maximum:
-            raise self._invalid(f"is {value}{unit}; the largest allowed is {self.maximum}{unit}")
+            raise self._invalid(f"is {value:g}{unit}; the largest allowed is {self.maximum:g}{unit}")
         return int(value) if self.kind is ParameterKind.INTEGER else float(value)
 
     def _check_text(self, value: object) -> str:
         if not isinstance(value, str):
             raise self._invalid(f"must be text, not {value!r}")
         if self.max_length is not None and len(value) > self.max_length:
-            raise self._invalid(
-                f"is {len(value)} characters long; at most {self.max_length} fit"
-            )
+            raise self._invalid(f"is {len(value)} characters long; at most {self.max_length} fit")
         if not value.strip():
             raise self._invalid("must not be empty")
         if self.charset is not None:
@@ -186,7 +184,9 @@ class ProductTemplate:
         """Checked values for every parameter: given ones checked, missing ones defaulted."""
         for name in raw:
             self.parameter(name)
-        return {p.name: p.check(raw[p.name]) if p.name in raw else p.default for p in self.parameters}
+        return {
+            p.name: p.check(raw[p.name]) if p.name in raw else p.default for p in self.parameters
+        }
 
     def check_material(self, material: str) -> None:
         if material not in self.materials:

@@ -23,8 +23,8 @@ from microfab.execution.queues import backlog_hours, free_times
 from microfab.footprint.model import transport_kg
 from microfab.ids import IdFactory
 from microfab.machines.base import JobReport, Machine, MachineJob, MachineState, MachineStatus
-from microfab.network.model import Network, Process, Site
-from microfab.orders.model import Order, OrderState, Shipment, WAITING_FOR_ROUTE
+from microfab.network.model import MachineSpec, Network, Process, Site
+from microfab.orders.model import WAITING_FOR_ROUTE, Order, OrderState, Shipment
 from microfab.orders.service import stock_needs
 from microfab.quoting.service import delivery_distance_km, shipped_mass_kg
 from microfab.routing.service import choose_factory
@@ -123,7 +123,9 @@ class NetworkController:
             report.acknowledgements.append((machine_id, status.report.job_id))
             self._settle(uow, status.report, now, report)
 
-    def _settle(self, uow: UnitOfWork, outcome: JobReport, now: datetime, report: StepReport) -> None:
+    def _settle(
+        self, uow: UnitOfWork, outcome: JobReport, now: datetime, report: StepReport
+    ) -> None:
         task = uow.tasks.get(outcome.job_id)
         if task.state is not TaskState.RUNNING:
             return
@@ -171,7 +173,9 @@ class NetworkController:
 
     # -- routing and scheduling ----------------------------------------------------------------
 
-    def _route(self, uow: UnitOfWork, active: list[Task], now: datetime, report: StepReport) -> None:
+    def _route(
+        self, uow: UnitOfWork, active: list[Task], now: datetime, report: StepReport
+    ) -> None:
         """Route and schedule waiting orders; their new tasks are added to ``active``."""
         waiting = uow.orders.in_states(WAITING_FOR_ROUTE)
         if not waiting:
@@ -197,7 +201,9 @@ class NetworkController:
                 active.append(task)
                 free[site.id][task.machine_id] = task.planned_end
                 key = (site.id, task.process)
-                backlog[key] = backlog.get(key, 0.0) + task.minutes / 60 / _count(site, task.process)
+                backlog[key] = backlog.get(key, 0.0) + task.minutes / 60 / _count(
+                    site, task.process
+                )
             order.route_to(site.id, now)
             order.schedule(plan.ready_at, now)
             uow.orders.save(order)
@@ -237,29 +243,24 @@ class NetworkController:
         statuses: Mapping[str, MachineStatus],
         now: datetime,
     ) -> list[Task]:
-        if not any(t.state is TaskState.SCHEDULED for t in active):
+        ready = _ready(active)
+        if not ready:
             return []
         busy = {t.machine_id for t in active if t.state is TaskState.RUNNING}
-        earliest_open_step: dict[str, int] = {}
-        for task in active:
-            earliest_open_step[task.job_id] = min(earliest_open_step.get(task.job_id, 99), task.step)
-        ready = [
-            t for t in active
-            if t.state is TaskState.SCHEDULED and earliest_open_step[t.job_id] == t.step
-        ]
         attended_running = sum(1 for t in active if t.state is TaskState.RUNNING and t.attended)
         idle = [
-            m for m in site.machines
+            m
+            for m in site.machines
             if m.id not in busy and m.id in statuses and statuses[m.id].state is MachineState.IDLE
         ]
+        idle_ids = {m.id for m in idle}
         claimed: list[Task] = []
         for machine in idle:
-            task = self._pick(uow, site, machine.id, ready, idle, now, attended_running)
+            task = self._pick(uow, site, machine, ready, idle_ids, now, attended_running)
             if task is None:
                 continue
             ready.remove(task)
-            if task.attended:
-                attended_running += 1
+            attended_running += task.attended
             task.machine_id = machine.id
             task.start(now)
             uow.tasks.save(task)
@@ -270,26 +271,24 @@ class NetworkController:
         self,
         uow: UnitOfWork,
         site: Site,
-        machine_id: str,
+        machine: MachineSpec,
         ready: list[Task],
-        idle: list[object],
+        idle_ids: set[str],
         now: datetime,
         attended_running: int,
     ) -> Task | None:
         """The machine's own next task, else one waiting for a machine that is not idle."""
-        idle_ids = {getattr(m, "id", "") for m in idle}
-        own = [t for t in ready if t.machine_id == machine_id]
+        own = [t for t in ready if t.machine_id == machine.id]
         others = [t for t in ready if t.machine_id not in idle_ids]
         for task in [*own, *others]:
-            if task.machine_id != machine_id and not self._can_take(uow, site, machine_id, task):
+            if task.machine_id != machine.id and not self._can_take(uow, machine, task):
                 continue
             if task.attended and not self._staffed(site, task, now, attended_running):
                 continue
             return task
         return None
 
-    def _can_take(self, uow: UnitOfWork, site: Site, machine_id: str, task: Task) -> bool:
-        machine = next(m for m in site.machines if m.id == machine_id)
+    def _can_take(self, uow: UnitOfWork, machine: MachineSpec, task: Task) -> bool:
         job = self._job(uow, task.job_id)
         operation = self._network.product(job.product_id).routing[task.step]
         material = job.material if operation.uses_material else None
@@ -297,7 +296,9 @@ class NetworkController:
 
     def _staffed(self, site: Site, task: Task, now: datetime, attended_running: int) -> bool:
         process = Process(task.process)
-        people = sum(1 for o in site.operators if any(s.covers(now.astimezone(site.tz)) for s in o.shifts))
+        people = sum(
+            1 for o in site.operators if any(s.covers(now.astimezone(site.tz)) for s in o.shifts)
+        )
         fits = site.attended_start(process, now, task.minutes) == now
         if not fits or site.on_shift(process, now) == 0 or attended_running >= people:
             self._shift_waits.add((site.id, task.process))
@@ -368,7 +369,9 @@ class NetworkController:
             site = self._sites.get(machine_id)
             if site is None:
                 continue
-            uow.machines.record(MachineRecord(machine_id, site.id, status.state, now, status.job_id))
+            uow.machines.record(
+                MachineRecord(machine_id, site.id, status.state, now, status.job_id)
+            )
             self._recorded[machine_id] = status.state
 
     def _job(self, uow: UnitOfWork, job_id: str) -> Job:
@@ -390,6 +393,14 @@ class NetworkController:
             times.extend(starts[:1])
             times.append(now + timedelta(minutes=30))
         return min(times, default=None)
+
+
+def _ready(active: list[Task]) -> list[Task]:
+    """Scheduled tasks whose earlier steps in the job are all done, by planned start."""
+    first_open: dict[str, int] = {}
+    for task in active:
+        first_open[task.job_id] = min(first_open.get(task.job_id, task.step), task.step)
+    return [t for t in active if t.state is TaskState.SCHEDULED and first_open[t.job_id] == t.step]
 
 
 def _job_of(task: Task) -> MachineJob:

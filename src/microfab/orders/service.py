@@ -72,9 +72,12 @@ class OrderService:
         except NotFound as exc:
             raise InvalidInput(f"lines[{index}]: {exc.message}") from None
         material = request.material or product.materials[0]
-        product.check_material(material)
-        params = product.validate(request.params)
-        return OrderLine(product.id, request.quantity, material, params)
+        try:
+            product.check_material(material)
+            params = product.validate(request.params)
+            return OrderLine(product.id, request.quantity, material, params)
+        except InvalidInput as exc:
+            raise type(exc)(f"lines[{index}]: {exc.message}") from None
 
     def quote(self, requests: Sequence[LineRequest], destination: Destination) -> Quote:
         lines = self.check_lines(requests)

@@ -64,13 +64,54 @@ PRODUCT_MIX: dict[str, float] = {
 }
 
 NAMES = (
-    "Anna", "Ben", "Clara", "Jonas", "Lea", "Finn", "Mia", "Paul", "Emilia", "Noah", "Sophie",
-    "Elias", "Hannah", "Luis", "Lena", "Jürgen", "Özlem", "Ole", "Käthe", "Amir", "Ida",
+    "Anna",
+    "Ben",
+    "Clara",
+    "Jonas",
+    "Lea",
+    "Finn",
+    "Mia",
+    "Paul",
+    "Emilia",
+    "Noah",
+    "Sophie",
+    "Elias",
+    "Hannah",
+    "Luis",
+    "Lena",
+    "Jürgen",
+    "Özlem",
+    "Ole",
+    "Käthe",
+    "Amir",
+    "Ida",
 )
 
 HOURLY_PROFILE = (
-    0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.7, 0.9, 1.0, 1.1, 1.2,
-    1.3, 1.2, 1.1, 1.1, 1.2, 1.4, 1.7, 1.9, 1.9, 1.6, 1.0, 0.5,
+    0.2,
+    0.1,
+    0.1,
+    0.1,
+    0.1,
+    0.2,
+    0.4,
+    0.7,
+    0.9,
+    1.0,
+    1.1,
+    1.2,
+    1.3,
+    1.2,
+    1.1,
+    1.1,
+    1.2,
+    1.4,
+    1.7,
+    1.9,
+    1.9,
+    1.6,
+    1.0,
+    0.5,
 )
 """Relative order rate by local hour; it averages to 1 so ``orders_per_hour`` is the mean."""
 
@@ -175,4 +216,3 @@ def _text(rng: random.Random, parameter: Parameter) -> str:
     if rng.random() < 0.3 and len(text) + 7 <= limit:
         text = f"{text} & {rng.choice(NAMES)}"
     return text[:limit]
-

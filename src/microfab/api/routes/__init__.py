@@ -1,0 +1,17 @@
+"""One router per resource; ``ROUTERS`` is every one of them, in the order the docs show."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from microfab.api.routes import catalog, factories, health, jobs, network, orders, quotes
+
+ROUTERS: tuple[APIRouter, ...] = (
+    network.router,
+    factories.router,
+    catalog.router,
+    quotes.router,
+    orders.router,
+    jobs.router,
+    health.router,
+)

@@ -1,0 +1,194 @@
+"""The network, its factories and the jobs they make, as the API shows them."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import BaseModel, Field
+
+from microfab.api.schemas.common import Place, TaskPublic, UtcTime
+from microfab.execution.model import Job
+from microfab.execution.views import FactoryView, JobView, MachineView
+from microfab.machines.base import MachineState
+from microfab.network.model import Network, Operator, Site
+
+# -- jobs --------------------------------------------------------------------------------------
+
+
+class JobPublic(BaseModel):
+    id: str
+    order_id: str
+    line_index: int
+    factory_id: str
+    product: str
+    quantity: int
+    material: str
+    created_at: UtcTime
+
+    @classmethod
+    def of(cls, job: Job) -> Self:
+        return cls(
+            id=job.id,
+            order_id=job.order_id,
+            line_index=job.line_index,
+            factory_id=job.factory_id,
+            product=job.product_id,
+            quantity=job.quantity,
+            material=job.material,
+            created_at=job.created_at,
+        )
+
+
+class JobDetail(JobPublic):
+    tasks: list[TaskPublic]
+
+    @classmethod
+    def of_view(cls, view: JobView) -> Self:
+        return cls(**dict(JobPublic.of(view.job)), tasks=[TaskPublic.of(t) for t in view.tasks])
+
+
+class JobsPublic(BaseModel):
+    items: list[JobPublic]
+
+
+# -- the network and its factories -------------------------------------------------------------
+
+
+class RegionPublic(Place):
+    id: str
+    name: str
+
+
+class SiteSummary(Place):
+    id: str
+    name: str
+    kind: str = Field(examples=["micro_factory"])
+    region_id: str
+    machine_count: int
+    processes: list[str]
+
+    @classmethod
+    def of(cls, site: Site) -> Self:
+        return cls(
+            id=site.id,
+            name=site.name,
+            kind=site.kind.value,
+            region_id=site.region_id,
+            lat=site.location.lat,
+            lon=site.location.lon,
+            machine_count=len(site.machines),
+            processes=sorted({m.process.value for m in site.machines}),
+        )
+
+
+class NetworkCounts(BaseModel):
+    factories: int
+    central_plants: int
+    machines: int
+    operators: int
+    products: int
+    regions: int
+    lanes: int
+
+
+class NetworkPublic(BaseModel):
+    name: str
+    currency: str
+    counts: NetworkCounts
+    regions: list[RegionPublic]
+    sites: list[SiteSummary]
+
+    @classmethod
+    def of(cls, network: Network) -> Self:
+        counts = NetworkCounts(
+            factories=len(network.factories),
+            central_plants=len(network.central_plants),
+            machines=sum(len(s.machines) for s in network.sites),
+            operators=sum(len(s.operators) for s in network.sites),
+            products=len(network.products),
+            regions=len(network.regions),
+            lanes=len(network.lanes),
+        )
+        regions = [
+            RegionPublic(id=r.id, name=r.name, lat=r.centre.lat, lon=r.centre.lon)
+            for r in network.regions
+        ]
+        sites = [SiteSummary.of(s) for s in network.sites]
+        return cls(
+            name=network.name,
+            currency=network.currency,
+            counts=counts,
+            regions=regions,
+            sites=sites,
+        )
+
+
+class FactorySummary(SiteSummary):
+    timezone: str
+    operator_count: int
+
+    @classmethod
+    def of(cls, site: Site) -> Self:
+        return cls(
+            **dict(SiteSummary.of(site)), timezone=site.timezone, operator_count=len(site.operators)
+        )
+
+
+class FactoriesPublic(BaseModel):
+    items: list[FactorySummary]
+
+
+class MachinePublic(BaseModel):
+    id: str
+    process: str
+    model: str
+    materials: list[str]
+    state: MachineState | None = Field(description="null until the machine first reports.")
+    since: UtcTime | None
+    task_id: str | None
+    busy_minutes: float
+
+    @classmethod
+    def of(cls, machine: MachineView) -> Self:
+        record = machine.record
+        return cls(
+            id=machine.spec.id,
+            process=machine.spec.process.value,
+            model=machine.spec.model,
+            materials=sorted(machine.spec.materials),
+            state=record.state if record else None,
+            since=record.since if record else None,
+            task_id=record.task_id if record else None,
+            busy_minutes=record.busy_minutes if record else 0.0,
+        )
+
+
+class OperatorPublic(BaseModel):
+    id: str
+    name: str
+    skills: list[str]
+
+    @classmethod
+    def of(cls, operator: Operator) -> Self:
+        return cls(id=operator.id, name=operator.name, skills=sorted(operator.skills))
+
+
+class FactoryPublic(FactorySummary):
+    """A factory now: its machines' live state, its queue, its stock and who is on shift."""
+
+    at: UtcTime = Field(description="The network time this view was taken.")
+    machines: list[MachinePublic]
+    queue: list[TaskPublic] = Field(description="Scheduled and running tasks, by planned start.")
+    stock: dict[str, float] = Field(description="Quantity on the shelf per material or component.")
+    on_shift: list[OperatorPublic]
+
+    @classmethod
+    def of_view(cls, view: FactoryView) -> Self:
+        return cls(
+            **dict(FactorySummary.of(view.site)),
+            at=view.at,
+            machines=[MachinePublic.of(m) for m in view.machines],
+            queue=[TaskPublic.of(t) for t in view.queue],
+            stock=view.stock,
+            on_shift=[OperatorPublic.of(o) for o in view.on_shift],
+        )

@@ -1,0 +1,1 @@
+"""The command line: ``microfab demo``, ``serve``, ``network``, ``order``, ``apikey``."""

@@ -1,0 +1,71 @@
+"""``microfab serve``: the API and the network controller on one database."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import timedelta
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from microfab.bootstrap import build_services, network_time, open_database
+from microfab.cli.common import DbOption, err_console, settings_for, user_errors
+from microfab.cli.server import ApiServer
+from microfab.clock import WallClock
+from microfab.simulation.runner import NetworkRun, SimClock, environment
+
+POLL_WALL_SECONDS = 0.25
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@user_errors
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on", min=1, max=65535)] = 8000,
+    speed: Annotated[
+        float, typer.Option(help="Network time per wall time (600: 10 minutes a second)", min=0.001)
+    ] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Seed for simulated machines")] = None,
+    failure_rate: Annotated[
+        float | None, typer.Option(help="Faults per machine-hour on simulated machines", min=0)
+    ] = None,
+) -> None:
+    """Serve the API and run the factories, carrying on from where the database left off."""
+    logging.basicConfig(level=logging.WARNING)
+    settings = settings_for(db)
+    store = open_database(settings)
+    start = network_time(store) or WallClock().now()
+    env = environment(speed)
+    clock = SimClock(env, start)
+    services = build_services(settings, clock=clock, store=store)
+    controller = services.controller(seed, failure_rate)
+    resumed = controller.recover()
+    server = ApiServer(services, host, port)
+    server.start()
+    signal.signal(signal.SIGTERM, _interrupt)
+    err_console.print(
+        f"microfab serving {services.network.name!r} on {server.url} (docs: {server.url}/docs); "
+        f"network time {start:%Y-%m-%d %H:%M} UTC at {speed:g}× speed; "
+        f"{resumed} running tasks resumed. Ctrl-C stops."
+    )
+    run = NetworkRun(
+        env,
+        clock,
+        controller,
+        services.orders,
+        None,
+        max_idle=timedelta(seconds=max(1.0, POLL_WALL_SECONDS * speed)),
+    )
+    try:
+        run.run(until=None)
+    except KeyboardInterrupt:
+        err_console.print("stopping: the database is consistent; `microfab serve` carries on.")
+    finally:
+        server.stop()
+        services.close()

@@ -1,0 +1,97 @@
+"""Read-side views of the shop floor for the API and the CLI: factories, jobs and orders.
+
+Each view reads what it needs in one transaction and returns plain dataclasses; nothing here
+writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from microfab.errors import NotFound
+from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task
+from microfab.network.model import MachineSpec, Network, Operator, Site
+from microfab.orders.model import Order
+from microfab.storage import MachineRecord, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class MachineView:
+    """A machine as the network file describes it, with its last reported state (if any)."""
+
+    spec: MachineSpec
+    record: MachineRecord | None
+
+
+@dataclass(frozen=True)
+class FactoryView:
+    site: Site
+    at: datetime
+    machines: list[MachineView]
+    queue: list[Task]
+    stock: dict[str, float]
+    on_shift: list[Operator]
+
+
+@dataclass(frozen=True)
+class JobView:
+    job: Job
+    tasks: list[Task]
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order: Order
+    tasks: list[Task]
+
+
+def factory(network: Network, factory_id: str) -> Site:
+    """The micro-factory ``factory_id`` (central plants are not factories one can run)."""
+    for site in network.factories:
+        if site.id == factory_id:
+            return site
+    known = ", ".join(s.id for s in network.factories)
+    raise NotFound(f"no factory {factory_id!r}; known: {known}")
+
+
+def operators_on_shift(site: Site, at: datetime) -> list[Operator]:
+    local = at.astimezone(site.tz)
+    return [o for o in site.operators if any(s.covers(local) for s in o.shifts)]
+
+
+def factory_view(
+    uow: UnitOfWorkFactory, network: Network, factory_id: str, at: datetime
+) -> FactoryView:
+    """Machines with their live state, the queue of scheduled and running tasks, stock, staff."""
+    site = factory(network, factory_id)
+    with uow() as work:
+        records = {r.machine_id: r for r in work.machines.all(site.id)}
+        queue = work.tasks.in_states(site.id, ACTIVE_TASK_STATES)
+        stock = work.stock.levels(site.id)
+    machines = [MachineView(spec, records.get(spec.id)) for spec in site.machines]
+    return FactoryView(
+        site, at, machines, queue, dict(sorted(stock.items())), operators_on_shift(site, at)
+    )
+
+
+def jobs(
+    uow: UnitOfWorkFactory, factory_id: str | None, order_id: str | None, limit: int
+) -> list[Job]:
+    """The newest jobs, optionally of one factory or one order."""
+    with uow() as work:
+        return work.tasks.jobs(factory_id, order_id, limit)
+
+
+def job_view(uow: UnitOfWorkFactory, job_id: str) -> JobView:
+    """A job with every task made for it, failed attempts included."""
+    with uow() as work:
+        job = work.tasks.get_job(job_id)
+        return JobView(job, work.tasks.for_job(job_id))
+
+
+def order_view(uow: UnitOfWorkFactory, order_id: str) -> OrderView:
+    """An order with the tasks that make it."""
+    with uow() as work:
+        order = work.orders.get(order_id)
+        return OrderView(order, work.tasks.for_order(order_id))

@@ -1,0 +1,158 @@
+"""The command line, run as a subprocess exactly as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import microfab
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_demo_reports_a_summary_and_repeats_with_the_same_seed(workdir: Path) -> None:
+    args = ("demo", "--headless", "--json", "--duration", "12h", "--seed", "4", "--no-api")
+    first = microfab(*args, "--db", "a.db", cwd=workdir)
+    second = microfab(*args, "--db", "b.db", cwd=workdir)
+    assert first.returncode == 0, first.stderr
+    one, two = json.loads(first.stdout), json.loads(second.stdout)
+    for run in (one, two):
+        run.pop("wall_seconds")
+    assert one == two
+    assert one["orders"]["placed"] > 100
+    assert one["orders"]["delivered"] > 0
+    assert 0 <= one["on_time_rate"] <= 1
+    assert one["mean_lead_time_hours"] > 0
+    assert set(one["utilisation"]) >= {"berlin", "hamburg", "munich"}
+    assert all(0 <= share <= 1 for share in one["utilisation"].values())
+
+
+def test_the_demo_refuses_to_overwrite_a_database_that_is_not_a_demo(workdir: Path) -> None:
+    (workdir / "precious.db").write_text("not a demo", "utf-8")
+    result = microfab("demo", "--headless", "--db", "precious.db", "--no-api", cwd=workdir)
+    assert result.returncode == 2
+    assert "is not a microfab demo database" in result.stderr
+    assert (workdir / "precious.db").read_text("utf-8") == "not a demo"
+
+
+def test_validating_a_broken_network_file_fails_with_one_precise_line(workdir: Path) -> None:
+    (workdir / "net.yaml").write_text("name: x\nfactories: [\n", "utf-8")
+    result = microfab("network", "validate", "net.yaml", cwd=workdir)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "net.yaml: line 3, column 1: malformed YAML" in lines[0]
+
+
+def test_validating_a_network_with_an_unknown_process_names_the_path(workdir: Path) -> None:
+    load = microfab("network", "validate", "missing.yaml", cwd=workdir)
+    assert load.returncode == 2
+    assert "missing.yaml: cannot read the file" in load.stderr
+
+
+def test_orders_can_be_placed_listed_shown_and_cancelled(workdir: Path) -> None:
+    assert microfab("network", "load", "--db", "m.db", cwd=workdir).returncode == 0
+    placed = microfab(
+        "order",
+        "place",
+        "phone-grip",
+        "--customer",
+        "c-1",
+        "--lat",
+        "52.5",
+        "--lon",
+        "13.4",
+        "--param",
+        "name=Ada",
+        "--param",
+        "colour=red",
+        "--db",
+        "m.db",
+        "--json",
+        cwd=workdir,
+    )
+    assert placed.returncode == 0, placed.stderr
+    order = json.loads(placed.stdout)
+    assert order["state"] == "placed"
+    assert order["lines"][0]["params"]["name"] == "Ada"
+    listed = json.loads(microfab("order", "list", "--db", "m.db", "--json", cwd=workdir).stdout)
+    assert [o["id"] for o in listed] == [order["id"]]
+    cancelled = microfab("order", "cancel", order["id"], "--db", "m.db", "--json", cwd=workdir)
+    assert json.loads(cancelled.stdout)["state"] == "cancelled"
+    again = microfab("order", "cancel", order["id"], "--db", "m.db", cwd=workdir)
+    assert again.returncode == 2
+    assert "is cancelled and cannot become cancelled" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (["--param", "name=" + "X" * 20], "at most 12 fit"),
+        (["--param", "colour=mauve"], "must be one of"),
+        (["--param", "nonsense"], "write name=value"),
+        (["--quantity", "0"], "at least 1"),
+    ],
+)
+def test_a_bad_order_fails_with_exit_code_2_and_writes_nothing(
+    workdir: Path, params: list[str], message: str
+) -> None:
+    assert microfab("network", "load", "--db", "m.db", cwd=workdir).returncode == 0
+    result = microfab(
+        "order",
+        "place",
+        "phone-grip",
+        "--customer",
+        "c-1",
+        "--lat",
+        "52.5",
+        "--lon",
+        "13.4",
+        *params,
+        "--db",
+        "m.db",
+        cwd=workdir,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    listed = microfab("order", "list", "--db", "m.db", "--json", cwd=workdir)
+    assert json.loads(listed.stdout) == []
+
+
+def test_an_unknown_product_fails_with_exit_code_2(workdir: Path) -> None:
+    assert microfab("network", "load", "--db", "m.db", cwd=workdir).returncode == 0
+    result = microfab(
+        "order",
+        "place",
+        "moon-rock",
+        "--customer",
+        "c",
+        "--lat",
+        "1",
+        "--lon",
+        "1",
+        "--db",
+        "m.db",
+        cwd=workdir,
+    )
+    assert result.returncode == 2
+    assert "unknown product 'moon-rock'" in result.stderr
+
+
+def test_an_operator_key_needs_a_known_factory(workdir: Path) -> None:
+    assert microfab("network", "load", "--db", "m.db", cwd=workdir).returncode == 0
+    missing = microfab("apikey", "create", "--role", "operator", "--db", "m.db", cwd=workdir)
+    assert missing.returncode == 2
+    assert "needs --factory" in missing.stderr
+    unknown = microfab(
+        "apikey", "create", "--role", "operator", "--factory", "paris", "--db", "m.db", cwd=workdir
+    )
+    assert unknown.returncode == 2
+    assert "unknown site 'paris'" in unknown.stderr
+    made = microfab(
+        "apikey", "create", "--role", "operator", "--factory", "berlin", "--db", "m.db", cwd=workdir
+    )
+    assert made.returncode == 0
+    assert made.stdout.strip().splitlines()[-1].startswith("mfk_")

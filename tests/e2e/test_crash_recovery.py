@@ -1,0 +1,99 @@
+"""Kill -9 in the middle of a run, then serve the same database: nothing acknowledged is lost."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import free_port, microfab, start, wait_for_health
+
+pytestmark = pytest.mark.slow
+
+SPEED = "3600"  # one network hour per wall second
+
+
+def order(i: int) -> dict[str, object]:
+    return {
+        "customer_id": f"crash-{i % 3}",
+        "destination": {"lat": 52.52 + i / 100, "lon": 13.40, "label": "Berlin"},
+        "lines": [{"product": "phone-grip", "quantity": 1, "params": {"name": f"Kim {i}"}}],
+    }
+
+
+def place_all(client: httpx.Client, count: int) -> dict[str, str]:
+    """Place orders; return the id of each one the API acknowledged, by idempotency key."""
+    acknowledged: dict[str, str] = {}
+    for i in range(count):
+        key = f"crash-test-{i}"
+        response = client.post("/v1/orders", json=order(i), headers={"Idempotency-Key": key})
+        assert response.status_code == 201, response.text
+        acknowledged[key] = response.json()["id"]
+    return acknowledged
+
+
+def test_orders_survive_a_kill_and_the_network_carries_on(workdir: Path) -> None:
+    port = free_port()
+    demo = start(
+        "demo",
+        "--headless",
+        "--speed",
+        SPEED,
+        "--duration",
+        "30d",
+        "--orders-per-hour",
+        "20",
+        "--seed",
+        "9",
+        "--db",
+        "crash.db",
+        "--port",
+        str(port),
+        cwd=workdir,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, demo)
+        made = microfab("apikey", "create", "--role", "admin", "--db", "crash.db", cwd=workdir)
+        key = made.stdout.strip().splitlines()[-1]
+        with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=10) as client:
+            acknowledged = place_all(client, 12)
+        time.sleep(2)
+    finally:
+        demo.send_signal(signal.SIGKILL)
+        demo.wait(timeout=10)
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    serve = start("serve", "--db", "crash.db", "--port", str(port), "--speed", SPEED, cwd=workdir)
+    try:
+        wait_for_health(url, serve)
+        with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=10) as client:
+            check_recovered(client, acknowledged)
+    finally:
+        serve.send_signal(signal.SIGINT)
+        assert serve.wait(timeout=15) == 0
+
+
+def check_recovered(client: httpx.Client, acknowledged: dict[str, str]) -> None:
+    """Every acknowledged order is there, a retry returns it, and all of them get delivered."""
+    for idempotency_key, order_id in acknowledged.items():
+        found = client.get(f"/v1/orders/{order_id}")
+        assert found.status_code == 200, found.text
+        i = int(idempotency_key.rsplit("-", 1)[1])
+        again = client.post(
+            "/v1/orders", json=order(i), headers={"Idempotency-Key": idempotency_key}
+        )
+        assert again.status_code == 200
+        assert again.json()["id"] == order_id
+    deadline = time.monotonic() + 90
+    states: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        states = {i: client.get(f"/v1/orders/{i}").json()["state"] for i in acknowledged.values()}
+        if set(states.values()) == {"delivered"}:
+            break
+        time.sleep(1)
+    assert set(states.values()) == {"delivered"}, states

@@ -1,0 +1,142 @@
+"""The read side: network, factories, catalog, quotes and jobs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from microfab.bootstrap import Services
+
+if TYPE_CHECKING:
+    from conftest import Api
+
+
+def test_the_network_summary_counts_its_sites(api: Api, services: Services) -> None:
+    network = api.get("/v1/network", "planner").json()
+
+    assert network["name"] == services.network.name
+    assert network["currency"] == "EUR"
+    assert network["counts"]["factories"] == len(services.network.factories)
+    assert len(network["sites"]) == len(services.network.sites)
+    assert {r["id"] for r in network["regions"]} == {"de", "cn-south"}
+
+
+def test_factories_are_listed_and_an_operator_sees_only_their_own(
+    api: Api, services: Services
+) -> None:
+    everyone = api.get("/v1/factories", "planner").json()["items"]
+    operator = api.get("/v1/factories", "operator").json()["items"]
+
+    assert [f["id"] for f in everyone] == [s.id for s in services.network.factories]
+    assert [f["id"] for f in operator] == ["berlin"]
+    assert operator[0]["timezone"] == "Europe/Berlin"
+    assert "fdm" in operator[0]["processes"]
+
+
+def test_a_factory_shows_machines_queue_stock_and_people_on_shift(
+    api: Api, services: Services
+) -> None:
+    api.place()
+    controller = services.controller(seed=1)
+    controller.step()  # routes the order and starts its first task
+    controller.step()  # records the machine as busy
+
+    factory = api.get("/v1/factories/berlin", "operator").json()
+
+    busy = [m for m in factory["machines"] if m["state"] == "busy"]
+    assert len(busy) == 1
+    assert busy[0]["task_id"] == factory["queue"][0]["id"]
+    assert [t["state"] for t in factory["queue"]] == ["running", "scheduled"]
+    assert factory["stock"]["pla"] < 40
+    assert {o["name"] for o in factory["on_shift"]} == {"Anna", "Ben"}
+    assert factory["at"] == "2026-03-02T08:00:00Z"
+
+
+def test_an_unknown_factory_is_not_found(api: Api) -> None:
+    response = api.get("/v1/factories/atlantis")
+
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("no factory 'atlantis'; known: berlin, ")
+
+
+def test_the_catalog_lists_every_product(api: Api, services: Services) -> None:
+    products = api.get("/v1/catalog", "customer").json()["items"]
+
+    assert [p["id"] for p in products] == sorted(services.network.products)
+
+
+def test_a_product_shows_its_parameters_as_json_schema(api: Api) -> None:
+    product = api.get("/v1/catalog/custom-insole", "customer").json()
+
+    length = product["parameters"]["properties"]["foot_length_mm"]
+    assert length == {
+        "description": "Heel to longest toe",
+        "default": 265,
+        "x-unit": "mm",
+        "type": "number",
+        "minimum": 200,
+        "maximum": 320,
+    }
+    assert product["parameters"]["additionalProperties"] is False
+    assert [m["id"] for m in product["material_options"]] == ["tpu"]
+    assert [op["process"] for op in product["routing"]] == ["fdm", "assembly"]
+    assert product["components"] == [
+        {"sku": "insole-top-cover", "name": "Insole top cover, cut to size", "quantity": 1}
+    ]
+
+
+def test_an_unknown_product_is_not_found_in_the_catalog(api: Api) -> None:
+    response = api.get("/v1/catalog/teapot", "customer")
+
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("unknown product 'teapot'; known: ")
+
+
+def test_a_quote_offers_local_factories_beside_the_central_baseline(
+    api: Api, body: dict[str, Any]
+) -> None:
+    response = api.post("/v1/quotes", body, "customer")
+
+    assert response.status_code == 200
+    quote = response.json()
+    assert quote["best"] == quote["local"][0]
+    assert quote["best"]["site_id"] == "berlin"
+    assert all(option["central"] for option in quote["central"])
+    assert quote["best"]["price"]["currency"] == "EUR"
+    assert quote["best"]["co2e_kg"]["total"] > 0
+    assert api.order_count() == 0
+
+
+def test_jobs_are_listed_and_shown_with_their_tasks(api: Api, services: Services) -> None:
+    order = api.place()
+    api.place()
+    services.controller(seed=1).step()
+
+    listed = api.get("/v1/jobs", "operator", params={"order_id": order["id"]}).json()["items"]
+    everything = api.get("/v1/jobs", params={"limit": 1}).json()["items"]
+    job = api.get(f"/v1/jobs/{listed[0]['id']}", "operator").json()
+
+    assert [j["order_id"] for j in listed] == [order["id"]]
+    assert len(everything) == 1
+    assert job["factory_id"] == "berlin"
+    assert job["product"] == "phone-grip"
+    assert [t["step"] for t in job["tasks"]] == [0, 1]
+
+
+def test_an_operator_of_another_factory_cannot_see_its_jobs(api: Api, services: Services) -> None:
+    api.place()
+    services.controller(seed=1).step()
+    job_id = api.get("/v1/jobs").json()["items"][0]["id"]
+
+    listed = api.get("/v1/jobs", "hamburg-operator").json()["items"]
+    shown = api.get(f"/v1/jobs/{job_id}", "hamburg-operator")
+
+    assert listed == []
+    assert shown.status_code == 404
+    assert shown.json()["detail"] == f"no job {job_id!r} at factory 'hamburg'"
+
+
+def test_an_unknown_job_is_not_found(api: Api) -> None:
+    response = api.get("/v1/jobs/job_missing")
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == "no job 'job_missing'"
