@@ -16,7 +16,19 @@ from microfab.access import ApiKey
 from microfab.errors import Conflict, InvalidInput, NotFound, OutOfStock, StaleState
 from microfab.execution.model import Job, Task, TaskState
 from microfab.orders.model import Order, OrderState
-from microfab.storage import MAX_PAGE, MachineRecord, OrderQuery, Page
+from microfab.storage import (
+    MAX_PAGE,
+    ApiKeyRepository,
+    MachineRecord,
+    MachineRepository,
+    NetworkRepository,
+    OrderQuery,
+    OrderRepository,
+    Page,
+    RuntimeRepository,
+    StockRepository,
+    TaskRepository,
+)
 
 
 class MemoryData:
@@ -144,6 +156,8 @@ class _Tasks:
         return sorted(found, key=lambda j: (j.created_at, j.id), reverse=True)[:limit]
 
     def add(self, task: Task) -> None:
+        if task.id in self._data.tasks:
+            raise Conflict(f"task {task.id} exists already")
         self._data.tasks[task.id] = copy.deepcopy(task)
 
     def get(self, task_id: str) -> Task:
@@ -153,7 +167,9 @@ class _Tasks:
             raise NotFound(f"no task {task_id!r}") from None
 
     def save(self, task: Task) -> None:
-        stored = self._data.tasks[task.id]
+        stored = self._data.tasks.get(task.id)
+        if stored is None:
+            raise NotFound(f"no task {task.id!r}")
         if stored.version != task.version:
             raise StaleState(f"task {task.id} was changed by someone else; read it again")
         task.version += 1
@@ -251,6 +267,14 @@ class MemoryUnitOfWork:
     def __init__(self, data: MemoryData) -> None:
         self._shared = data
         self._bind(data)
+
+    orders: OrderRepository
+    tasks: TaskRepository
+    stock: StockRepository
+    machines: MachineRepository
+    network: NetworkRepository
+    api_keys: ApiKeyRepository
+    runtime: RuntimeRepository
 
     def _bind(self, work: MemoryData) -> None:
         self._work = work

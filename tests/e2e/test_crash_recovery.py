@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from pathlib import Path
@@ -97,3 +98,32 @@ def check_recovered(client: httpx.Client, acknowledged: dict[str, str]) -> None:
             break
         time.sleep(1)
     assert set(states.values()) == {"delivered"}, states
+
+
+def test_ctrl_c_stops_the_demo_cleanly_and_serve_carries_on(workdir: Path) -> None:
+    demo = start(
+        "demo", "--headless", "--speed", SPEED, "--duration", "30d", "--seed", "9",
+        "--db", "stop.db", "--no-api", cwd=workdir,
+    )  # fmt: skip
+    time.sleep(8)
+    demo.send_signal(signal.SIGINT)
+    assert demo.wait(timeout=20) == 0
+    log = (workdir / "demo.log").read_text("utf-8")
+    assert "stopped: the database is consistent" in log
+    assert "orders placed" in log
+    before = microfab("order", "list", "--db", "stop.db", "--json", "--limit", "500", cwd=workdir)
+    assert json.loads(before.stdout), "the demo placed orders before it was stopped"
+
+    port = free_port()
+    serve = start("serve", "--db", "stop.db", "--port", str(port), "--speed", SPEED, cwd=workdir)
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}", serve)
+        time.sleep(3)
+    finally:
+        serve.send_signal(signal.SIGINT)
+        assert serve.wait(timeout=15) == 0
+    after = microfab("order", "list", "--db", "stop.db", "--json", "--limit", "500", cwd=workdir)
+    states_before = {o["id"]: o["state"] for o in json.loads(before.stdout)}
+    states_after = {o["id"]: o["state"] for o in json.loads(after.stdout)}
+    assert states_after.keys() == states_before.keys()
+    assert states_after != states_before, "serve moved the open orders on"

@@ -24,11 +24,10 @@ from microfab.errors import InvalidInput
 from microfab.ids import random_ids
 from microfab.network.loader import demo_document, normal_form
 from microfab.network.service import install_network
-from microfab.settings import sqlite_url
 from microfab.simulation.demand import DemandGenerator
 from microfab.simulation.runner import NetworkRun, SimClock, environment
 from microfab.simulation.summary import RunWindow, summarise
-from microfab.store.inspect import runtime_value
+from microfab.store.inspect import sqlite_runtime_value
 from microfab.units import parse_duration
 
 DEMO_DB = "microfab-demo.db"
@@ -192,7 +191,7 @@ def _fresh(db: str) -> str:
 
 
 def _is_demo(path: Path) -> bool:
-    return runtime_value(sqlite_url(path), "origin") == "demo"
+    return sqlite_runtime_value(path, "origin") == "demo"
 
 
 def _admin_key(uow: Any) -> str:
@@ -207,16 +206,17 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(summary, indent=2))
         return
     orders = summary["orders"]
-    table = Table(title=f"{summary['network']} — {summary['simulated']['hours']:g} simulated hours")
+    table = Table(title=f"{summary['simulated']['hours']:.1f} simulated hours")
     table.add_column("figure")
     table.add_column("value", justify="right")
     rate = summary["on_time_rate"]
+    lead = summary["mean_lead_time_hours"]
     rows = [
         ("orders placed", orders["placed"]),
         ("delivered", orders["delivered"]),
         ("delivered late", orders["late"]),
         ("on-time rate", f"{rate:.1%}" if rate is not None else "—"),
-        ("mean lead time", f"{summary['mean_lead_time_hours']} h"),
+        ("mean lead time", f"{lead:.1f} h" if lead is not None else "—"),
         ("still open", orders["open"]),
         ("failed tasks (made again)", summary["tasks"]["failed"]),
         ("revenue", f"{summary['revenue_eur']:.2f} EUR"),

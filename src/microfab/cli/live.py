@@ -31,7 +31,7 @@ def render(services: Services, now: datetime, placed: int, api_url: str | None) 
         delivered = counts.get(OrderState.DELIVERED, 0)
         late = sum(1 for o in uow.orders.in_states((OrderState.DELIVERED,)) if o.late)
     queued = Counter(t.factory_id for t in tasks if t.state is TaskState.SCHEDULED)
-    factories = Table(expand=True, title="micro-factories")
+    factories = Table(title="micro-factories", title_justify="left")
     for column in ("factory", "busy", "idle", "down", "queue", "machines"):
         factories.add_column(column)
     for site in services.network.factories:
@@ -58,5 +58,11 @@ def render(services: Services, now: datetime, placed: int, api_url: str | None) 
         ("   on time ", "dim"),
         (on_time, "bold green"),
     )
-    footer = Text(f"API {api_url}/docs" if api_url else "API off", style="dim")
+    footer = Text.assemble(
+        ("■ busy ", STATE_STYLE[MachineState.BUSY]),
+        ("■ idle ", STATE_STYLE[MachineState.IDLE]),
+        ("■ down   ", STATE_STYLE[MachineState.DOWN]),
+        (f"API {api_url}/docs" if api_url else "API off", "dim"),
+        ("   Ctrl-C stops", "dim"),
+    )
     return Group(header, factories, Panel(orders or "no orders yet", title="orders"), footer)

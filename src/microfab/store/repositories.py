@@ -1,0 +1,151 @@
+"""The small repositories in SQL: stock, machine records, the network document, API keys and
+runtime values. Orders and tasks have modules of their own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from microfab.access import ApiKey, Role
+from microfab.errors import Conflict, OutOfStock
+from microfab.machines.base import MachineState
+from microfab.storage import MachineRecord
+from microfab.store.statements import changed_rows, insert_new, upsert
+from microfab.store.tables import api_keys, machines, network, runtime, stock
+
+NETWORK_ROW = 1
+TOLERANCE = 1e-9
+"""Stock is a float; a take may match the level up to this much (as in the memory store)."""
+
+
+class SqlStock:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def level(self, site_id: str, sku: str) -> float:
+        statement = select(stock.c.quantity).where(stock.c.site_id == site_id, stock.c.sku == sku)
+        return self._session.scalar(statement) or 0.0
+
+    def levels(self, site_id: str) -> dict[str, float]:
+        statement = select(stock.c.sku, stock.c.quantity).where(stock.c.site_id == site_id)
+        return dict(self._session.execute(statement).all())
+
+    def set_level(self, site_id: str, sku: str, quantity: float) -> None:
+        row = {"site_id": site_id, "sku": sku, "quantity": quantity}
+        upsert(self._session, stock, ("site_id", "sku"), row)
+
+    def take(self, site_id: str, sku: str, quantity: float) -> None:
+        # One conditional UPDATE: on PostgreSQL a concurrent taker waits for the row lock and
+        # then re-checks the condition against the committed level, so stock never goes below
+        # zero (tests/integration/test_store_misc.py takes from two threads to show it).
+        statement = (
+            update(stock)
+            .where(
+                stock.c.site_id == site_id,
+                stock.c.sku == sku,
+                stock.c.quantity + TOLERANCE >= quantity,
+            )
+            .values(quantity=stock.c.quantity - quantity)
+        )
+        if changed_rows(self._session, statement) == 1:
+            return
+        have = self.level(site_id, sku)
+        if have + TOLERANCE < quantity:
+            raise OutOfStock(f"{site_id} has {have:g} of {sku}, needs {quantity:g}")
+        self.set_level(site_id, sku, have - quantity)  # no row yet and (almost) nothing taken
+
+
+class SqlMachines:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, record: MachineRecord) -> None:
+        row = {
+            "machine_id": record.machine_id,
+            "factory_id": record.factory_id,
+            "state": record.state.value,
+            "since": record.since,
+            "task_id": record.task_id,
+            "busy_minutes": record.busy_minutes,
+        }
+        upsert(self._session, machines, ("machine_id",), row)
+
+    def all(self, factory_id: str | None = None) -> list[MachineRecord]:
+        statement = select(machines).order_by(machines.c.machine_id)
+        if factory_id is not None:
+            statement = statement.where(machines.c.factory_id == factory_id)
+        return [
+            MachineRecord(
+                machine_id=row.machine_id,
+                factory_id=row.factory_id,
+                state=MachineState(row.state),
+                since=row.since,
+                task_id=row.task_id,
+                busy_minutes=row.busy_minutes,
+            )
+            for row in self._session.execute(statement)
+        ]
+
+
+class SqlNetwork:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def document(self) -> dict[str, Any] | None:
+        statement = select(network.c.document).where(network.c.id == NETWORK_ROW)
+        found: dict[str, Any] | None = self._session.scalar(statement)
+        return found
+
+    def put_document(self, document: Mapping[str, Any]) -> None:
+        row = {"id": NETWORK_ROW, "document": dict(document)}
+        upsert(self._session, network, ("id",), row)
+
+
+class SqlApiKeys:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, key: ApiKey) -> None:
+        row = {
+            "id": key.id,
+            "name": key.name,
+            "role": key.role.value,
+            "key_hash": key.key_hash,
+            "created_at": key.created_at,
+            "factory_id": key.factory_id,
+            "customer_id": key.customer_id,
+        }
+        if not insert_new(self._session, api_keys, row):
+            raise Conflict(f"API key {key.id} exists already")
+
+    def by_hash(self, key_hash: str) -> ApiKey | None:
+        statement = select(api_keys).where(api_keys.c.key_hash == key_hash)
+        row = self._session.execute(statement).first()
+        if row is None:
+            return None
+        return ApiKey(
+            id=row.id,
+            name=row.name,
+            role=Role(row.role),
+            key_hash=row.key_hash,
+            created_at=row.created_at,
+            factory_id=row.factory_id,
+            customer_id=row.customer_id,
+        )
+
+
+class SqlRuntime:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, name: str) -> str | None:
+        value: str | None = self._session.scalar(
+            select(runtime.c.value).where(runtime.c.name == name)
+        )
+        return value
+
+    def put(self, name: str, value: str) -> None:
+        upsert(self._session, runtime, ("name",), {"name": name, "value": value})

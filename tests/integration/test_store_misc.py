@@ -1,0 +1,164 @@
+"""Stock, machine records, the network document, API keys and runtime values in the SQL store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from microfab.access import ApiKey, Role
+from microfab.errors import Conflict, OutOfStock
+from microfab.machines.base import MachineState
+from microfab.storage import MachineRecord
+from microfab.store import SqlStore
+
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def set_levels(store: SqlStore, site: str, **levels: float) -> None:
+    with store.unit_of_work() as uow:
+        for sku, quantity in levels.items():
+            uow.stock.set_level(site, sku, quantity)
+        uow.commit()
+
+
+def test_stock_levels_are_set_read_and_overwritten(store: SqlStore) -> None:
+    set_levels(store, "berlin-1", pla=2.5, petg=1.0)
+    set_levels(store, "berlin-1", pla=4.0)
+    set_levels(store, "munich-2", pla=9.0)
+
+    with store.unit_of_work() as uow:
+        assert uow.stock.level("berlin-1", "pla") == 4.0
+        assert uow.stock.level("berlin-1", "nylon") == 0.0
+        assert uow.stock.levels("berlin-1") == {"pla": 4.0, "petg": 1.0}
+        assert uow.stock.levels("nowhere") == {}
+
+
+def test_taking_stock_lowers_the_level_down_to_exactly_zero(store: SqlStore) -> None:
+    set_levels(store, "berlin-1", pla=1.0)
+    with store.unit_of_work() as uow:
+        uow.stock.take("berlin-1", "pla", 0.7)
+        uow.stock.take("berlin-1", "pla", 0.3 + 1e-12)
+        uow.commit()
+
+    with store.unit_of_work() as uow:
+        assert uow.stock.level("berlin-1", "pla") == pytest.approx(0.0, abs=1e-9)
+
+
+def test_taking_more_than_there_is_raises_out_of_stock_and_keeps_the_level(
+    store: SqlStore,
+) -> None:
+    set_levels(store, "berlin-1", pla=2.0)
+    with store.unit_of_work() as uow:
+        with pytest.raises(OutOfStock, match=r"^berlin-1 has 2 of pla, needs 3$"):
+            uow.stock.take("berlin-1", "pla", 3)
+        with pytest.raises(OutOfStock, match=r"^berlin-1 has 0 of nylon, needs 0\.5$"):
+            uow.stock.take("berlin-1", "nylon", 0.5)
+        assert uow.stock.level("berlin-1", "pla") == 2.0
+
+
+def test_two_threads_taking_at_once_never_take_more_than_there_is(store: SqlStore) -> None:
+    set_levels(store, "berlin-1", pla=20.0)
+    start = threading.Barrier(2)
+    taken: list[int] = []
+
+    def take_until_empty() -> None:
+        count = 0
+        start.wait()
+        while True:
+            with store.unit_of_work() as uow:
+                try:
+                    uow.stock.take("berlin-1", "pla", 1.0)
+                except OutOfStock:
+                    break
+                time.sleep(0.002)  # hold the row while the other thread tries to take it
+                uow.commit()
+            count += 1
+        taken.append(count)
+
+    threads = [threading.Thread(target=take_until_empty) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(taken) == 20
+    assert len(taken) == 2
+    with store.unit_of_work() as uow:
+        assert uow.stock.level("berlin-1", "pla") == 0.0
+
+
+def test_a_machine_record_is_replaced_by_the_next_one(store: SqlStore) -> None:
+    paris = ZoneInfo("Europe/Paris")
+    first = MachineRecord("printer-1", "berlin-1", MachineState.BUSY, T0, "t1", 12.5)
+    later = MachineRecord(
+        "printer-1", "berlin-1", MachineState.DOWN, datetime(2026, 11, 25, 10, tzinfo=paris)
+    )
+    other = MachineRecord("mill-1", "munich-2", MachineState.IDLE, T0 + timedelta(hours=1))
+    with store.unit_of_work() as uow:
+        for record in (first, other, later):
+            uow.machines.record(record)
+        uow.commit()
+
+    with store.unit_of_work() as uow:
+        everything = uow.machines.all()
+        berlin = uow.machines.all("berlin-1")
+
+    assert everything == [other, later]
+    assert berlin == [later]
+    assert berlin[0].since.tzinfo is UTC
+
+
+def test_the_network_document_is_empty_until_put_and_then_replaced(store: SqlStore) -> None:
+    document = {
+        "version": 1,
+        "sites": [{"id": "berlin-1", "location": {"lat": 52.5, "lon": 13.4}, "open": True}],
+        "note": "Grüße",
+    }
+    with store.unit_of_work() as uow:
+        assert uow.network.document() is None
+        uow.network.put_document(document)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.network.document() == document
+        uow.network.put_document({"version": 2, "sites": []})
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.network.document() == {"version": 2, "sites": []}
+
+
+def test_an_api_key_is_found_by_its_hash(store: SqlStore) -> None:
+    operator = ApiKey("k1", "night shift", Role.OPERATOR, "h1", T0, factory_id="berlin-1")
+    customer = ApiKey("k2", "shop", Role.CUSTOMER, "h2", T0, customer_id="c1")
+    with store.unit_of_work() as uow:
+        uow.api_keys.add(operator)
+        uow.api_keys.add(customer)
+        uow.commit()
+
+    with store.unit_of_work() as uow:
+        assert uow.api_keys.by_hash("h1") == operator
+        assert uow.api_keys.by_hash("h2") == customer
+        assert uow.api_keys.by_hash("unknown") is None
+
+
+def test_an_api_key_with_a_hash_already_stored_is_a_conflict(store: SqlStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.api_keys.add(ApiKey("k1", "admin", Role.ADMIN, "h1", T0))
+        with pytest.raises(Conflict, match="API key k2 exists already"):
+            uow.api_keys.add(ApiKey("k2", "admin again", Role.ADMIN, "h1", T0))
+
+
+def test_runtime_values_are_kept_by_name_and_overwritten(store: SqlStore) -> None:
+    with store.unit_of_work() as uow:
+        assert uow.runtime.get("network_time") is None
+        uow.runtime.put("network_time", "2026-11-25T08:00:00+00:00")
+        uow.runtime.put("network_time", "2026-11-25T09:00:00+00:00")
+        uow.runtime.put("seed", "7")
+        uow.commit()
+
+    with store.unit_of_work() as uow:
+        assert uow.runtime.get("network_time") == "2026-11-25T09:00:00+00:00"
+        assert uow.runtime.get("seed") == "7"
