@@ -6,9 +6,6 @@ import socket
 import threading
 import time
 
-import uvicorn
-
-from microfab.api.app import create_app
 from microfab.bootstrap import Services
 from microfab.errors import InvalidInput
 
@@ -17,6 +14,12 @@ class ApiServer:
     """uvicorn in a thread; ``stop()`` lets requests in flight finish."""
 
     def __init__(self, services: Services, host: str, port: int) -> None:
+        # Imported here: FastAPI and uvicorn take about 0.6 s to import, which every other
+        # command (order, network, apikey) would otherwise pay.
+        import uvicorn
+
+        from microfab.api.app import create_app
+
         _check_port(host, port)
         config = uvicorn.Config(
             create_app(services), host=host, port=port, log_level="warning", lifespan="on"

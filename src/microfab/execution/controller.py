@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 
 from microfab.clock import Clock
 from microfab.errors import MachineError, OutOfStock, StaleState
+from microfab.execution.active import RELOAD_EVERY, ActiveTasks
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.execution.planning import jobs_and_tasks, next_attempt
-from microfab.execution.queues import backlog_hours, free_times
+from microfab.execution.queues import backlog_hours, bookings, free_times
 from microfab.footprint.model import transport_kg
 from microfab.ids import IdFactory
 from microfab.machines.base import JobReport, Machine, MachineJob, MachineState, MachineStatus
@@ -28,7 +29,7 @@ from microfab.orders.model import WAITING_FOR_ROUTE, Order, OrderState, Shipment
 from microfab.orders.service import stock_needs
 from microfab.quoting.service import delivery_distance_km, shipped_mass_kg
 from microfab.routing.service import choose_factory
-from microfab.scheduling.dispatch import plan_order
+from microfab.scheduling.dispatch import machine_free_times, plan_order
 from microfab.storage import MachineRecord, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class NetworkController:
         self._jobs: dict[str, Job] = {}
         self._recorded: dict[str, MachineState] = {}
         self._shift_waits: set[tuple[str, str]] = set()
+        self._active: ActiveTasks | None = None
+        self._staff: dict[str, int] = {}
 
     @property
     def machines(self) -> Mapping[str, Machine]:
@@ -93,26 +96,38 @@ class NetworkController:
         now = self._clock.now()
         statuses = {mid: machine.status() for mid, machine in self._machines.items()}
         report = StepReport()
-        with self._uow() as uow:
-            self._collect(uow, statuses, now, report)
-            active = uow.tasks.in_states(None, ACTIVE_TASK_STATES)
-            self._route(uow, active, now, report)
-            claimed = self._claim(uow, active, statuses, now, report)
-            self._ship(uow, now, report)
-            self._deliver(uow, now, report)
-            self._record_machines(uow, statuses, now)
-            uow.runtime.put("network_time", now.isoformat())
-            uow.commit()
-        for machine_id, job_id in report.acknowledgements:
-            self._machines[machine_id].acknowledge(job_id)
-        self._start(claimed, now, report)
+        self._staff.clear()
+        try:
+            with self._uow() as uow:
+                active = self._active_tasks(uow)
+                self._collect(uow, active, statuses, now, report)
+                self._route(uow, active, now, report)
+                claimed = self._claim(uow, active, statuses, now, report)
+                self._ship(uow, now, report)
+                self._deliver(uow, now, report)
+                self._record_machines(uow, statuses, now)
+                uow.runtime.put("network_time", now.isoformat())
+                uow.commit()
+            for machine_id, job_id in report.acknowledgements:
+                self._machines[machine_id].acknowledge(job_id)
+            self._start(active, claimed, now, report)
+        except BaseException:
+            self._active = None
+            raise
         return report
+
+    def _active_tasks(self, uow: UnitOfWork) -> ActiveTasks:
+        if self._active is None or self._active.steps >= RELOAD_EVERY:
+            self._active = ActiveTasks(uow.tasks.in_states(None, ACTIVE_TASK_STATES))
+        self._active.steps += 1
+        return self._active
 
     # -- machine reports ---------------------------------------------------------------------
 
     def _collect(
         self,
         uow: UnitOfWork,
+        active: ActiveTasks,
         statuses: Mapping[str, MachineStatus],
         now: datetime,
         report: StepReport,
@@ -121,52 +136,63 @@ class NetworkController:
             if status.report is None:
                 continue
             report.acknowledgements.append((machine_id, status.report.job_id))
-            self._settle(uow, status.report, now, report)
+            self._settle(uow, active, status.report, now, report)
 
     def _settle(
-        self, uow: UnitOfWork, outcome: JobReport, now: datetime, report: StepReport
+        self,
+        uow: UnitOfWork,
+        active: ActiveTasks,
+        outcome: JobReport,
+        now: datetime,
+        report: StepReport,
     ) -> None:
-        task = uow.tasks.get(outcome.job_id)
+        task = active.get(outcome.job_id) or uow.tasks.get(outcome.job_id)
         if task.state is not TaskState.RUNNING:
             return
         if outcome.finished:
             task.finish(outcome.at)
             uow.tasks.save(task)
+            active.settle(task)
             report.finished += 1
-            self._finish_order_if_done(uow, task.order_id, outcome.at)
+            self._finish_order_if_done(uow, active, task.order_id, outcome.at)
         else:
             task.fail(outcome.at, outcome.reason)
             uow.tasks.save(task)
+            active.settle(task)
             report.failed += 1
-            self._retry(uow, task, now)
+            self._retry(uow, active, task, now)
 
-    def _finish_order_if_done(self, uow: UnitOfWork, order_id: str, at: datetime) -> None:
-        tasks = uow.tasks.for_order(order_id)
-        if any(t.state in ACTIVE_TASK_STATES for t in tasks):
+    def _finish_order_if_done(
+        self, uow: UnitOfWork, active: ActiveTasks, order_id: str, at: datetime
+    ) -> None:
+        if active.for_order(order_id):
             return
         order = uow.orders.get(order_id)
         if order.state is OrderState.IN_PRODUCTION:
             order.finish(at)
             uow.orders.save(order)
 
-    def _retry(self, uow: UnitOfWork, failed: Task, now: datetime) -> None:
+    def _retry(self, uow: UnitOfWork, active: ActiveTasks, failed: Task, now: datetime) -> None:
         order = uow.orders.get(failed.order_id)
         if failed.attempt >= self._max_attempts:
-            self._give_up(uow, order, failed, now)
+            self._give_up(uow, active, order, failed, now)
             return
         site = self._network.site(failed.factory_id)
-        active = uow.tasks.in_states(site.id, ACTIVE_TASK_STATES)
-        free = free_times(self._network, active, now)[site.id]
+        free = machine_free_times(site, bookings(active.for_site(site.id), now), now)
         job = self._job(uow, failed.job_id)
         attempt = next_attempt(self._network, site, failed, job, order, free, self._ids("tsk"), now)
         uow.tasks.add(attempt)
+        active.add(attempt)
 
-    def _give_up(self, uow: UnitOfWork, order: Order, failed: Task, now: datetime) -> None:
+    def _give_up(
+        self, uow: UnitOfWork, active: ActiveTasks, order: Order, failed: Task, now: datetime
+    ) -> None:
         reason = f"task {failed.operation} failed {failed.attempt} times at {failed.factory_id}"
-        for task in uow.tasks.for_order(order.id):
+        for task in active.for_order(order.id):
             if task.state is TaskState.SCHEDULED:
                 task.cancel(now, reason)
                 uow.tasks.save(task)
+                active.settle(task)
         order.fail(now, reason)
         order.reroute(now, "made again elsewhere")
         uow.orders.save(order)
@@ -174,14 +200,14 @@ class NetworkController:
     # -- routing and scheduling ----------------------------------------------------------------
 
     def _route(
-        self, uow: UnitOfWork, active: list[Task], now: datetime, report: StepReport
+        self, uow: UnitOfWork, active: ActiveTasks, now: datetime, report: StepReport
     ) -> None:
         """Route and schedule waiting orders; their new tasks are added to ``active``."""
         waiting = uow.orders.in_states(WAITING_FOR_ROUTE)
         if not waiting:
             return
-        backlog = backlog_hours(self._network, active)
-        free = free_times(self._network, active, now)
+        backlog = backlog_hours(self._network, active.all())
+        free = free_times(self._network, active.all(), now)
         for order in waiting:
             site = choose_factory(self._network, order, backlog, uow.stock.level)
             if site is None:
@@ -198,7 +224,7 @@ class NetworkController:
                 self._jobs[job.id] = job
             for task in tasks:
                 uow.tasks.add(task)
-                active.append(task)
+                active.add(task)
                 free[site.id][task.machine_id] = task.planned_end
                 key = (site.id, task.process)
                 backlog[key] = backlog.get(key, 0.0) + task.minutes / 60 / _count(
@@ -214,7 +240,7 @@ class NetworkController:
     def _claim(
         self,
         uow: UnitOfWork,
-        active: list[Task],
+        active: ActiveTasks,
         statuses: Mapping[str, MachineStatus],
         now: datetime,
         report: StepReport,
@@ -222,7 +248,7 @@ class NetworkController:
         claimed: list[Task] = []
         self._shift_waits.clear()
         by_site: dict[str, list[Task]] = {}
-        for task in active:
+        for task in active.all():
             by_site.setdefault(task.factory_id, []).append(task)
         for site in self._network.factories:
             if site.id in by_site:
@@ -279,7 +305,9 @@ class NetworkController:
     ) -> Task | None:
         """The machine's own next task, else one waiting for a machine that is not idle."""
         own = [t for t in ready if t.machine_id == machine.id]
-        others = [t for t in ready if t.machine_id not in idle_ids]
+        others = [
+            t for t in ready if t.process == machine.process.value and t.machine_id not in idle_ids
+        ]
         for task in [*own, *others]:
             if task.machine_id != machine.id and not self._can_take(uow, machine, task):
                 continue
@@ -296,16 +324,21 @@ class NetworkController:
 
     def _staffed(self, site: Site, task: Task, now: datetime, attended_running: int) -> bool:
         process = Process(task.process)
-        people = sum(
-            1 for o in site.operators if any(s.covers(now.astimezone(site.tz)) for s in o.shifts)
-        )
+        if site.id not in self._staff:
+            local = now.astimezone(site.tz)
+            self._staff[site.id] = sum(
+                1 for o in site.operators if any(s.covers(local) for s in o.shifts)
+            )
+        people = self._staff[site.id]
         fits = site.attended_start(process, now, task.minutes) == now
         if not fits or site.on_shift(process, now) == 0 or attended_running >= people:
             self._shift_waits.add((site.id, task.process))
             return False
         return True
 
-    def _start(self, claimed: list[Task], now: datetime, report: StepReport) -> None:
+    def _start(
+        self, active: ActiveTasks, claimed: list[Task], now: datetime, report: StepReport
+    ) -> None:
         refused: list[tuple[Task, str]] = []
         for task in claimed:
             try:
@@ -316,11 +349,11 @@ class NetworkController:
             return
         with self._uow() as uow:
             for task, reason in refused:
-                stored = uow.tasks.get(task.id)
-                stored.fail(now, reason)
-                uow.tasks.save(stored)
+                task.fail(now, reason)
+                uow.tasks.save(task)
+                active.settle(task)
                 report.failed += 1
-                self._retry(uow, stored, now)
+                self._retry(uow, active, task, now)
             uow.commit()
 
     # -- shipping and delivery -----------------------------------------------------------------

@@ -18,7 +18,16 @@ def jobs_and_tasks(
 ) -> tuple[list[Job], list[Task]]:
     """One job per order line, one task per planned step."""
     jobs = [
-        Job(ids("job"), order.id, i, plan.site.id, line.product_id, line.quantity, line.material, now)
+        Job(
+            ids("job"),
+            order.id,
+            i,
+            plan.site.id,
+            line.product_id,
+            line.quantity,
+            line.material,
+            now,
+        )
         for i, line in enumerate(order.lines)
     ]
     tasks = [_task(ids("tsk"), jobs[step.line_index], order, step) for step in plan.steps]
