@@ -47,7 +47,11 @@ def test_a_factory_shows_machines_queue_stock_and_people_on_shift(
     assert busy[0]["task_id"] == factory["queue"][0]["id"]
     assert [t["state"] for t in factory["queue"]] == ["running", "scheduled"]
     assert factory["stock"]["pla"] < 40
-    assert {o["name"] for o in factory["on_shift"]} == {"Anna", "Ben"}
+    berlin = services.network.site("berlin")
+    local = services.clock.now().astimezone(berlin.tz)
+    early = {o.id for o in berlin.operators if any(s.covers(local) for s in o.shifts)}
+    assert early, "someone works at 09:00 on a Monday"
+    assert {o["id"] for o in factory["on_shift"]} == early
     assert factory["at"] == "2026-03-02T08:00:00Z"
 
 
