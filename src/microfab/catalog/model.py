@@ -62,9 +62,13 @@ class Parameter:
             raise self._invalid(f"must be a whole number, not {value!r}")
         unit = f" {self.unit}" if self.unit else ""
         if self.minimum is not None and value < self.minimum:
-            raise self._invalid(f"is {value:g}{unit}; the smallest allowed is {self.minimum:g}{unit}")
+            raise self._invalid(
+                f"is {value:g}{unit}; the smallest allowed is {self.minimum:g}{unit}"
+            )
         if self.maximum is not None and value > self.maximum:
-            raise self._invalid(f"is {value:g}{unit}; the largest allowed is {self.maximum:g}{unit}")
+            raise self._invalid(
+                f"is {value:g}{unit}; the largest allowed is {self.maximum:g}{unit}"
+            )
         return int(value) if self.kind is ParameterKind.INTEGER else float(value)
 
     def _check_text(self, value: object) -> str:

@@ -36,7 +36,9 @@ class SimulatedMachine:
         self._spec = spec
         self._clock = clock
         self._rng = rng
-        rate = spec.failure_rate_per_hour if failure_rate_per_hour is None else failure_rate_per_hour
+        rate = (
+            spec.failure_rate_per_hour if failure_rate_per_hour is None else failure_rate_per_hour
+        )
         self._failure_rate = max(rate, 0.0)
         self._run: _Run | None = None
         self._report: JobReport | None = None

@@ -141,7 +141,10 @@ def _cross_check(spec: NetworkFile) -> Iterator[tuple[str, str]]:
             yield f"lanes[{i}].origin", str(_unknown("site", lane.origin, sorted(sites)))
         if lane.destination not in sites and lane.destination not in regions:
             known = sorted([*sites, *regions])
-            yield f"lanes[{i}].destination", str(_unknown("site or region", lane.destination, known))
+            yield (
+                f"lanes[{i}].destination",
+                str(_unknown("site or region", lane.destination, known)),
+            )
     for i, component in enumerate(spec.components):
         if component.supplied_by not in plants:
             yield (
@@ -163,7 +166,9 @@ def _duplicates(spec: NetworkFile) -> Iterator[tuple[str, str]]:
         "components": [c.sku for c in spec.components],
         "products": [p.id for p in spec.products],
         "sites": [s.id for s in [*spec.factories, *spec.central_plants]],
-        "machines": [mid for s in [*spec.factories, *spec.central_plants] for mid in _machine_ids(s)],
+        "machines": [
+            mid for s in [*spec.factories, *spec.central_plants] for mid in _machine_ids(s)
+        ],
     }
     for group, ids in groups.items():
         seen: set[str] = set()
@@ -202,7 +207,7 @@ def _check_product(
             if name not in names:
                 yield f"{path}.routing[{j}].minutes_per_unit", _unknown("parameter", name, names)
         try:
-            operation.setup_family.format(material="m", **{n: "v" for n in names})
+            operation.setup_family.format(material="m", **dict.fromkeys(names, "v"))
         except (KeyError, IndexError, ValueError) as exc:
             yield f"{path}.routing[{j}].setup_family", f"refers to an unknown parameter {exc}"
 
@@ -324,7 +329,9 @@ def _product(product: ProductFile) -> ProductTemplate:
                 name=o.name,
                 process=o.process,
                 setup_minutes=o.setup_minutes,
-                minutes_per_unit=LinearModel(o.minutes_per_unit.base, o.minutes_per_unit.per_parameter),
+                minutes_per_unit=LinearModel(
+                    o.minutes_per_unit.base, o.minutes_per_unit.per_parameter
+                ),
                 setup_family=o.setup_family,
                 attended=o.attended,
                 uses_material=o.uses_material,

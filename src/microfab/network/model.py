@@ -10,8 +10,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from microfab.catalog.model import ProductTemplate
@@ -204,9 +204,7 @@ class Site:
     def on_shift(self, process: Process, at: datetime) -> int:
         """How many people skilled in ``process`` are on shift at ``at``."""
         local = at.astimezone(self.tz)
-        return sum(
-            1 for o in self.operators_for(process) if any(s.covers(local) for s in o.shifts)
-        )
+        return sum(1 for o in self.operators_for(process) if any(s.covers(local) for s in o.shifts))
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,9 @@ def parse_days(text: str) -> frozenset[int]:
         if any(e not in WEEKDAYS for e in ends) or len(ends) > 2:
             raise ValueError(f"cannot read days {text!r}: write e.g. mon-fri or mon,wed,sat")
         first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
-        days.update(range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)])
+        days.update(
+            range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
+        )
     return frozenset(days)
 
 

@@ -71,7 +71,9 @@ def _option(
     mass = shipped_mass_kg(network, lines)
     distance = delivery_distance_km(site, lane, destination)
     shipping = round(lane.cents_per_shipment + lane.cents_per_kg * mass)
-    footprint += Footprint(transport=transport_kg(network.emission_factors, lane.mode, mass, distance))
+    footprint += Footprint(
+        transport=transport_kg(network.emission_factors, lane.mode, mass, distance)
+    )
     ready = plan.ready_at
     return QuoteOption(
         site_id=site.id,

@@ -33,7 +33,9 @@ def choose_factory(
     )
     needs = stock_needs(network, order.lines)
     stocked = [s for s in capable if all(stock(s.id, k) + 1e-9 >= q for k, q in needs.items())]
-    processes = {op.process for line in order.lines for op in network.product(line.product_id).routing}
+    processes = {
+        op.process for line in order.lines for op in network.product(line.product_id).routing
+    }
 
     def load(site: Site) -> float:
         return max(backlog.get((site.id, p), 0.0) for p in processes)
