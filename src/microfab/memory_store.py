@@ -303,8 +303,3 @@ class MemoryUnitOfWork:
 
     def rollback(self) -> None:
         self._bind(copy.deepcopy(self._shared))
-
-
-def memory_store() -> tuple[MemoryData, MemoryUnitOfWork]:
-    data = MemoryData()
-    return data, MemoryUnitOfWork(data)

@@ -1,4 +1,4 @@
-"""Parsing and formatting of the quantities users type: durations and money."""
+"""The quantities users type and read: durations and money."""
 
 from __future__ import annotations
 
@@ -29,15 +29,3 @@ def format_money(cents: int, currency: str = "EUR") -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole}.{part:02d} {currency}"
-
-
-def format_duration(delta: timedelta) -> str:
-    """A short human form: ``"3h 05m"``, ``"2d 4h"``."""
-    minutes = int(delta.total_seconds() // 60)
-    days, minutes = divmod(minutes, 1440)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m"

@@ -51,7 +51,6 @@ ALLOWED: Mapping[OrderState, frozenset[OrderState]] = {
 }
 
 OPEN_STATES = frozenset(s for s, nexts in ALLOWED.items() if nexts)
-CANCELLABLE_STATES = frozenset(s for s, nexts in ALLOWED.items() if OrderState.CANCELLED in nexts)
 WAITING_FOR_ROUTE = frozenset({OrderState.PLACED, OrderState.REROUTED})
 
 

@@ -1,0 +1,101 @@
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from microfab.bootstrap import Services
+from microfab.clock import ManualClock
+from microfab.errors import NoCapableFactory
+from microfab.network.model import Location, Network
+from microfab.orders.model import Destination, OrderLine
+from microfab.orders.service import LineRequest, PlaceOrder
+from microfab.quoting.service import quote
+from microfab.routing.service import choose_factory
+
+HAMBURG = Destination(Location(53.55, 10.0), "Hamburg")
+
+
+def lamp(network: Network) -> OrderLine:
+    product = network.product("desk-lamp")
+    return OrderLine("desk-lamp", 1, "pla", product.validate({}))
+
+
+def test_a_quote_offers_every_capable_factory_and_the_central_baseline(
+    network: Network, clock: ManualClock
+) -> None:
+    offer = quote(network, [lamp(network)], HAMBURG, clock.now(), {})
+    assert offer.best is not None
+    assert offer.best.site_id == "hamburg"
+    assert {o.site_id for o in offer.local} == {f.id for f in network.factories}
+    assert [o.mode for o in offer.central] == ["air", "sea"]
+    air, sea = offer.central
+    local = offer.best
+    assert local.delivery_at < air.delivery_at < sea.delivery_at
+    assert air.footprint.transport > local.footprint.transport
+    assert local.price_cents > local.production_cents
+
+
+def test_a_quote_counts_energy_materials_and_transport(
+    network: Network, clock: ManualClock
+) -> None:
+    best = quote(network, [lamp(network)], HAMBURG, clock.now(), {}).best
+    assert best is not None
+    footprint = best.footprint
+    assert footprint.energy > 0
+    assert footprint.materials > 2.5, "the LED kit alone embodies 2.5 kg CO2e"
+    assert footprint.total == pytest.approx(
+        footprint.energy + footprint.materials + footprint.transport
+    )
+
+
+def test_a_busy_factory_quotes_a_later_ready_date(network: Network, clock: ManualClock) -> None:
+    now = clock.now()
+    idle = quote(network, [lamp(network)], HAMBURG, now, {}).best
+    hamburg = network.site("hamburg")
+    busy_until = {m.id: now + timedelta(hours=30) for m in hamburg.machines}
+    busy = quote(network, [lamp(network)], HAMBURG, now, {"hamburg": busy_until})
+    assert idle is not None
+    assert busy.best is not None
+    assert busy.best.site_id != "hamburg"
+    hamburg_option = next(o for o in busy.local if o.site_id == "hamburg")
+    assert hamburg_option.ready_at > now + timedelta(hours=30)
+
+
+def test_nothing_to_quote_when_no_site_has_the_machines(
+    network: Network, clock: ManualClock
+) -> None:
+    stripped = replace(network, sites=tuple(replace(s, machines=()) for s in network.sites))
+    with pytest.raises(NoCapableFactory, match="no site in the network can make this order"):
+        quote(stripped, [lamp(network)], HAMBURG, clock.now(), {})
+
+
+def placed(services: Services) -> object:
+    command = PlaceOrder("c", (LineRequest("desk-lamp", 1, {}, "pla"),), HAMBURG)
+    return services.orders.place(command).order
+
+
+def test_routing_passes_over_a_full_factory(services: Services) -> None:
+    order = placed(services)
+    network = services.network
+    full = {("hamburg", "fdm"): 100.0}
+    site = choose_factory(network, order, full, lambda site, sku: 1000.0)  # type: ignore[arg-type]
+    assert site is not None
+    assert site.id != "hamburg"
+    nearest = choose_factory(network, order, {}, lambda site, sku: 1000.0)  # type: ignore[arg-type]
+    assert nearest is not None
+    assert nearest.id == "hamburg"
+
+
+def test_routing_waits_while_no_factory_has_the_stock(services: Services) -> None:
+    order = placed(services)
+    site = choose_factory(services.network, order, {}, lambda site, sku: 0.0)  # type: ignore[arg-type]
+    assert site is None
+
+
+def test_routing_takes_the_least_loaded_factory_when_all_are_full(services: Services) -> None:
+    order = placed(services)
+    network = services.network
+    backlog = {(f.id, "fdm"): 100.0 for f in network.factories} | {("leipzig", "fdm"): 50.0}
+    site = choose_factory(network, order, backlog, lambda site, sku: 1000.0)  # type: ignore[arg-type]
+    assert site is not None
+    assert site.id == "leipzig"
