@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,8 +21,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default=f"sqlite:///{DEFAULT_DATABASE}")
     host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=0, le=65535)
-    environment: Literal["development", "production"] = "development"
+    port: int = Field(default=8000, ge=1, le=65535)
     seed: int | None = None
 
     @field_validator("database_url")

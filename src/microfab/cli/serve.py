@@ -26,8 +26,13 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 @user_errors
 def serve(
     db: DbOption = None,
-    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on", min=1, max=65535)] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: MICROFAB_HOST or 127.0.0.1]")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port to listen on [default: MICROFAB_PORT or 8000]", min=1, max=65535),
+    ] = None,
     speed: Annotated[
         float, typer.Option(help="Network time per wall time (600: 10 minutes a second)", min=0.001)
     ] = 1.0,
@@ -46,7 +51,7 @@ def serve(
     services = build_services(settings, clock=clock, store=store)
     controller = services.controller(seed, failure_rate)
     resumed = controller.recover()
-    server = ApiServer(services, host, port)
+    server = ApiServer(services, host or settings.host, port or settings.port)
     server.start()
     signal.signal(signal.SIGTERM, _interrupt)
     err_console.print(
