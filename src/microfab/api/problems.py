@@ -19,6 +19,12 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
+from microfab.catalog.errors import (
+    GenerationLimit,
+    NotManufacturable,
+    UploadRejected,
+    UploadTooLarge,
+)
 from microfab.errors import (
     AuthenticationFailed,
     Conflict,
@@ -54,6 +60,10 @@ STATUS: Mapping[type[MicrofabError], int] = {
     AuthenticationFailed: 401,
     PermissionDenied: 403,
     MachineError: 502,
+    NotManufacturable: 422,
+    GenerationLimit: 422,
+    UploadRejected: 422,
+    UploadTooLarge: 413,
 }
 
 

@@ -8,6 +8,7 @@ customer typed into checked values or a message that says what to change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,6 +25,11 @@ class ParameterKind(StrEnum):
     TEXT = "text"
     CHOICE = "choice"
     BOOLEAN = "boolean"
+    COLOUR = "colour"
+
+
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+STEP_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Parameter:
     choices: tuple[str, ...] = ()
     max_length: int | None = None
     charset: str | None = None
+    step: float | None = None
 
     def check(self, value: object) -> ParamValue:
         """Return ``value`` as this parameter's type, or raise with what to change."""
@@ -54,6 +61,18 @@ class Parameter:
                 if not isinstance(value, bool):
                     raise self._invalid(f"must be true or false, not {value!r}")
                 return value
+            case ParameterKind.COLOUR:
+                return self._check_colour(value)
+
+    def _check_colour(self, value: object) -> str:
+        """A named colour of the palette (``choices``), or ``#rrggbb`` when there is none."""
+        if self.choices:
+            if value not in self.choices:
+                raise self._invalid(f"must be one of {', '.join(self.choices)}, not {value!r}")
+            return str(value)
+        if not isinstance(value, str) or not HEX_COLOUR.match(value):
+            raise self._invalid(f"must be a colour written #rrggbb, not {value!r}")
+        return value.lower()
 
     def _check_number(self, value: object) -> float | int:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -69,7 +88,15 @@ class Parameter:
             raise self._invalid(
                 f"is {value:g}{unit}; the largest allowed is {self.maximum:g}{unit}"
             )
+        if self.step is not None:
+            self._check_step(float(value), unit)
         return int(value) if self.kind is ParameterKind.INTEGER else float(value)
+
+    def _check_step(self, value: float, unit: str) -> None:
+        assert self.step is not None
+        steps = value / self.step  # as JSON Schema's multipleOf: whole multiples of the step
+        if abs(steps - round(steps)) > STEP_TOLERANCE * max(1.0, abs(steps)):
+            raise self._invalid(f"is {value:g}{unit}; it must be a multiple of {self.step:g}{unit}")
 
     def _check_text(self, value: object) -> str:
         if not isinstance(value, str):
@@ -104,6 +131,8 @@ class Parameter:
                     schema["minimum"] = self.minimum
                 if self.maximum is not None:
                     schema["maximum"] = self.maximum
+                if self.step is not None:
+                    schema["multipleOf"] = self.step
             case ParameterKind.TEXT:
                 schema.update(type="string", minLength=1)
                 if self.max_length is not None:
@@ -112,6 +141,14 @@ class Parameter:
                 schema.update(type="string", enum=list(self.choices))
             case ParameterKind.BOOLEAN:
                 schema["type"] = "boolean"
+            case ParameterKind.COLOUR:
+                schema.update(type="string", format="color", **{"x-kind": "colour"})
+                if self.choices:
+                    schema["enum"] = list(self.choices)
+                else:
+                    schema["pattern"] = HEX_COLOUR.pattern
+        if self.kind is ParameterKind.TEXT and self.charset is not None:
+            schema["x-charset"] = self.charset
         return schema
 
 
@@ -174,6 +211,8 @@ class ProductTemplate:
     material_per_unit: LinearModel
     unit_mass_kg: float
     components: tuple[ComponentUse, ...] = ()
+    geometry: str | None = None
+    """The name of the geometry template that draws this product (see ``catalog.registry``)."""
 
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:

@@ -6,6 +6,7 @@ import typer
 
 from microfab import __version__
 from microfab.cli.apikeys import apikey_app
+from microfab.cli.catalog import catalog_app
 from microfab.cli.demo import demo
 from microfab.cli.network import network_app
 from microfab.cli.orders import order_app
@@ -23,6 +24,7 @@ app.command()(serve)
 app.add_typer(network_app, name="network")
 app.add_typer(order_app, name="order")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(catalog_app, name="catalog")
 
 
 @app.callback(invoke_without_command=True)

@@ -314,6 +314,7 @@ def _parameter(raw: Mapping[str, Any]) -> Parameter:
         choices=tuple(raw.get("choices", ())),
         max_length=raw.get("max_length"),
         charset=raw.get("charset"),
+        step=raw.get("step"),
     )
 
 
@@ -344,4 +345,5 @@ def _product(product: ProductFile) -> ProductTemplate:
         ),
         unit_mass_kg=product.unit_mass_kg,
         components=tuple(ComponentUse(c.sku, c.quantity) for c in product.components),
+        geometry=product.geometry,
     )

@@ -35,7 +35,7 @@ class LinearFile(Strict):
 
 class ParameterFile(Strict):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-    kind: Literal["number", "integer", "text", "choice", "boolean"]
+    kind: Literal["number", "integer", "text", "choice", "boolean", "colour"]
     default: float | int | bool | str
     description: str = ""
     unit: str | None = None
@@ -44,6 +44,7 @@ class ParameterFile(Strict):
     choices: list[str] = []
     max_length: Annotated[int, Field(gt=0)] | None = None
     charset: str | None = None
+    step: Annotated[float, Field(gt=0)] | None = None
 
 
 class OperationFile(Strict):
@@ -79,6 +80,7 @@ class ProductFile(Strict):
     components: list[ComponentUseFile] = []
     parameters: list[ParameterFile] = []
     routing: Annotated[list[OperationFile], Field(min_length=1)]
+    geometry: str | None = None
 
 
 class ShiftFile(Strict):

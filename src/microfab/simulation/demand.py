@@ -55,12 +55,13 @@ CITIES: tuple[tuple[str, float, float, float], ...] = (
 PRODUCT_MIX: dict[str, float] = {
     "phone-grip": 0.26,
     "name-sign": 0.14,
-    "custom-insole": 0.14,
+    "custom-insole": 0.12,
     "desk-lamp": 0.10,
     "tote-bag": 0.12,
     "window-crank-knob": 0.08,
-    "earbud-tips": 0.08,
-    "bike-mount": 0.08,
+    "earbud-tips": 0.06,
+    "bike-mount": 0.06,
+    "mounting-bracket": 0.06,
 }
 
 NAMES = (
@@ -183,7 +184,8 @@ class DemandGenerator:
         match parameter.kind:
             case ParameterKind.NUMBER:
                 low, high = _range(parameter)
-                return round(rng.triangular(low, high, float(parameter.default)), 1)
+                value = rng.triangular(low, high, float(parameter.default))
+                return _on_step(value, parameter, low, high)
             case ParameterKind.INTEGER:
                 low, high = _range(parameter)
                 return rng.randint(math.ceil(low), math.floor(high))
@@ -191,6 +193,10 @@ class DemandGenerator:
                 return _text(rng, parameter)
             case ParameterKind.CHOICE:
                 return rng.choice(parameter.choices)
+            case ParameterKind.COLOUR:
+                if parameter.choices:
+                    return rng.choice(parameter.choices)
+                return f"#{rng.randrange(0x1000000):06x}"
             case ParameterKind.BOOLEAN:
                 return rng.random() < 0.5
 
@@ -206,6 +212,17 @@ def _range(parameter: Parameter) -> tuple[float, float]:
     low = parameter.minimum if parameter.minimum is not None else default
     high = parameter.maximum if parameter.maximum is not None else default
     return low, high
+
+
+def _on_step(value: float, parameter: Parameter, low: float, high: float) -> float:
+    """``value`` on the parameter's step (0.1 when it has none), kept within its range."""
+    step = parameter.step or 0.1
+    snapped = round(round(value / step) * step, 6)
+    while snapped > high:
+        snapped = round(snapped - step, 6)
+    while snapped < low:
+        snapped = round(snapped + step, 6)
+    return snapped
 
 
 def _text(rng: random.Random, parameter: Parameter) -> str:

@@ -20,6 +20,8 @@ OPERATIONS = {
     "getFactory",
     "listProducts",
     "getProduct",
+    "previewProduct",
+    "uploadModel",
     "createQuote",
     "placeOrder",
     "getOrder",

@@ -10,6 +10,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     network.router,
     factories.router,
     catalog.router,
+    catalog.uploads_router,
     quotes.router,
     orders.router,
     jobs.router,

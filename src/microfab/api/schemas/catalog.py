@@ -1,4 +1,4 @@
-"""The catalog: product templates with the JSON Schema of their parameters."""
+"""The catalog: product templates with the JSON Schema of their parameters, and previews."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from typing import Any, Self
 
 from pydantic import BaseModel, Field
 
+from microfab.api.schemas.common import Input
+from microfab.catalog.geometry import Geometry, Solid
 from microfab.catalog.model import ProductTemplate
+from microfab.catalog.service import MachineCheck, Preview
 from microfab.network.model import Network
 
 
@@ -84,3 +87,91 @@ class ProductPublic(ProductSummary):
                 for use in product.components
             ],
         )
+
+
+class PreviewCreate(Input):
+    """Parameters a customer typed, to see the product before ordering it."""
+
+    params: dict[str, Any] = Field(default_factory=dict, examples=[{"name": "Ada"}])
+    material: str | None = Field(default=None, examples=["pla"])
+    thumbnail: bool = Field(default=True, description="Include a PNG preview (base64).")
+
+
+class MachineCheckPublic(BaseModel):
+    """The printability checks of the part on one kind of machine, and its estimate there."""
+
+    machine: str
+    process: str
+    printable: bool
+    problems: list[str]
+    notes: list[str]
+    estimate: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, check: MachineCheck) -> Self:
+        return cls(
+            machine=check.candidate.profile.name,
+            process=check.candidate.process,
+            printable=check.report.ok,
+            problems=[f.message for f in check.report.problems],
+            notes=[f.message for f in check.report.notes],
+            estimate=check.estimate.as_dict() if check.estimate else None,
+        )
+
+
+class GeometryPublic(BaseModel):
+    kind: str = Field(examples=["solid"])
+    size_mm: list[float] = Field(examples=[[72.0, 30.0, 4.0]])
+    volume_mm3: float | None = None
+    triangles: int | None = None
+    cut_length_mm: float | None = None
+
+    @classmethod
+    def of(cls, geometry: Geometry) -> Self:
+        if isinstance(geometry, Solid):
+            return cls(
+                kind="solid",
+                size_mm=[round(s, 2) for s in geometry.size_mm],
+                volume_mm3=round(geometry.volume_mm3, 1),
+                triangles=int(geometry.manifold.num_tri()),
+            )
+        return cls(
+            kind="sheet",
+            size_mm=[round(s, 2) for s in geometry.size_mm],
+            cut_length_mm=round(geometry.cut_length_mm, 1),
+        )
+
+
+class PreviewPublic(BaseModel):
+    """A checked design: its geometry, where it can be made, how long it takes, a thumbnail."""
+
+    product: str
+    template: str
+    version: int
+    params: dict[str, Any]
+    geometry: GeometryPublic
+    machines: list[MachineCheckPublic]
+    build_ms: float
+    thumbnail_png: str | None = Field(default=None, description="PNG, base64-encoded.")
+
+    @classmethod
+    def of(cls, product_id: str, preview: Preview) -> Self:
+        return cls(
+            product=product_id,
+            template=preview.template.id,
+            version=preview.template.version,
+            params=preview.values,
+            geometry=GeometryPublic.of(preview.geometry),
+            machines=[MachineCheckPublic.of(c) for c in preview.checks],
+            build_ms=round(preview.build_ms, 1),
+            thumbnail_png=preview.thumbnail_base64 if preview.thumbnail_png else None,
+        )
+
+
+class UploadPublic(BaseModel):
+    """An uploaded model, checked and estimated on the network's printers."""
+
+    filename: str
+    geometry: GeometryPublic
+    machines: list[MachineCheckPublic]
+    thumbnail_png: str

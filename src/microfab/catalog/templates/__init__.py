@@ -1,0 +1,1 @@
+"""The templates shipped with microfab: one small module per product, each with a ``TEMPLATE``."""

@@ -1,0 +1,42 @@
+"""``microfab schedule solve|gantt`` through Typer's runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from microfab.cli.schedule import schedule_app
+
+runner = CliRunner()
+
+
+def test_solve_prints_the_json_summary(benchmarks: Path) -> None:
+    ft06 = str(benchmarks / "jssp" / "ft06.txt")
+    result = runner.invoke(schedule_app, ["solve", ft06, "--json", "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["makespan"] == summary["lower_bound"] == 55
+    assert summary["status"] == "optimal"
+    assert set(summary) >= {"makespan", "lower_bound", "status", "seconds"}
+
+
+def test_solve_rejects_a_bad_file_with_exit_code_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.fjs"
+    bad.write_text("1 2 1\n1 1 7 4\n")
+    result = runner.invoke(schedule_app, ["solve", str(bad), "--format", "fjsp"])
+    assert result.exit_code == 2
+    assert "bad.fjs:2: machine 7 is outside 1..2" in result.stderr
+
+
+def test_gantt_writes_a_self_contained_page(tmp_path: Path, benchmarks: Path) -> None:
+    page = tmp_path / "ft06.html"
+    ft06 = str(benchmarks / "jssp" / "ft06.txt")
+    result = runner.invoke(schedule_app, ["gantt", ft06, "-o", str(page), "--time-limit", "2"])
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert "<svg" in html
+    assert "<script" not in html
+    assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert all(f">m{k}<" in html for k in range(6))

@@ -1,0 +1,106 @@
+"""Readers of job shop and flexible job shop files; malformed files fail with the line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from microfab.errors import InvalidInput
+from microfab.scheduling.formats import read_fjs, read_instance, read_jssp, solution_to_json
+from microfab.scheduling.model import Assignment, Schedule, Solution
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_reads_ft06_in_the_standard_layout(benchmarks: Path) -> None:
+    instance = read_jssp(benchmarks / "jssp" / "ft06.txt")
+    assert (len(instance.jobs), len(instance.machines)) == (6, 6)
+    first = instance.jobs[0].operations[0]
+    assert dict(first.durations) == {"m2": 1}
+    assert sum(op.durations[m] for op in instance.iter_operations() for m in op.durations) == 197
+
+
+def test_reads_mk01_with_alternative_machines(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "fjsp" / "mk01.fjs")
+    assert (len(instance.jobs), len(instance.machines)) == (10, 6)
+    first = instance.jobs[0].operations[0]
+    assert dict(first.durations) == {"m1": 5, "m3": 4}
+    assert len(instance.jobs[0].operations) == 6
+
+
+def test_reads_taillards_layout(tmp_path: Path) -> None:
+    path = write(tmp_path, "ta.txt", "# times then machines\n2 2\n3 4\n5 6\n1 2\n2 1\n")
+    instance = read_jssp(path)
+    assert [dict(op.durations) for op in instance.jobs[1].operations] == [{"m1": 5}, {"m0": 6}]
+
+
+def test_skips_comments_and_blank_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.txt", "# a comment\n\n1 2\n# between\n0 3 1 4\n")
+    assert [dict(op.durations) for op in read_jssp(path).jobs[0].operations] == [
+        {"m0": 3},
+        {"m1": 4},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("2 2\n0 1 1 x\n1 1 0 1\n", 2, "expected whole numbers, found 'x'"),
+        ("2 2\n0 1 1 2\n1 1 0\n", 3, "job 1 has 3 numbers"),
+        ("2 2\n0 1 5 2\n1 1 0 1\n", 2, "machine 5 is outside 0..1"),
+        ("2 2\n0 1 1 -2\n1 1 0 1\n", 2, "processing time -2 is negative"),
+        ("3 2\n0 1 1 2\n1 1 0 1\n", 3, "announces 3 jobs, found 2"),
+        ("1 2\n0 1 1 2\n7 7\n", 3, "unexpected data after the last job"),
+        ("two 2\n", 1, "expected whole numbers"),
+        ("0 2\n", 1, "job and machine counts"),
+    ],
+)
+def test_rejects_a_malformed_job_shop_file(
+    tmp_path: Path, text: str, line: int, reason: str
+) -> None:
+    path = write(tmp_path, "bad.txt", text)
+    with pytest.raises(InvalidInput) as caught:
+        read_jssp(path)
+    assert f"bad.txt:{line}:" in caught.value.message
+    assert reason in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("1 2 1\n2 1 1 3\n", 2, "job 0 ends early: missing the number of machines"),
+        ("1 2 1\n1 1 3 4\n", 2, "machine 3 is outside 1..2"),
+        ("1 2 1\n1 0\n", 2, "operation 1 of job 0 has no machine"),
+        ("1 2 1\n1 1 1 4 9\n", 2, "numbers after its last operation"),
+        ("1 2 1\n1 1 1 4.5\n", 2, "expected whole numbers, found '4.5'"),
+    ],
+)
+def test_rejects_a_malformed_fjs_file(tmp_path: Path, text: str, line: int, reason: str) -> None:
+    path = write(tmp_path, "bad.fjs", text)
+    with pytest.raises(InvalidInput) as caught:
+        read_fjs(path)
+    assert f"bad.fjs:{line}:" in caught.value.message
+    assert reason in caught.value.message
+
+
+def test_rejects_missing_and_empty_files(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="cannot read"):
+        read_instance(tmp_path / "absent.txt")
+    with pytest.raises(InvalidInput, match="no data"):
+        read_instance(write(tmp_path, "empty.fjs", "# nothing\n"))
+    with pytest.raises(InvalidInput, match="unknown format"):
+        read_instance(tmp_path / "x.txt", "csv")
+
+
+def test_writes_a_schedule_as_json(tmp_path: Path) -> None:
+    instance = read_jssp(write(tmp_path, "one.txt", "1 1\n0 7\n"))
+    schedule = Schedule((Assignment("j0.0", "m0", 0, 7),))
+    data = solution_to_json(instance, Solution(schedule, 7, 7, "optimal", 0.1, "test"))
+    assert json.loads(json.dumps(data))["assignments"][0]["end"] == 7
+    assert (data["makespan"], data["lower_bound"], data["status"]) == (7, 7, "optimal")

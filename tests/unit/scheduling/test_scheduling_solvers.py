@@ -1,0 +1,116 @@
+"""Dispatch rules and the CP-SAT model: feasible always, optimal on small known instances."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from microfab.scheduling.checker import check
+from microfab.scheduling.cpsat import Settings, solve
+from microfab.scheduling.formats import read_instance
+from microfab.scheduling.model import (
+    Assignment,
+    Criterion,
+    Instance,
+    Job,
+    Machine,
+    Objective,
+    Operation,
+    lower_bound,
+    score,
+)
+from microfab.scheduling.rules import best_dispatch, dispatch
+
+QUICK = Settings(time_limit=10.0, workers=2)
+
+
+def colours(objective: Objective) -> Instance:
+    """One printer, white and black parts alternating; a purge costs 10 either way."""
+    purge = {("white", "black"): 10, ("black", "white"): 10}
+    jobs = tuple(
+        Job(f"j{k}", (Operation(f"j{k}.print", f"j{k}", {"p": 5}, ("white", "black")[k % 2]),))
+        for k in range(6)
+    )
+    return Instance("colours", jobs, (Machine("p", "fdm", purge),), objective=objective)
+
+
+def test_every_rule_gives_a_feasible_schedule(workshop: Instance) -> None:
+    for rule in ("edd", "atcs", "mwkr"):
+        assert check(workshop, dispatch(workshop, rule)) == []
+
+
+def test_dispatch_batches_parts_of_one_family(workshop: Instance) -> None:
+    schedule = dispatch(workshop, "atcs")
+    c, d = schedule.of["c.print"], schedule.of["d.print"]
+    assert (c.batch, c.start, c.end) == (d.batch, d.start, d.end) == (1, 0, 30)
+
+
+def test_earliest_due_date_goes_first_on_a_busy_machine() -> None:
+    jobs = tuple(
+        Job(f"j{k}", (Operation(f"j{k}.cut", f"j{k}", {"laser": 4}),), due=due)
+        for k, due in enumerate((30, 10, 20))
+    )
+    schedule = dispatch(Instance("edd", jobs, (Machine("laser"),)), "edd")
+    assert [a.operation for a in schedule.on_machine("laser")] == ["j1.cut", "j2.cut", "j0.cut"]
+
+
+def test_atcs_groups_colours_where_due_dates_allow() -> None:
+    instance = colours(Objective({Criterion.CHANGEOVER: 1}))
+    assert score(instance, dispatch(instance, "atcs")).changeover == 10
+
+
+def test_best_dispatch_is_feasible_on_a_benchmark(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "fjsp" / "mk01.fjs")
+    schedule = best_dispatch(instance)
+    assert check(instance, schedule) == []
+    assert schedule.makespan >= lower_bound(instance)
+
+
+def test_solves_ft06_to_its_known_optimum(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "jssp" / "ft06.txt")
+    solution = solve(instance, QUICK)
+    assert (solution.objective, solution.lower_bound, solution.status) == (55, 55, "optimal")
+    assert check(instance, solution.schedule) == []
+
+
+def test_solves_mk01_to_its_known_optimum(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "fjsp" / "mk01.fjs")
+    solution = solve(instance, QUICK)
+    assert solution.objective == 40
+    assert check(instance, solution.schedule) == []
+
+
+def test_groups_colours_to_the_least_changeover() -> None:
+    instance = colours(Objective({Criterion.CHANGEOVER: 1}))
+    solution = solve(instance, QUICK)
+    assert (solution.objective, solution.status) == (10, "optimal")
+    assert check(instance, solution.schedule) == []
+
+
+def test_lexicographic_objective_keeps_the_first_criterion_best() -> None:
+    objective = Objective(lexicographic=(Criterion.MAKESPAN, Criterion.CHANGEOVER))
+    solution = solve(colours(objective), QUICK)
+    scores = score(colours(objective), solution.schedule)
+    assert (scores.makespan, scores.changeover) == (40, 10)
+
+
+def test_honours_workshop_rules_for_every_objective(workshop: Instance) -> None:
+    for weights in ({Criterion.MAKESPAN: 1}, {Criterion.TARDINESS: 3, Criterion.CHANGEOVER: 1}):
+        instance = replace(workshop, objective=Objective(weights))
+        solution = solve(instance, QUICK)
+        assert check(instance, solution.schedule) == []
+        assert solution.lower_bound <= solution.objective
+
+
+def test_workshop_makespan_uses_the_batch_and_avoids_the_purge(workshop: Instance) -> None:
+    solution = solve(workshop, QUICK)
+    assert solution.objective == 30
+    assert solution.schedule.of["c.print"].batch == solution.schedule.of["d.print"].batch
+
+
+def test_keeps_frozen_work_where_it_is(workshop: Instance) -> None:
+    frozen = {"b.print": Assignment("b.print", "p1", 2, 10)}
+    solution = solve(workshop, QUICK, frozen=frozen, not_before=3)
+    assert solution.schedule.of["b.print"] == frozen["b.print"]
+    assert all(a.start >= 3 for a in solution.schedule.assignments if a.operation not in frozen)
+    assert check(workshop, solution.schedule) == []
