@@ -10,6 +10,7 @@ from microfab.cli.catalog import catalog_app
 from microfab.cli.demo import demo
 from microfab.cli.network import network_app
 from microfab.cli.orders import order_app
+from microfab.cli.schedule import schedule_app
 from microfab.cli.serve import serve
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(network_app, name="network")
 app.add_typer(order_app, name="order")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(schedule_app, name="schedule")
 
 
 @app.callback(invoke_without_command=True)

@@ -1,0 +1,98 @@
+"""``microfab schedule solve|gantt``: solve a benchmark file, check it, show or draw it."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from microfab.cli.common import console, err_console, user_errors
+from microfab.scheduling.checker import check
+from microfab.scheduling.cpsat import Settings, solve
+from microfab.scheduling.formats import read_instance, solution_to_json, write_solution
+from microfab.scheduling.gantt import gantt_html
+from microfab.scheduling.model import Instance, Solution
+
+schedule_app = typer.Typer(help="Solve and draw job-shop schedules.", no_args_is_help=True)
+
+
+class Format(StrEnum):
+    JSSP = "jssp"
+    FJSP = "fjsp"
+
+
+FileArgument = Annotated[
+    Path,
+    typer.Argument(help="Job shop (.txt) or flexible job shop (.fjs) file", show_default=False),
+]
+FormatOption = Annotated[
+    Format | None, typer.Option("--format", help="File format; default: from the suffix")
+]
+TimeOption = Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds to search")]
+WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT worker threads")]
+
+
+@schedule_app.command("solve")
+@user_errors
+def solve_command(
+    file: FileArgument,
+    fmt: FormatOption = None,
+    time_limit: TimeOption = 30.0,
+    workers: WorkersOption = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the schedule as JSON")
+    ] = None,
+) -> None:
+    """Solve a file, check the schedule, print makespan, lower bound, status and time."""
+    instance, solution = _solve(file, fmt, time_limit, workers)
+    if output is not None:
+        write_solution(output, instance, solution)
+    summary = {
+        "instance": instance.name,
+        "makespan": solution.schedule.makespan,
+        "lower_bound": solution.lower_bound,
+        "status": solution.status,
+        "seconds": round(solution.seconds, 3),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    console.print(
+        f"{instance.name}: makespan {summary['makespan']}, lower bound {summary['lower_bound']}, "
+        f"{solution.status}, {summary['seconds']} s"
+    )
+
+
+@schedule_app.command("gantt")
+@user_errors
+def gantt_command(
+    file: FileArgument,
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML or JSON file to write")],
+    fmt: FormatOption = None,
+    time_limit: TimeOption = 5.0,
+    workers: WorkersOption = 2,
+) -> None:
+    """Solve a file and draw the schedule as a self-contained HTML Gantt chart (or JSON)."""
+    instance, solution = _solve(file, fmt, time_limit, workers)
+    if output.suffix.lower() == ".json":
+        output.write_text(json.dumps(solution_to_json(instance, solution), indent=1) + "\n")
+    else:
+        output.write_text(gantt_html(instance, solution.schedule))
+    console.print(f"wrote {output} (makespan {solution.schedule.makespan})")
+
+
+def _solve(
+    file: Path, fmt: Format | None, time_limit: float, workers: int
+) -> tuple[Instance, Solution]:
+    instance = read_instance(file, fmt.value if fmt else None)
+    solution = solve(instance, Settings(time_limit=time_limit, workers=workers))
+    violations = check(instance, solution.schedule)
+    if violations:
+        for v in violations[:10]:
+            err_console.print(f"infeasible schedule: {v}", highlight=False)
+        raise typer.Exit(1)
+    return instance, solution

@@ -1,0 +1,302 @@
+"""The scheduling problem of one factory and the schedules that answer it.
+
+Plain dataclasses, no solver and no I/O. Time is an integer number of minutes (or of the
+benchmark's time units) counted from the start of the planning horizon. Windows are half-open:
+``[start, end)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A half-open stretch of time ``[start, end)``: a maintenance slot, a shift."""
+
+    start: int
+    end: int
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return start < self.end and self.start < end
+
+    def covers(self, start: int, end: int) -> bool:
+        return self.start <= start and end <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One step of a job, which any of its eligible machines can do in its own time.
+
+    ``durations`` maps each eligible machine to the processing time there. ``family`` is the
+    setup family (material, colour, nozzle, tool) that decides the changeover before it.
+    ``skill`` names the operator skill the step needs; the operator is busy for ``attended``
+    time units from the start (the whole step when ``None``).
+    """
+
+    id: str
+    job: str
+    durations: Mapping[str, int]
+    family: str = ""
+    skill: str | None = None
+    attended: int | None = None
+
+    def attended_time(self, duration: int) -> int:
+        return duration if self.attended is None else min(self.attended, duration)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """An order line's routing: operations in the order they must happen."""
+
+    id: str
+    operations: tuple[Operation, ...]
+    release: int = 0
+    due: int | None = None
+    weight: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """A machine with its changeover matrix, its unavailable windows and its batch capacity.
+
+    ``changeovers`` maps (from family, to family) to the idle time needed between two runs; a
+    missing pair costs nothing. ``capacity`` above 1 makes it a batch machine (SLS, resin) that
+    processes up to that many operations of one family in a single run.
+    """
+
+    id: str
+    kind: str = ""
+    changeovers: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    unavailable: tuple[Window, ...] = ()
+    capacity: int = 1
+
+    def changeover(self, before: str, after: str) -> int:
+        return 0 if before == after else self.changeovers.get((before, after), 0)
+
+    def is_available(self, start: int, end: int) -> bool:
+        return not any(w.overlaps(start, end) for w in self.unavailable)
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """A person with skills who can attend steps during the shifts they work."""
+
+    id: str
+    skills: frozenset[str]
+    shifts: tuple[Window, ...]
+
+    def on_shift(self, start: int, end: int) -> bool:
+        """True when back-to-back shifts cover ``[start, end)`` without a break."""
+        reached = start
+        for shift in sorted(self.shifts, key=lambda s: s.start):
+            if shift.start <= reached < shift.end:
+                reached = shift.end
+        return reached >= end and any(s.start <= start < s.end for s in self.shifts)
+
+
+class Criterion(StrEnum):
+    MAKESPAN = "makespan"
+    TARDINESS = "tardiness"
+    CHANGEOVER = "changeover"
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What a factory optimises: a weighted sum, or criteria in lexicographic order."""
+
+    weights: Mapping[Criterion, int] = field(default_factory=lambda: {Criterion.MAKESPAN: 1})
+    lexicographic: tuple[Criterion, ...] = ()
+
+    @property
+    def criteria(self) -> tuple[Criterion, ...]:
+        if self.lexicographic:
+            return self.lexicographic
+        return tuple(c for c in Criterion if self.weights.get(c, 0))
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Everything a solver needs to schedule one factory."""
+
+    name: str
+    jobs: tuple[Job, ...]
+    machines: tuple[Machine, ...]
+    operators: tuple[Operator, ...] = ()
+    objective: Objective = field(default_factory=Objective)
+
+    @cached_property
+    def operations(self) -> dict[str, Operation]:
+        return {op.id: op for job in self.jobs for op in job.operations}
+
+    @cached_property
+    def machine(self) -> dict[str, Machine]:
+        return {m.id: m for m in self.machines}
+
+    @cached_property
+    def job(self) -> dict[str, Job]:
+        return {j.id: j for j in self.jobs}
+
+    @cached_property
+    def predecessor(self) -> dict[str, Operation]:
+        """The operation each operation waits for inside its job."""
+        return {
+            b.id: a for j in self.jobs for a, b in zip(j.operations, j.operations[1:], strict=False)
+        }
+
+    @property
+    def has_changeovers(self) -> bool:
+        return any(m.changeovers for m in self.machines)
+
+    @property
+    def has_batches(self) -> bool:
+        return any(m.capacity > 1 for m in self.machines)
+
+    @property
+    def is_plain(self) -> bool:
+        """True for a textbook (flexible) job shop: no changeovers, batches, calendars, people."""
+        return not (
+            self.has_changeovers
+            or self.has_batches
+            or self.operators
+            or any(m.unavailable for m in self.machines)
+            or any(op.skill for op in self.operations.values())
+        )
+
+    def iter_operations(self) -> Iterator[Operation]:
+        for job in self.jobs:
+            yield from job.operations
+
+    def horizon(self) -> int:
+        """A time by which some schedule surely ends (sum of longest durations and setups)."""
+        work = sum(max(op.durations.values()) for op in self.iter_operations())
+        setups = sum(max(m.changeovers.values(), default=0) for m in self.machines)
+        calendars = max((w.end for m in self.machines for w in m.unavailable), default=0)
+        shifts = max((w.end for o in self.operators for w in o.shifts), default=0)
+        release = max((j.release for j in self.jobs), default=0)
+        return max(calendars, shifts) + release + work + setups * len(self.operations)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where and when one operation runs; ``batch`` groups runs on a batch machine."""
+
+    operation: str
+    machine: str
+    start: int
+    end: int
+    batch: int | None = None
+    operator: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A full plan: one assignment per operation."""
+
+    assignments: tuple[Assignment, ...]
+
+    @cached_property
+    def of(self) -> dict[str, Assignment]:
+        return {a.operation: a for a in self.assignments}
+
+    @property
+    def makespan(self) -> int:
+        return max((a.end for a in self.assignments), default=0)
+
+    def on_machine(self, machine: str) -> list[Assignment]:
+        return sorted((a for a in self.assignments if a.machine == machine), key=_by_time)
+
+
+def _by_time(a: Assignment) -> tuple[int, int]:
+    return (a.start, a.end)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The three criteria of a schedule."""
+
+    makespan: int
+    tardiness: int
+    changeover: int
+
+    def value(self, criterion: Criterion) -> int:
+        return int(getattr(self, criterion.value))
+
+    def weighted(self, objective: Objective) -> int:
+        return sum(w * self.value(c) for c, w in objective.weights.items())
+
+
+def runs(schedule: Schedule, machine: str) -> list[list[Assignment]]:
+    """The machine's runs in time order: a run is one operation or one batch."""
+    grouped: dict[object, list[Assignment]] = {}
+    for a in schedule.on_machine(machine):
+        key: object = ("batch", a.batch) if a.batch is not None else ("op", a.operation)
+        grouped.setdefault(key, []).append(a)
+    return sorted(grouped.values(), key=lambda run: _by_time(run[0]))
+
+
+def score(instance: Instance, schedule: Schedule) -> Scores:
+    """Makespan, weighted tardiness and total changeover time of a schedule."""
+    tardiness = 0
+    for job in instance.jobs:
+        if job.due is not None and job.operations:
+            end = schedule.of[job.operations[-1].id].end
+            tardiness += job.weight * max(0, end - job.due)
+    changeover = 0
+    for m in instance.machines:
+        families = [instance.operations[run[0].operation].family for run in runs(schedule, m.id)]
+        changeover += sum(m.changeover(a, b) for a, b in itertools.pairwise(families))
+    return Scores(schedule.makespan, tardiness, changeover)
+
+
+def objective_value(instance: Instance, schedule: Schedule) -> int:
+    """The weighted sum, or the first criterion of a lexicographic objective."""
+    scores = score(instance, schedule)
+    if instance.objective.lexicographic:
+        return scores.value(instance.objective.lexicographic[0])
+    return scores.weighted(instance.objective)
+
+
+def lower_bound(instance: Instance) -> int:
+    """A makespan no schedule can beat: the longest job, the busiest fixed machine, mean load."""
+    shortest = {op.id: min(op.durations.values()) for op in instance.iter_operations()}
+    jobs = [j.release + sum(shortest[op.id] for op in j.operations) for j in instance.jobs]
+    total = sum(shortest.values())
+    load = -(-total // max(len(instance.machines), 1))
+    machines = [_machine_bound(instance, m.id, shortest) for m in instance.machines]
+    return max([0, load, *jobs, *machines])
+
+
+def _machine_bound(instance: Instance, machine: str, shortest: Mapping[str, int]) -> int:
+    heads, tails, load = [], [], 0
+    for job in instance.jobs:
+        done = job.release
+        for k, op in enumerate(job.operations):
+            if set(op.durations) == {machine}:
+                load += op.durations[machine]
+                heads.append(done)
+                tails.append(sum(shortest[o.id] for o in job.operations[k + 1 :]))
+            done += shortest[op.id]
+    if instance.machine[machine].capacity > 1 or not heads:
+        return 0
+    return min(heads) + load + min(tails)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A schedule with what the solver knows about it: a proven lower bound and a status."""
+
+    schedule: Schedule
+    objective: int
+    lower_bound: int
+    status: str
+    seconds: float
+    solver: str
+
+    @property
+    def gap(self) -> float:
+        return 0.0 if self.objective == 0 else (self.objective - self.lower_bound) / self.objective

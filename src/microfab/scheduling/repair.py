@@ -1,0 +1,81 @@
+"""Repair a schedule after a disruption: a machine breaks down, or a rush order arrives.
+
+Work that has started stays where it is (it is frozen), except work running on the broken
+machine, which must start again elsewhere or after the repair. Everything else is re-planned
+from ``now``: first by the ATCS dispatch rule (instant, always feasible), then improved by
+CP-SAT with the frozen work fixed, within a small time budget.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from microfab.scheduling.cpsat import Settings, solve
+from microfab.scheduling.model import (
+    Assignment,
+    Instance,
+    Job,
+    Schedule,
+    Solution,
+    Window,
+    objective_value,
+)
+from microfab.scheduling.rules import dispatch
+
+
+@dataclass(frozen=True)
+class Disruption:
+    """What happened at ``now``: a machine down until ``back_at`` (or for good), new orders."""
+
+    now: int
+    broken: str | None = None
+    back_at: int | None = None
+    rush: tuple[Job, ...] = ()
+
+
+def disrupted(instance: Instance, disruption: Disruption) -> Instance:
+    """The instance as it stands after the disruption."""
+    machines = instance.machines
+    if disruption.broken is not None:
+        end = disruption.back_at or instance.horizon() + disruption.now + 1
+        down = Window(disruption.now, end)
+        machines = tuple(
+            replace(m, unavailable=(*m.unavailable, down)) if m.id == disruption.broken else m
+            for m in machines
+        )
+    rush = tuple(replace(j, release=max(j.release, disruption.now)) for j in disruption.rush)
+    return replace(instance, jobs=(*instance.jobs, *rush), machines=machines)
+
+
+def frozen_work(schedule: Schedule, disruption: Disruption) -> dict[str, Assignment]:
+    """Assignments that have started and were not interrupted by the breakdown."""
+    frozen = {}
+    for a in schedule.assignments:
+        interrupted = a.machine == disruption.broken and a.end > disruption.now
+        if a.start < disruption.now and not interrupted:
+            frozen[a.operation] = a
+    return frozen
+
+
+def repair(
+    instance: Instance,
+    schedule: Schedule,
+    disruption: Disruption,
+    budget: float = 1.0,
+    workers: int = 2,
+) -> tuple[Instance, Solution]:
+    """The re-planned instance and its best schedule found within ``budget`` seconds."""
+    began = time.monotonic()
+    changed = disrupted(instance, disruption)
+    frozen = frozen_work(schedule, disruption)
+    quick = dispatch(changed, "atcs", frozen, disruption.now)
+    left = budget - (time.monotonic() - began)
+    if left < 0.2:
+        value = objective_value(changed, quick)
+        seconds = time.monotonic() - began
+        return changed, Solution(quick, value, 0, "feasible", seconds, "microfab-dispatch")
+    settings = Settings(time_limit=left, workers=workers, lns=False)
+    solution = solve(changed, settings, hint=quick, frozen=frozen, not_before=disruption.now)
+    seconds = time.monotonic() - began
+    return changed, replace(solution, seconds=seconds, solver="microfab-repair")
