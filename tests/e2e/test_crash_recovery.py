@@ -100,13 +100,16 @@ def check_recovered(client: httpx.Client, acknowledged: dict[str, str]) -> None:
     assert set(states.values()) == {"delivered"}, states
 
 
-def test_ctrl_c_stops_the_demo_cleanly_and_serve_carries_on(workdir: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stopped_demo_leaves_a_consistent_database_and_serve_carries_on(
+    workdir: Path, stop: signal.Signals
+) -> None:
     demo = start(
         "demo", "--headless", "--speed", SPEED, "--duration", "30d", "--seed", "9",
         "--db", "stop.db", "--no-api", cwd=workdir,
     )  # fmt: skip
     time.sleep(8)
-    demo.send_signal(signal.SIGINT)
+    demo.send_signal(stop)
     assert demo.wait(timeout=20) == 0
     log = (workdir / "demo.log").read_text("utf-8")
     assert "stopped: the database is consistent" in log

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import signal
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -28,6 +30,15 @@ DbOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def stop_on_sigterm() -> None:
+    """Treat SIGTERM (``kill``, a service manager) like Ctrl-C: stop at a consistent point."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def settings_for(db: str | None) -> Settings:

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from microfab.access import ApiKey, Role, hash_secret, new_secret
 from microfab.bootstrap import Services, build_services, open_database
-from microfab.cli.common import console, err_console, settings_for, user_errors
+from microfab.cli.common import console, err_console, settings_for, stop_on_sigterm, user_errors
 from microfab.cli.live import render
 from microfab.cli.server import ApiServer
 from microfab.errors import InvalidInput
@@ -119,6 +119,7 @@ def _run(
     max_idle = timedelta(seconds=max(1.0, 0.25 * speed)) if speed else timedelta(minutes=5)
     until = DEMO_START + span if span else None
     wall = time.monotonic()
+    stop_on_sigterm()
     run = NetworkRun(env, clock, controller, services.orders, demand, max_idle)
     try:
         if headless:

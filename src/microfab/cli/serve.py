@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import logging
-import signal
 from datetime import timedelta
-from types import FrameType
 from typing import Annotated
 
 import typer
 
 from microfab.bootstrap import build_services, network_time, open_database
-from microfab.cli.common import DbOption, err_console, settings_for, user_errors
+from microfab.cli.common import DbOption, err_console, settings_for, stop_on_sigterm, user_errors
 from microfab.cli.server import ApiServer
 from microfab.clock import WallClock
 from microfab.simulation.runner import NetworkRun, SimClock, environment
 
 POLL_WALL_SECONDS = 0.25
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 @user_errors
@@ -53,7 +47,7 @@ def serve(
     resumed = controller.recover()
     server = ApiServer(services, host or settings.host, port or settings.port)
     server.start()
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_on_sigterm()
     err_console.print(
         f"microfab serving {services.network.name!r} on {server.url} (docs: {server.url}/docs); "
         f"network time {start:%Y-%m-%d %H:%M} UTC at {speed:g}× speed; "
