@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from microfab.errors import NotFound
+from microfab.execution.floor_plan import FloorPlan, floor_plan
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task
 from microfab.network.model import MachineSpec, Network, Operator, Site
 from microfab.orders.model import Order
@@ -73,6 +74,16 @@ def factory_view(
     return FactoryView(
         site, at, machines, queue, dict(sorted(stock.items())), operators_on_shift(site, at)
     )
+
+
+def factory_plan(
+    uow: UnitOfWorkFactory, network: Network, factory_id: str, at: datetime
+) -> FloorPlan:
+    """The factory's scheduled and running tasks as a plan (for a Gantt chart)."""
+    site = factory(network, factory_id)
+    with uow() as work:
+        queue = work.tasks.in_states(site.id, ACTIVE_TASK_STATES)
+    return floor_plan(site, queue, at)
 
 
 def jobs(

@@ -18,6 +18,7 @@ OPERATIONS = {
     "getNetwork",
     "listFactories",
     "getFactory",
+    "getFactorySchedule",
     "listProducts",
     "getProduct",
     "previewProduct",

@@ -144,3 +144,28 @@ def test_an_unknown_job_is_not_found(api: Api) -> None:
 
     assert response.status_code == 404
     assert response.json()["detail"] == "no job 'job_missing'"
+
+
+def test_a_factory_serves_its_current_plan_as_gantt_rows_and_html(
+    api: Api, services: Services
+) -> None:
+    order = api.place()
+    services.controller(seed=1).step()
+
+    plan = api.get("/v1/factories/berlin/schedule", "operator")
+    assert plan.status_code == 200, plan.text
+    body = plan.json()
+    assert body["unit"] == "minutes"
+    bars = [bar for row in body["rows"] for bar in row["bars"]]
+    with services.uow() as uow:
+        tasks = uow.tasks.for_order(order["id"])
+    assert {bar["operation"] for bar in bars} == {t.id for t in tasks}
+    assert all(bar["end"] > bar["start"] >= 0 for bar in bars)
+    printing = next(bar for bar in bars if bar["operation"] == tasks[0].id)
+    packing = next(bar for bar in bars if bar["operation"] == tasks[1].id)
+    assert printing["end"] <= packing["start"]
+
+    page = api.get("/v1/factories/berlin/schedule?format=html", "operator")
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<svg" in page.text
+    assert api.get("/v1/factories/hamburg/schedule", "operator").status_code == 403

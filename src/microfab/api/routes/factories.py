@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from microfab.access import Principal
 from microfab.api.auth import STAFF, allow, check_factory, factory_scope
 from microfab.api.deps import ServicesDep
 from microfab.api.problems import problem_responses
-from microfab.api.schemas.factories import FactoriesPublic, FactoryPublic, FactorySummary
-from microfab.execution.views import factory_view
+from microfab.api.schemas.factories import (
+    FactoriesPublic,
+    FactoryPublic,
+    FactorySchedulePublic,
+    FactorySummary,
+)
+from microfab.execution.views import factory_plan, factory_view
+from microfab.scheduling.gantt import gantt_html, gantt_rows
 
 router = APIRouter(prefix="/v1/factories", tags=["factories"])
 
@@ -40,3 +47,31 @@ def get_factory(factory_id: str, services: ServicesDep, caller: Staff) -> Factor
     check_factory(caller, factory_id)
     view = factory_view(services.uow, services.network, factory_id, services.clock.now())
     return FactoryPublic.of_view(view)
+
+
+@router.get(
+    "/{factory_id}/schedule",
+    operation_id="getFactorySchedule",
+    summary="The factory's current plan: a Gantt chart as JSON rows, or as an HTML page",
+    responses={
+        200: {"content": {"text/html": {}}, "description": "JSON rows, or HTML with format=html"},
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+def get_factory_schedule(
+    factory_id: str,
+    services: ServicesDep,
+    caller: Staff,
+    output: Annotated[Literal["json", "html"], Query(alias="format")] = "json",
+) -> Response:
+    check_factory(caller, factory_id)
+    plan = factory_plan(services.uow, services.network, factory_id, services.clock.now())
+    if output == "html":
+        return HTMLResponse(gantt_html(plan.instance, plan.schedule))
+    body = FactorySchedulePublic(
+        factory_id=factory_id,
+        origin=plan.origin,
+        unit="minutes",
+        rows=gantt_rows(plan.instance, plan.schedule),
+    )
+    return JSONResponse(body.model_dump(mode="json"))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Self
+from datetime import datetime
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
@@ -192,3 +193,12 @@ class FactoryPublic(FactorySummary):
             stock=view.stock,
             on_shift=[OperatorPublic.of(o) for o in view.on_shift],
         )
+
+
+class FactorySchedulePublic(BaseModel):
+    """A factory's current plan as Gantt rows: minutes from ``origin``, one row per machine."""
+
+    factory_id: str
+    origin: datetime
+    unit: Literal["minutes"]
+    rows: list[dict[str, Any]]

@@ -1,0 +1,55 @@
+"""A factory's live plan as a scheduling instance and schedule, for Gantt charts.
+
+The scheduler counts time in whole minutes from an origin; here the origin is the earliest
+start among the factory's active tasks (a running task started before now), so every bar of
+the chart has a non-negative start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from microfab.execution.model import Task, TaskState
+from microfab.network.model import Site
+from microfab.scheduling.model import Assignment, Instance, Job, Machine, Operation, Schedule
+
+
+@dataclass(frozen=True)
+class FloorPlan:
+    origin: datetime
+    instance: Instance
+    schedule: Schedule
+
+
+def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
+    """The scheduled and running tasks of ``site`` as an instance with its schedule."""
+    active = sorted(
+        (t for t in tasks if t.state in (TaskState.SCHEDULED, TaskState.RUNNING)),
+        key=lambda t: (t.job_id, t.step, t.attempt),
+    )
+    origin = min((_start(t) for t in active), default=now).replace(second=0, microsecond=0)
+    jobs: dict[str, list[Operation]] = {}
+    assignments: list[Assignment] = []
+    for task in active:
+        start = _minutes(_start(task), origin)
+        end = max(start + 1, _minutes(task.planned_end, origin))
+        jobs.setdefault(task.job_id, []).append(
+            Operation(task.id, task.job_id, {task.machine_id: end - start}, task.setup_family)
+        )
+        assignments.append(Assignment(task.id, task.machine_id, start, end))
+    instance = Instance(
+        name=f"{site.name}: plan from {origin:%Y-%m-%d %H:%M} UTC",
+        jobs=tuple(Job(job_id, tuple(ops)) for job_id, ops in jobs.items()),
+        machines=tuple(Machine(m.id, m.process.value) for m in site.machines),
+    )
+    return FloorPlan(origin, instance, Schedule(tuple(assignments)))
+
+
+def _start(task: Task) -> datetime:
+    return task.started_at if task.started_at is not None else task.planned_start
+
+
+def _minutes(when: datetime, origin: datetime) -> int:
+    return max(0, round((when - origin).total_seconds() / 60))
