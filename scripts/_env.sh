@@ -18,7 +18,7 @@ ensure_installed() {
   local extras="$1"
   local stamp="$venv/.microfab-installed-$extras"
   local want
-  want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
+  want="$("$venv/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$root/pyproject.toml")"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "installing microfab[$extras] into $venv (first run takes a minute)" >&2
     "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
