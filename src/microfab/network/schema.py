@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from microfab.network.model import Mode, Process
 
@@ -26,6 +26,15 @@ class Strict(BaseModel):
 
 def _known(kind: str, value: str, known: list[str]) -> ValueError:
     return ValueError(f"unknown {kind} {value!r} (known: {', '.join(known)})")
+
+
+def _process_name(value: str) -> str:
+    if value not in Process._value2member_map_:
+        raise _known("process", value, [p.value for p in Process])
+    return value
+
+
+ProcessName = Annotated[str, AfterValidator(_process_name)]
 
 
 class LinearFile(Strict):
@@ -49,19 +58,12 @@ class ParameterFile(Strict):
 
 class OperationFile(Strict):
     name: str
-    process: str
+    process: ProcessName
     setup_minutes: NonNegative = 0.0
     minutes_per_unit: LinearFile
     setup_family: str = "{material}"
     attended: bool = False
     uses_material: bool = False
-
-    @field_validator("process")
-    @classmethod
-    def _process(cls, value: str) -> str:
-        if value not in Process._value2member_map_:
-            raise _known("process", value, [p.value for p in Process])
-        return value
 
 
 class ComponentUseFile(Strict):
@@ -112,21 +114,13 @@ def parse_days(text: str) -> frozenset[int]:
 class OperatorFile(Strict):
     id: Id
     name: str
-    skills: list[str]
+    skills: list[ProcessName]
     shifts: Annotated[list[ShiftFile], Field(min_length=1)]
-
-    @field_validator("skills")
-    @classmethod
-    def _skills(cls, value: list[str]) -> list[str]:
-        for skill in value:
-            if skill not in Process._value2member_map_:
-                raise _known("process", skill, [p.value for p in Process])
-        return value
 
 
 class MachineFile(Strict):
     id: Id
-    process: str
+    process: ProcessName
     model: str
     materials: list[str] = []
     power_kw: Positive
@@ -138,13 +132,6 @@ class MachineFile(Strict):
     failure_rate_per_hour: NonNegative = 0.01
     repair_minutes: NonNegative = 60.0
     cents_per_hour: NonNegative = 0.0
-
-    @field_validator("process")
-    @classmethod
-    def _process(cls, value: str) -> str:
-        if value not in Process._value2member_map_:
-            raise _known("process", value, [p.value for p in Process])
-        return value
 
 
 class SiteFile(Strict):
