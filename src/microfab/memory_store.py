@@ -15,6 +15,7 @@ from typing import Any, Self
 from microfab.access import ApiKey
 from microfab.errors import Conflict, InvalidInput, NotFound, OutOfStock, StaleState
 from microfab.execution.model import Job, Task, TaskState
+from microfab.inventory.model import Replenishment
 from microfab.orders.model import Order, OrderState
 from microfab.storage import (
     MAX_PAGE,
@@ -25,6 +26,7 @@ from microfab.storage import (
     OrderQuery,
     OrderRepository,
     Page,
+    ReplenishmentRepository,
     RuntimeRepository,
     StockRepository,
     TaskRepository,
@@ -40,6 +42,7 @@ class MemoryData:
         self.jobs: dict[str, Job] = {}
         self.tasks: dict[str, Task] = {}
         self.stock: dict[tuple[str, str], float] = {}
+        self.replenishments: dict[str, Replenishment] = {}
         self.machines: dict[str, MachineRecord] = {}
         self.network: dict[str, Any] | None = None
         self.api_keys: dict[str, ApiKey] = {}
@@ -212,6 +215,34 @@ class _Stock:
         self._data.stock[(site_id, sku)] = have - quantity
 
 
+class _Replenishments:
+    def __init__(self, data: MemoryData) -> None:
+        self._data = data
+
+    def add(self, replenishment: Replenishment) -> None:
+        if replenishment.id in self._data.replenishments:
+            raise Conflict(f"replenishment {replenishment.id} exists already")
+        self._data.replenishments[replenishment.id] = copy.copy(replenishment)
+
+    def save(self, replenishment: Replenishment) -> None:
+        if replenishment.id not in self._data.replenishments:
+            raise NotFound(f"no replenishment {replenishment.id!r}")
+        self._data.replenishments[replenishment.id] = copy.copy(replenishment)
+
+    def _open(self) -> list[Replenishment]:
+        found = [r for r in self._data.replenishments.values() if r.received_at is None]
+        return [copy.copy(r) for r in sorted(found, key=lambda r: (r.arrives_at, r.id))]
+
+    def in_transit(self, site_id: str, sku: str) -> list[Replenishment]:
+        return [r for r in self._open() if r.site_id == site_id and r.sku == sku]
+
+    def arrived_by(self, at: datetime) -> list[Replenishment]:
+        return [r for r in self._open() if r.arrives_at <= at]
+
+    def next_arrival(self) -> datetime | None:
+        return min((r.arrives_at for r in self._open()), default=None)
+
+
 class _Machines:
     def __init__(self, data: MemoryData) -> None:
         self._data = data
@@ -271,6 +302,7 @@ class MemoryUnitOfWork:
     orders: OrderRepository
     tasks: TaskRepository
     stock: StockRepository
+    replenishments: ReplenishmentRepository
     machines: MachineRepository
     network: NetworkRepository
     api_keys: ApiKeyRepository
@@ -281,6 +313,7 @@ class MemoryUnitOfWork:
         self.orders = _Orders(work)
         self.tasks = _Tasks(work)
         self.stock = _Stock(work)
+        self.replenishments = _Replenishments(work)
         self.machines = _Machines(work)
         self.network = _Network(work)
         self.api_keys = _ApiKeys(work)

@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 from microfab.access import ApiKey
 from microfab.execution.model import Job, Task, TaskState
+from microfab.inventory.model import Replenishment
 from microfab.machines.base import MachineState
 from microfab.orders.model import Order, OrderState
 
@@ -116,6 +117,22 @@ class StockRepository(Protocol):
         """Remove ``quantity``; raises ``OutOfStock`` when there is not enough."""
 
 
+class ReplenishmentRepository(Protocol):
+    def add(self, replenishment: Replenishment) -> None: ...
+
+    def save(self, replenishment: Replenishment) -> None: ...
+
+    def in_transit(self, site_id: str, sku: str) -> list[Replenishment]:
+        """Replenishments of ``sku`` for ``site_id`` not yet received."""
+        ...
+
+    def arrived_by(self, at: datetime) -> list[Replenishment]:
+        """Replenishments not yet received whose arrival time is at or before ``at``."""
+        ...
+
+    def next_arrival(self) -> datetime | None: ...
+
+
 class MachineRepository(Protocol):
     def record(self, record: MachineRecord) -> None: ...
 
@@ -148,6 +165,7 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     tasks: TaskRepository
     stock: StockRepository
+    replenishments: ReplenishmentRepository
     machines: MachineRepository
     network: NetworkRepository
     api_keys: ApiKeyRepository

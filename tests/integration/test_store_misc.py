@@ -11,6 +11,7 @@ import pytest
 
 from microfab.access import ApiKey, Role
 from microfab.errors import Conflict, OutOfStock
+from microfab.inventory.model import Replenishment
 from microfab.machines.base import MachineState
 from microfab.storage import MachineRecord
 from microfab.store import SqlStore
@@ -162,3 +163,27 @@ def test_runtime_values_are_kept_by_name_and_overwritten(store: SqlStore) -> Non
     with store.unit_of_work() as uow:
         assert uow.runtime.get("network_time") == "2026-11-25T09:00:00+00:00"
         assert uow.runtime.get("seed") == "7"
+
+
+def test_replenishments_travel_until_they_are_received(store: SqlStore) -> None:
+    ordered = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    early = Replenishment("rpl_1", "berlin", "pla", 20.0, "kassel-plant", ordered,
+                          ordered + timedelta(hours=24))  # fmt: skip
+    late = Replenishment("rpl_2", "berlin", "pla", 5.0, "kassel-plant", ordered,
+                         ordered + timedelta(hours=48))  # fmt: skip
+    with store.unit_of_work() as uow:
+        uow.replenishments.add(late)
+        uow.replenishments.add(early)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert [r.id for r in uow.replenishments.in_transit("berlin", "pla")] == ["rpl_1", "rpl_2"]
+        assert uow.replenishments.in_transit("berlin", "tpu") == []
+        assert uow.replenishments.next_arrival() == early.arrives_at
+        (arrived,) = uow.replenishments.arrived_by(ordered + timedelta(hours=30))
+        assert arrived == early
+        arrived.receive()
+        uow.replenishments.save(arrived)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.replenishments.next_arrival() == late.arrives_at
+        assert [r.id for r in uow.replenishments.in_transit("berlin", "pla")] == ["rpl_2"]

@@ -23,6 +23,7 @@ from microfab.execution.planning import jobs_and_tasks, next_attempt
 from microfab.execution.queues import backlog_hours, bookings, free_times
 from microfab.footprint.model import transport_kg
 from microfab.ids import IdFactory
+from microfab.inventory.service import receive_arrivals, reorder
 from microfab.machines.base import JobReport, Machine, MachineJob, MachineState, MachineStatus
 from microfab.network.model import MachineSpec, Network, Process, Site
 from microfab.orders.model import WAITING_FOR_ROUTE, Order, OrderState, Shipment
@@ -45,6 +46,8 @@ class StepReport:
     failed: int = 0
     shipped: int = 0
     delivered: int = 0
+    restocked: int = 0
+    reordered: int = 0
     acknowledgements: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -101,6 +104,7 @@ class NetworkController:
             with self._uow() as uow:
                 active = self._active_tasks(uow)
                 self._collect(uow, active, statuses, now, report)
+                report.restocked = receive_arrivals(uow, now)
                 self._route(uow, active, now, report)
                 claimed = self._claim(uow, active, statuses, now, report)
                 self._ship(uow, now, report)
@@ -208,15 +212,18 @@ class NetworkController:
             return
         backlog = backlog_hours(self._network, active.all())
         free = free_times(self._network, active.all(), now)
+        touched: list[tuple[str, str]] = []
         for order in waiting:
             site = choose_factory(self._network, order, backlog, uow.stock.level)
             if site is None:
                 continue
+            needs = stock_needs(self._network, order.lines)
             try:
-                for sku, quantity in stock_needs(self._network, order.lines).items():
+                for sku, quantity in needs.items():
                     uow.stock.take(site.id, sku, quantity)
             except OutOfStock:
                 continue
+            touched.extend((site.id, sku) for sku in needs)
             plan = plan_order(self._network, site, order.lines, now, free[site.id])
             jobs, tasks = jobs_and_tasks(order, plan, self._ids, now)
             for job in jobs:
@@ -234,6 +241,7 @@ class NetworkController:
             order.schedule(plan.ready_at, now)
             uow.orders.save(order)
             report.routed += 1
+        report.reordered = len(reorder(uow, self._network, touched, now, self._ids))
 
     # -- starting work -------------------------------------------------------------------------
 
@@ -417,9 +425,8 @@ class NetworkController:
         now = self._clock.now()
         times = [t for m in self._machines.values() if (t := m.next_change_at()) is not None]
         with self._uow() as uow:
-            arrival = uow.orders.next_arrival()
-        if arrival is not None:
-            times.append(arrival)
+            arrivals = (uow.orders.next_arrival(), uow.replenishments.next_arrival())
+        times.extend(a for a in arrivals if a is not None)
         for site_id, process in self._shift_waits:
             site = self._network.site(site_id)
             starts = [b for b, _ in site.shift_windows(Process(process), now) if b > now]

@@ -4,17 +4,20 @@ runtime values. Orders and tasks have modules of their own."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from microfab.access import ApiKey, Role
-from microfab.errors import Conflict, OutOfStock
+from microfab.errors import Conflict, NotFound, OutOfStock
+from microfab.inventory.model import Replenishment
 from microfab.machines.base import MachineState
 from microfab.storage import MachineRecord
 from microfab.store.statements import changed_rows, insert_new, upsert
-from microfab.store.tables import api_keys, machines, network, runtime, stock
+from microfab.store.tables import api_keys, machines, network, replenishments, runtime, stock
 
 NETWORK_ROW = 1
 TOLERANCE = 1e-9
@@ -149,3 +152,44 @@ class SqlRuntime:
 
     def put(self, name: str, value: str) -> None:
         upsert(self._session, runtime, ("name",), {"name": name, "value": value})
+
+
+class SqlReplenishments:
+    """``ReplenishmentRepository`` on the ``replenishments`` table."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, replenishment: Replenishment) -> None:
+        if not insert_new(self._session, replenishments, asdict(replenishment)):
+            raise Conflict(f"replenishment {replenishment.id} exists already")
+
+    def save(self, replenishment: Replenishment) -> None:
+        statement = (
+            update(replenishments)
+            .where(replenishments.c.id == replenishment.id)
+            .values(asdict(replenishment))
+        )
+        if changed_rows(self._session, statement) != 1:
+            raise NotFound(f"no replenishment {replenishment.id!r}")
+
+    def _open(self, *conditions: ColumnElement[bool]) -> list[Replenishment]:
+        statement = (
+            select(replenishments)
+            .where(replenishments.c.received_at.is_(None), *conditions)
+            .order_by(replenishments.c.arrives_at, replenishments.c.id)
+        )
+        return [Replenishment(**row._asdict()) for row in self._session.execute(statement)]
+
+    def in_transit(self, site_id: str, sku: str) -> list[Replenishment]:
+        return self._open(replenishments.c.site_id == site_id, replenishments.c.sku == sku)
+
+    def arrived_by(self, at: datetime) -> list[Replenishment]:
+        return self._open(replenishments.c.arrives_at <= at)
+
+    def next_arrival(self) -> datetime | None:
+        statement = select(func.min(replenishments.c.arrives_at)).where(
+            replenishments.c.received_at.is_(None)
+        )
+        found: datetime | None = self._session.scalar(statement)
+        return found

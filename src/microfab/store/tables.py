@@ -112,6 +112,20 @@ stock = Table(
     Column("quantity", Float, nullable=False),
 )
 
+replenishments = Table(
+    "replenishments",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("site_id", String, nullable=False),
+    Column("sku", String, nullable=False),
+    Column("quantity", Float, nullable=False),
+    Column("supplier_id", String, nullable=False),
+    Column("ordered_at", UtcDateTime, nullable=False),
+    Column("arrives_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime),
+    Index(None, "received_at", "arrives_at"),
+)
+
 machines = Table(
     "machines",
     metadata,

@@ -13,6 +13,7 @@ from microfab.storage import (
     MachineRepository,
     NetworkRepository,
     OrderRepository,
+    ReplenishmentRepository,
     RuntimeRepository,
     StockRepository,
     TaskRepository,
@@ -24,6 +25,7 @@ from microfab.store.repositories import (
     SqlApiKeys,
     SqlMachines,
     SqlNetwork,
+    SqlReplenishments,
     SqlRuntime,
     SqlStock,
 )
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
     orders: OrderRepository
     tasks: TaskRepository
     stock: StockRepository
+    replenishments: ReplenishmentRepository
     machines: MachineRepository
     network: NetworkRepository
     api_keys: ApiKeyRepository
@@ -56,6 +59,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrders(session)
         self.tasks = SqlTasks(session)
         self.stock = SqlStock(session)
+        self.replenishments = SqlReplenishments(session)
         self.machines = SqlMachines(session)
         self.network = SqlNetwork(session)
         self.api_keys = SqlApiKeys(session)

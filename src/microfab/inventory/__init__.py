@@ -1,0 +1,1 @@
+"""Inventory: stock on each factory's shelves and replenishment from the central plants."""
