@@ -22,6 +22,7 @@ from microfab.scheduling.model import (
     Operation,
     Operator,
     Schedule,
+    Window,
     score,
 )
 
@@ -55,7 +56,11 @@ class Dispatcher:
     option that finishes first, keeps those that could start before the earliest finish
     (Giffler-Thompson) and commits the one the rule ranks highest. Options are cached and
     recomputed only when their machine or their operators change: on the 960-operation
-    factory instance that took one run from 32 s to about 1 s.
+    factory instance that took one run from 32 s to about 1 s. They are now cached per
+    operation and machine, indexed by machine and person so that a commit visits only what it
+    touches, an option with a person who is free again before it starts is kept, and the
+    search for a start that suits calendar and shift is memoised until someone gets busier:
+    the repair of that farm went from 0.9-1.6 s to 0.42-0.45 s of CPU (same schedules).
     """
 
     instance: Instance
@@ -74,6 +79,20 @@ class Dispatcher:
         self.mean_work, self.mean_setup = _means(self.instance)
         self.batches = 0
         self.cache: dict[str, _Option] = {}
+        # Per operation and machine: (end, start, machine, operator), indexed for invalidation.
+        self.slots: dict[tuple[str, str], tuple[int, int, str, Operator | None]] = {}
+        self.on_machine: dict[str, set[str]] = {}
+        self.by_operator: dict[str, set[tuple[str, str]]] = {}
+        # Where and with whom a step of given length can start, by (machine, earliest start,
+        # length, skill, attended time); only valid while no operator gets busier.
+        self.fits: dict[tuple[str, int, int, str, int | None], tuple[int, Operator]] = {}
+        self.skilled = {
+            skill: [o for o in self.instance.operators if skill in o.skills]
+            for skill in {op.skill for op in self.instance.iter_operations() if op.skill}
+        }
+        self.calendars = {
+            m.id: sorted(m.unavailable, key=lambda w: w.start) for m in self.instance.machines
+        }
         for a in sorted(self.frozen.values(), key=lambda a: a.end):
             self._record(a)
         self.ready = {
@@ -103,10 +122,32 @@ class Dispatcher:
     def _cached(self, op: Operation) -> _Option:
         option = self.cache.get(op.id)
         if option is None:
-            options = (self._option(op, self.instance.machine[m], ()) for m in op.durations)
-            option = min(options, key=lambda o: (o.end, o.start, o.machine.id))
-            self.cache[op.id] = option
+            option = self.cache[op.id] = self._best(op)
         return option
+
+    def _best(self, op: Operation) -> _Option:
+        """The option that finishes first; each machine's part is cached on its own."""
+        earliest = self.earliest(op)
+        best: tuple[int, int, str, Operator | None] | None = None
+        for m, duration in op.durations.items():
+            slot = self.slots.get((op.id, m))
+            if slot is None:
+                state = self.machines[m]
+                machine = self.instance.machine[m]
+                ready = state.ready
+                if state.family is not None:
+                    ready += machine.changeover(state.family, op.family)
+                start, operator = self._fit(op, machine, max(earliest, ready), duration)
+                slot = self.slots[op.id, m] = (start + duration, start, m, operator)
+                self.on_machine.setdefault(m, set()).add(op.id)
+                if operator is not None:
+                    self.by_operator.setdefault(operator.id, set()).add((op.id, m))
+            if best is None or slot[:3] < best[:3]:
+                best = slot
+        if best is None:
+            raise ValueError(f"{op.id} has no eligible machine")
+        end, start, m, operator = best
+        return _Option(op, self.instance.machine[m], start, end, operator)
 
     def _option(self, op: Operation, machine: Machine, mates: tuple[Operation, ...]) -> _Option:
         duration = max(o.durations[machine.id] for o in (op, *mates))
@@ -132,14 +173,24 @@ class Dispatcher:
         self, op: Operation, machine: Machine, start: int, duration: int
     ) -> tuple[int, Operator | None]:
         """The first start from ``start`` on that the calendar and an operator allow."""
+        if op.skill is None:
+            return _after_calendar(self.calendars[machine.id], start, duration), None
+        key = (machine.id, start, duration, op.skill, op.attended)
+        fit = self.fits.get(key)
+        if fit is None:
+            fit = self.fits[key] = self._fit_person(op, machine, start, duration)
+        return fit
+
+    def _fit_person(
+        self, op: Operation, machine: Machine, start: int, duration: int
+    ) -> tuple[int, Operator]:
+        skilled = self.skilled.get(op.skill or "", [])
+        if not skilled:
+            raise ValueError(f"no operator has skill {op.skill!r} for {op.id}")
+        attended = op.attended_time(duration)
+        calendar = self.calendars[machine.id]
         for _ in range(10_000):
-            start = _after_calendar(machine, start, duration)
-            if op.skill is None:
-                return start, None
-            attended = op.attended_time(duration)
-            skilled = [o for o in self.instance.operators if op.skill in o.skills]
-            if not skilled:
-                raise ValueError(f"no operator has skill {op.skill!r} for {op.id}")
+            start = _after_calendar(calendar, start, duration)
             when, operator = min(
                 ((self._operator_start(o, start, attended), o) for o in skilled),
                 key=lambda pair: (pair[0], pair[1].id),
@@ -188,12 +239,29 @@ class Dispatcher:
         """Forget the options that used the machine or the person just committed.
 
         Resources only get busier, so an option elsewhere stays the best one for its operation.
+        Options are kept per operation and machine and indexed by machine and by person, so a
+        commit touches only what it changes (the whole cache scan was the dispatcher's main
+        cost on the 960-operation farm).
         """
-        for op_id, cached in list(self.cache.items()):
-            if cached.machine is option.machine or (
-                option.operator is not None and cached.operator is option.operator
-            ):
-                del self.cache[op_id]
+        for op_id in self.on_machine.pop(option.machine.id, ()):
+            if self.slots.pop((op_id, option.machine.id), None) is not None:
+                self.cache.pop(op_id, None)
+        if option.operator is None:
+            return
+        # A slot with this person that starts after they are free again still stands: it was
+        # the earliest start then, and nothing got earlier since.
+        free_at = self.operators[option.operator.id]
+        kept = set()
+        for op_id, m in self.by_operator.pop(option.operator.id, ()):
+            slot = self.slots.get((op_id, m))
+            if slot is None or slot[3] is not option.operator:
+                continue
+            if slot[1] >= free_at:
+                kept.add((op_id, m))
+            else:
+                del self.slots[op_id, m]
+                self.cache.pop(op_id, None)
+        self.by_operator[option.operator.id] = kept
 
     def _record(self, a: Assignment) -> None:
         op = self.instance.operations[a.operation]
@@ -203,7 +271,9 @@ class Dispatcher:
             state.ready, state.family = a.end, op.family
         if a.operator is not None:
             end = a.start + op.attended_time(a.end - a.start)
-            self.operators[a.operator] = max(self.operators[a.operator], end)
+            if end > self.operators[a.operator]:
+                self.operators[a.operator] = end
+                self.fits.clear()
         self.remaining[op.job] -= _shortest(op)
         if a.batch is not None:
             self.batches = max(self.batches, a.batch)
@@ -213,8 +283,9 @@ def _shortest(op: Operation) -> int:
     return min(op.durations.values())
 
 
-def _after_calendar(machine: Machine, start: int, duration: int) -> int:
-    for window in sorted(machine.unavailable, key=lambda w: w.start):
+def _after_calendar(calendar: list[Window], start: int, duration: int) -> int:
+    """The first start from ``start`` on clear of the windows (sorted by start)."""
+    for window in calendar:
         if window.overlaps(start, start + max(duration, 1)):
             start = window.end
     return start

@@ -5,8 +5,8 @@ from __future__ import annotations
 from microfab.scheduling.checker import check
 from microfab.scheduling.factory_instance import factory_instance
 from microfab.scheduling.model import Job, Operation
-from microfab.scheduling.repair import Disruption, frozen_work, repair
-from microfab.scheduling.rules import dispatch
+from microfab.scheduling.repair import Disruption, disrupted, frozen_work, repair
+from microfab.scheduling.rules import RULES, Dispatcher, _Option, dispatch
 
 
 def test_replans_around_a_broken_printer_and_keeps_started_work() -> None:
@@ -37,3 +37,26 @@ def test_takes_a_rush_order_in() -> None:
     changed, solution = repair(instance, plan, Disruption(now=300, rush=(rush,)), budget=0.1)
     assert solution.schedule.of["rush.print"].start >= 300
     assert check(changed, solution.schedule) == []
+
+
+class _Uncached(Dispatcher):
+    """The dispatcher with every cache emptied before each look-up: the reference."""
+
+    def _cached(self, op: Operation) -> _Option:
+        self.cache.clear()
+        self.slots.clear()
+        self.fits.clear()
+        return super()._cached(op)
+
+
+def test_incremental_bookkeeping_changes_no_decision() -> None:
+    instance = factory_instance(orders=60, seed=2)
+    plan = dispatch(instance, "atcs")
+    disruption = Disruption(now=600, broken="fdm-2", back_at=840)
+    changed = disrupted(instance, disruption)
+    frozen = frozen_work(plan, disruption)
+    for rule in ("atcs", "edd"):
+        fast = Dispatcher(changed, frozen, disruption.now).run(RULES[rule])
+        slow = _Uncached(changed, frozen, disruption.now).run(RULES[rule])
+        assert sorted(fast.assignments, key=str) == sorted(slow.assignments, key=str)
+        assert check(changed, fast) == []
