@@ -14,6 +14,7 @@ from microfab.api.metrics import Metrics, MetricsMiddleware
 from microfab.api.problems import install_problem_handlers
 from microfab.api.routes import ROUTERS
 from microfab.bootstrap import Services
+from microfab.catalog.uploads import UploadLimits
 
 MAX_BODY_BYTES = 1024 * 1024
 """The largest request body accepted; an order of 50 lines fits in a few kilobytes."""
@@ -50,7 +51,9 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.state.metrics = metrics = Metrics(services.uow)
     install_problem_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        BodyLimit, max_bytes=MAX_BODY_BYTES, per_path={"/v1/uploads": UploadLimits().max_bytes}
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for router in ROUTERS:
         app.include_router(router)

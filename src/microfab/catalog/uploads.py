@@ -34,8 +34,9 @@ CHUNK = 64 * 1024
 
 @dataclass(frozen=True)
 class UploadLimits:
-    max_bytes: int = 1024 * 1024
-    """The API's own cap on any request body (``api.app.MAX_BODY_BYTES``) is 1 MiB as well."""
+    max_bytes: int = 32 * 1024 * 1024
+    """A printable part's binary STL is rarely above a few MiB; the API lets upload bodies
+    this large through (other request bodies stop at 1 MiB)."""
     max_unpacked_bytes: int = 32 * 1024 * 1024
     max_ratio: float = 100.0
     """Deflate reaches ~5-10× on 3MF XML; a ratio of 100 is a bomb, not a model."""

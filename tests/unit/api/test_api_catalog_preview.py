@@ -13,6 +13,7 @@ import trimesh
 
 from microfab.catalog.registry import Registry
 from microfab.catalog.service import CatalogService
+from microfab.catalog.uploads import UploadLimits
 
 if TYPE_CHECKING:
     from conftest import Api
@@ -132,5 +133,12 @@ def test_a_3mf_zip_bomb_is_413(catalog_api: Api) -> None:
 
 
 def test_an_upload_over_the_size_limit_is_413(catalog_api: Api) -> None:
-    response = upload(catalog_api, b"\x00" * (1024 * 1024 + 1), "huge.stl")
-    assert_problem(response, 413, "at most 1048576 are accepted")
+    limit = UploadLimits().max_bytes
+    response = upload(catalog_api, b"\x00" * (limit + 1), "huge.stl")
+    assert_problem(response, 413, f"at most {limit} are accepted")
+
+
+def test_an_upload_may_be_larger_than_other_request_bodies(catalog_api: Api) -> None:
+    response = upload(catalog_api, b"\x00" * (2 * 1024 * 1024), "big.stl")
+    assert response.status_code == 422, response.text
+    assert "accepted" not in response.json()["detail"]
