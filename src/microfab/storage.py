@@ -47,7 +47,6 @@ class MachineRecord:
     state: MachineState
     since: datetime
     task_id: str | None = None
-    busy_minutes: float = 0.0
 
 
 class OrderRepository(Protocol):

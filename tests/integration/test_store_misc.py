@@ -94,7 +94,7 @@ def test_two_threads_taking_at_once_never_take_more_than_there_is(store: SqlStor
 
 def test_a_machine_record_is_replaced_by_the_next_one(store: SqlStore) -> None:
     paris = ZoneInfo("Europe/Paris")
-    first = MachineRecord("printer-1", "berlin-1", MachineState.BUSY, T0, "t1", 12.5)
+    first = MachineRecord("printer-1", "berlin-1", MachineState.BUSY, T0, "t1")
     later = MachineRecord(
         "printer-1", "berlin-1", MachineState.DOWN, datetime(2026, 11, 25, 10, tzinfo=paris)
     )

@@ -20,10 +20,6 @@ class MachineState(StrEnum):
     OFFLINE = "offline"
 
 
-BUSY_STATES = frozenset({MachineState.BUSY})
-FAULT_STATES = frozenset({MachineState.DOWN, MachineState.OFFLINE})
-
-
 @dataclass(frozen=True)
 class MachineJob:
     """Work for one machine: a task of a job, with what the machine needs to run it."""

@@ -72,7 +72,6 @@ class SqlMachines:
             "state": record.state.value,
             "since": record.since,
             "task_id": record.task_id,
-            "busy_minutes": record.busy_minutes,
         }
         upsert(self._session, machines, ("machine_id",), row)
 
@@ -87,7 +86,6 @@ class SqlMachines:
                 state=MachineState(row.state),
                 since=row.since,
                 task_id=row.task_id,
-                busy_minutes=row.busy_minutes,
             )
             for row in self._session.execute(statement)
         ]

@@ -134,7 +134,6 @@ machines = Table(
     Column("state", String, nullable=False),
     Column("since", UtcDateTime, nullable=False),
     Column("task_id", String),
-    Column("busy_minutes", Float, nullable=False),
 )
 
 network = Table(

@@ -147,7 +147,6 @@ class MachinePublic(BaseModel):
     state: MachineState | None = Field(description="null until the machine first reports.")
     since: UtcTime | None
     task_id: str | None
-    busy_minutes: float
 
     @classmethod
     def of(cls, machine: MachineView) -> Self:
@@ -160,7 +159,6 @@ class MachinePublic(BaseModel):
             state=record.state if record else None,
             since=record.since if record else None,
             task_id=record.task_id if record else None,
-            busy_minutes=record.busy_minutes if record else 0.0,
         )
 
 
