@@ -19,6 +19,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def environment() -> dict[str, str]:
+    """The user's environment, minus a database URL that would point the CLI elsewhere."""
+    scrubbed = {k: v for k, v in os.environ.items() if k != "MICROFAB_DATABASE_URL"}
+    return scrubbed | {"COLUMNS": "200"}
+
+
 def microfab(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the CLI as a user would, in its own process."""
     return subprocess.run(
@@ -27,29 +33,37 @@ def microfab(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Complete
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=os.environ | {"COLUMNS": "200"},
+        env=environment(),
         check=False,
     )
 
 
 def start(*args: str, cwd: Path) -> subprocess.Popen[bytes]:
     """Start the CLI in the background; its output goes to ``<cwd>/<command>.log``."""
-    with (cwd / f"{args[0]}.log").open("wb") as log:
+    with log_of(cwd, args[0]).open("wb") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "microfab", *args],
             cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=os.environ | {"COLUMNS": "200"},
+            env=environment(),
         )
 
 
-def wait_for_health(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+def log_of(cwd: Path, command: str) -> Path:
+    """Where ``start`` writes the output of ``command``."""
+    return cwd / f"{command}.log"
+
+
+def wait_for_health(
+    url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 60
+) -> None:
+    """Poll ``/healthz`` until it answers 200; fail with the server's log if it never does."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}; its log is beside its database")
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return
@@ -57,7 +71,7 @@ def wait_for_health(url: str, process: subprocess.Popen[bytes], seconds: float =
             pass
         time.sleep(0.2)
     process.kill()
-    pytest.fail(f"{url} did not become healthy within {seconds} s")
+    pytest.fail(f"{url} did not answer /healthz within {seconds} s:\n{log.read_text()}")
 
 
 @pytest.fixture

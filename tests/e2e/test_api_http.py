@@ -6,18 +6,16 @@ directory, a free port on the loopback address, and SIGINT to stop.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.e2e.conftest import free_port, log_of, microfab, start, wait_for_health
 
 pytestmark = pytest.mark.slow
 
@@ -44,69 +42,30 @@ class Server:
         return httpx.Client(base_url=self.url, headers=headers, timeout=10)
 
 
-def _environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "MICROFAB_DATABASE_URL"}
-
-
-def _cli(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "microfab", *args],
-        cwd=cwd,
-        env=_environment(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, f"microfab {' '.join(args)} failed:\n{done.stderr}"
-    return done.stdout
-
-
 def _create_key(cwd: Path, db: Path, *options: str) -> str:
-    out = _cli(cwd, "apikey", "create", *options, "--db", str(db))
-    return out.strip().splitlines()[-1].strip()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the server did not answer /healthz within {START_SECONDS} s:\n{log.read_text()}")
+    done = microfab("apikey", "create", *options, "--db", str(db), cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1].strip()
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     db = tmp_path / "microfab.db"
-    _cli(tmp_path, "network", "load", "--db", str(db))
+    loaded = microfab("network", "load", "--db", str(db), cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
     admin = _create_key(tmp_path, db, "--role", "admin", "--name", "e2e-admin")
     customer = _create_key(
         tmp_path, db, "--role", "customer", "--name", "e2e-customer", "--customer", "cust-e2e"
     )
-    port = _free_port()
-    log = tmp_path / "server.log"
-    command = [sys.executable, "-m", "microfab", "serve", "--db", str(db)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--speed", "60"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=tmp_path, env=_environment(), stdout=output, stderr=subprocess.STDOUT
-        )
+    port = free_port()
+    log = log_of(tmp_path, "serve")
+    process = start(
+        "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port), "--speed", "60",
+        cwd=tmp_path,
+    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(url, process, log)
+        wait_for_health(url, process, log, START_SECONDS)
         yield Server(url, admin, customer, process, log)
     finally:
         if process.poll() is None:

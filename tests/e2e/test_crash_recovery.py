@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import free_port, microfab, start, wait_for_health
+from tests.e2e.conftest import free_port, log_of, microfab, start, wait_for_health
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +57,7 @@ def test_orders_survive_a_kill_and_the_network_carries_on(workdir: Path) -> None
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_health(url, demo)
+        wait_for_health(url, demo, log_of(workdir, "demo"))
         made = microfab("apikey", "create", "--role", "admin", "--db", "crash.db", cwd=workdir)
         key = made.stdout.strip().splitlines()[-1]
         with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=10) as client:
@@ -71,7 +71,7 @@ def test_orders_survive_a_kill_and_the_network_carries_on(workdir: Path) -> None
     url = f"http://127.0.0.1:{port}"
     serve = start("serve", "--db", "crash.db", "--port", str(port), "--speed", SPEED, cwd=workdir)
     try:
-        wait_for_health(url, serve)
+        wait_for_health(url, serve, log_of(workdir, "serve"))
         with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=10) as client:
             check_recovered(client, acknowledged)
     finally:
@@ -111,7 +111,7 @@ def test_a_stopped_demo_leaves_a_consistent_database_and_serve_carries_on(
     time.sleep(8)
     demo.send_signal(stop)
     assert demo.wait(timeout=20) == 0
-    log = (workdir / "demo.log").read_text("utf-8")
+    log = log_of(workdir, "demo").read_text("utf-8")
     assert "stopped: the database is consistent" in log
     assert "orders placed" in log
     before = microfab("order", "list", "--db", "stop.db", "--json", "--limit", "500", cwd=workdir)
@@ -120,7 +120,7 @@ def test_a_stopped_demo_leaves_a_consistent_database_and_serve_carries_on(
     port = free_port()
     serve = start("serve", "--db", "stop.db", "--port", str(port), "--speed", SPEED, cwd=workdir)
     try:
-        wait_for_health(f"http://127.0.0.1:{port}", serve)
+        wait_for_health(f"http://127.0.0.1:{port}", serve, log_of(workdir, "serve"))
         time.sleep(3)
     finally:
         serve.send_signal(signal.SIGINT)
