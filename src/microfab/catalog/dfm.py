@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from manifold3d import CrossSection, FillRule, JoinType
 
-from microfab.catalog.geometry import Geometry, Sheet, Solid
+from microfab.catalog.geometry import Geometry, Sheet, Solid, signed_area
 from microfab.catalog.profiles import (
     CncProfile,
     CutterProfile,
@@ -147,7 +147,7 @@ def overhang_area(solid: Solid) -> float:
 
 def _sheet_problems(sheet: Sheet, profile: Profile) -> Iterator[Finding]:
     for index, path in enumerate(sheet.cut):
-        if len(path) < 3 or abs(_signed_area(path)) < 1e-6:
+        if len(path) < 3 or abs(signed_area(path)) < 1e-6:
             yield Finding("open-path", f"cut path {index + 1} is not a closed shape")
     if isinstance(profile, LaserProfile):
         fit = fits(sheet.size_mm, profile.bed_mm)
@@ -170,8 +170,3 @@ def _narrow_strips(sheet: Sheet, narrowest: float) -> Iterator[Finding]:
             f"some strips of material between cuts are narrower than {narrowest:g} mm and "
             "would break or burn: move holes away from the edges",
         )
-
-
-def _signed_area(path: np.ndarray) -> float:
-    x, y = path[:, 0], path[:, 1]
-    return float(0.5 * (x @ np.roll(y, -1) - y @ np.roll(x, -1)))

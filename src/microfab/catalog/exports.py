@@ -15,7 +15,7 @@ import numpy as np
 from manifold3d import CrossSection, FillRule
 from PIL import Image, ImageDraw
 
-from microfab.catalog.geometry import Geometry, Sheet, Solid, polylines
+from microfab.catalog.geometry import Geometry, Sheet, Solid, polylines, signed_area
 from microfab.errors import InvalidInput
 
 PREVIEW_PIXELS = 480
@@ -183,14 +183,9 @@ def _fill(
     outline: Colour | None,
 ) -> None:
     """Outer contours (counter-clockwise) filled first, then their holes over them."""
-    for path in sorted(contours, key=_signed_area, reverse=True):
-        fill = solid if _signed_area(path) > 0 else hole
+    for path in sorted(contours, key=signed_area, reverse=True):
+        fill = solid if signed_area(path) > 0 else hole
         draw.polygon([tuple(p) for p in to_pixels(path)], fill=fill, outline=outline)
-
-
-def _signed_area(path: np.ndarray) -> float:
-    x, y = path[:, 0], path[:, 1]
-    return float(0.5 * (x @ np.roll(y, -1) - y @ np.roll(x, -1)))
 
 
 def _isometric(vertices: np.ndarray) -> np.ndarray:

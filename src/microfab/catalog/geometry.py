@@ -10,10 +10,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import trimesh
 from manifold3d import CrossSection, JoinType, Manifold, Mesh
+
+if TYPE_CHECKING:
+    import trimesh
 
 Polyline = np.ndarray
 """An (n, 2) array of points in millimetres; closed (the last point joins the first)."""
@@ -31,6 +34,8 @@ class Solid:
     @functools.cached_property
     def mesh(self) -> trimesh.Trimesh:
         """The same solid as a trimesh mesh (vertices shared, not processed again)."""
+        import trimesh  # about 170 ms to import: only commands that need a mesh pay for it
+
         mesh = self.manifold.to_mesh()
         return trimesh.Trimesh(
             vertices=np.asarray(mesh.vert_properties)[:, :3],
@@ -100,6 +105,12 @@ Geometry = Solid | Sheet
 def polyline_length(points: Polyline) -> float:
     """Length of a closed polyline."""
     return float(np.linalg.norm(np.roll(points, -1, axis=0) - points, axis=1).sum())
+
+
+def signed_area(points: Polyline) -> float:
+    """Area of a closed polyline (shoelace): positive counter-clockwise, negative clockwise."""
+    x, y = points[:, 0], points[:, 1]
+    return float(0.5 * (x @ np.roll(y, -1) - y @ np.roll(x, -1)))
 
 
 def on_bed(solid: Manifold) -> Manifold:

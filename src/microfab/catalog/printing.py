@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from manifold3d import CrossSection, JoinType, OpType
 
-from microfab.catalog.geometry import Solid
+from microfab.catalog.geometry import Solid, polyline_length
 from microfab.catalog.profiles import PrinterProfile
 
 START_END_SECONDS = 12.0
@@ -146,7 +146,7 @@ def _perimeters(
             points = np.asarray(ring, dtype=np.float64)
             if len(points) < 3:
                 continue
-            length = _ring_length(points)
+            length = polyline_length(points)
             speed = p.external_perimeter_speed if external else p.perimeter_speed
             if length < 2 * math.pi * 6.5:
                 speed = min(speed, p.small_perimeter_speed)
@@ -253,7 +253,7 @@ def _skirt(
         points = np.asarray(polygon, dtype=np.float64)
         speed = p.first_layer_speed if first else p.perimeter_speed
         seconds = _ring_seconds(points, speed, p.perimeter_acceleration, p.jerk)
-        layer.extrude(seconds, _ring_length(points), speed, area)
+        layer.extrude(seconds, polyline_length(points), speed, area)
 
 
 def _travels(layer: _Layer, islands: list[CrossSection], p: PrinterProfile) -> None:
@@ -285,10 +285,6 @@ def _cooled(layer: _Layer, p: PrinterProfile) -> float:
     stretched = max(min(wanted, layer.extruded_mm / p.min_print_speed), layer.nominal_seconds)
     ramps = (layer.extrude_seconds - layer.nominal_seconds) * layer.nominal_seconds / stretched
     return stretched + ramps + layer.other_seconds
-
-
-def _ring_length(points: np.ndarray) -> float:
-    return float(np.linalg.norm(np.roll(points, -1, axis=0) - points, axis=1).sum())
 
 
 def _ring_seconds(points: np.ndarray, speed: float, accel: float, jerk: float) -> float:

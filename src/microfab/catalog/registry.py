@@ -70,9 +70,8 @@ class Registry:
         for entry in self._entry_point_list():
             if entry.name == template_id:
                 return _checked(entry.load(), f"entry point {entry.value}")
-        path = self._folder_paths().get(template_id)
-        if path is not None:
-            return _checked(getattr(_module_at(path), "TEMPLATE", None), str(path))
+        if template_id in self._folder_paths():
+            return self._loaded[template_id]  # imported once, while listing the folders
         raise NotFound(
             f"there is no product template {template_id!r}; there are: {', '.join(self.ids())}"
         )
@@ -81,7 +80,7 @@ class Registry:
         return list(entry_points(group=ENTRY_POINT_GROUP)) if self._entry_points else []
 
     def _entry_point_names(self) -> list[str]:
-        return [e.name for e in entry_points(group=ENTRY_POINT_GROUP)] if self._entry_points else []
+        return [e.name for e in self._entry_point_list()]
 
     def _folder_ids(self) -> list[str]:
         return list(self._folder_paths())

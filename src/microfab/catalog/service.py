@@ -60,10 +60,6 @@ class Preview:
     def thumbnail_base64(self) -> str:
         return base64.b64encode(self.thumbnail_png).decode("ascii")
 
-    @property
-    def estimates(self) -> list[Estimate]:
-        return [c.estimate for c in self.checks if c.estimate is not None]
-
 
 class CatalogService:
     """Templates, their geometry (cached) and what can be said about it before an order."""

@@ -92,12 +92,10 @@ class Font:
         self._advance = {name: adv for name, (adv, _) in font["hmtx"].metrics.items()}
         self._kerning = _pair_kerning(font)
         self.units_per_em = float(font["head"].unitsPerEm)
-        self.cap_height_units = float(getattr(font["OS/2"], "sCapHeight", 0) or 0.73 * 2048)
+        self.cap_height_units = float(
+            getattr(font["OS/2"], "sCapHeight", 0) or 0.73 * self.units_per_em
+        )
         self.name = font["name"].getDebugName(4) or path.stem
-
-    def characters(self) -> str:
-        """Every character this font can draw."""
-        return "".join(chr(code) for code in sorted(self._cmap))
 
     def missing(self, text: str) -> list[str]:
         """Characters of ``text`` the font has no glyph for, in order of first appearance."""

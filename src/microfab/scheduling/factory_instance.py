@@ -5,13 +5,14 @@ towards lighter colours), four resin printers that cure up to four parts of one 
 two SLS printers that sinter up to eight parts per build. Every order is print → finish
 (support removal, washing or depowdering, by a person) → inspect and pack (by a person). Two
 shifts a day staff the benches; printers run around the clock except for a maintenance slot.
-Time is in minutes from Monday 00:00; due dates spread over three days.
+Time is in minutes from Monday 00:00; due dates spread over ``days`` days (two at least).
 """
 
 from __future__ import annotations
 
 import random
 
+from microfab.errors import InvalidInput
 from microfab.scheduling.model import (
     Criterion,
     Instance,
@@ -30,6 +31,8 @@ SHIFTS = ((6 * 60, 14 * 60), (14 * 60, 22 * 60))
 
 
 def factory_instance(orders: int = 320, seed: int = 0, days: int = 3) -> Instance:
+    if days < 2:
+        raise InvalidInput(f"a factory instance spans at least 2 days, not {days}")
     """A seeded print farm with ``orders`` jobs; the same seed gives the same instance."""
     rng = random.Random(seed)
     printers = _printers(rng, days)

@@ -24,9 +24,6 @@ class Window:
     def overlaps(self, start: int, end: int) -> bool:
         return start < self.end and self.start < end
 
-    def covers(self, start: int, end: int) -> bool:
-        return self.start <= start and end <= self.end
-
 
 @dataclass(frozen=True, slots=True)
 class Operation:
