@@ -208,6 +208,9 @@ class _Stock:
     def set_level(self, site_id: str, sku: str, quantity: float) -> None:
         self._data.stock[(site_id, sku)] = quantity
 
+    def put(self, site_id: str, sku: str, quantity: float) -> None:
+        self._data.stock[(site_id, sku)] = self.level(site_id, sku) + quantity
+
     def take(self, site_id: str, sku: str, quantity: float) -> None:
         have = self.level(site_id, sku)
         if have + 1e-9 < quantity:

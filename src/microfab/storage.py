@@ -115,6 +115,9 @@ class StockRepository(Protocol):
     def take(self, site_id: str, sku: str, quantity: float) -> None:
         """Remove ``quantity``; raises ``OutOfStock`` when there is not enough."""
 
+    def put(self, site_id: str, sku: str, quantity: float) -> None:
+        """Add ``quantity`` in one step, so a concurrent ``take`` is never overwritten."""
+
 
 class ReplenishmentRepository(Protocol):
     def add(self, replenishment: Replenishment) -> None: ...

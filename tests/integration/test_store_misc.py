@@ -187,3 +187,36 @@ def test_replenishments_travel_until_they_are_received(store: SqlStore) -> None:
     with store.unit_of_work() as uow:
         assert uow.replenishments.next_arrival() == late.arrives_at
         assert [r.id for r in uow.replenishments.in_transit("berlin", "pla")] == ["rpl_2"]
+
+
+def test_putting_back_and_taking_at_once_loses_neither(store: SqlStore) -> None:
+    set_levels(store, "berlin-1", pla=100.0)
+    start = threading.Barrier(2)
+
+    def repeat(change: str) -> None:
+        start.wait()
+        for _ in range(20):
+            with store.unit_of_work() as uow:
+                if change == "take":
+                    uow.stock.take("berlin-1", "pla", 1.0)
+                else:
+                    uow.stock.put("berlin-1", "pla", 2.0)
+                time.sleep(0.002)
+                uow.commit()
+
+    threads = [threading.Thread(target=repeat, args=(c,)) for c in ("take", "put")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    with store.unit_of_work() as uow:
+        assert uow.stock.level("berlin-1", "pla") == 100.0 - 20 + 40
+
+
+def test_putting_stock_on_an_empty_shelf_creates_it(store: SqlStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.stock.put("hamburg-1", "tpu", 3.5)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.stock.level("hamburg-1", "tpu") == 3.5

@@ -12,12 +12,11 @@ from rich.table import Table
 from microfab.catalog.dfm import check
 from microfab.catalog.estimate import estimate as estimate_on
 from microfab.catalog.exports import Labels, export
-from microfab.catalog.model import ParameterKind, ParamValue
+from microfab.catalog.model import ParamValue
 from microfab.catalog.profiles import PrinterProfile, Profile, profile_for
 from microfab.catalog.registry import Registry
 from microfab.catalog.template import Template
-from microfab.cli.common import console, user_errors
-from microfab.errors import InvalidInput
+from microfab.cli.common import console, parse_params, user_errors
 
 catalog_app = typer.Typer(
     help="Product templates: list, render and estimate.", no_args_is_help=True
@@ -56,7 +55,7 @@ def render(
 ) -> None:
     """Build TEMPLATE with the parameters and write it; the suffix of -o picks the format."""
     template = Registry.from_environment().get(template_id)
-    values = template.validate(parse_params(template, param or []))
+    values = template.validate(parse_params(template.as_product(), param or []))
     geometry = template.build(values)
     colour = values.get("colour")
     labels = Labels(
@@ -81,7 +80,7 @@ def estimate(
 ) -> None:
     """Printability checks and machine time for TEMPLATE on one kind of machine."""
     template = Registry.from_environment().get(template_id)
-    values = template.validate(parse_params(template, param or []))
+    values = template.validate(parse_params(template.as_product(), param or []))
     chosen = _profile(template, machine, profile)
     geometry = template.build(values)
     report = check(geometry, chosen)
@@ -106,32 +105,6 @@ def _profile(template: Template, machine: str | None, ini: Path | None) -> Profi
     if ini is not None:
         return PrinterProfile.from_ini(ini)
     return profile_for(machine or template.processes[0])
-
-
-def parse_params(template: Template, pairs: list[str]) -> dict[str, object]:
-    """``name=value`` pairs typed as the template's parameters say (numbers, true/false)."""
-    raw: dict[str, object] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        if not sep:
-            raise InvalidInput(f"--param {pair!r}: write name=value, e.g. --param name=Ada")
-        kind = template.as_product().parameter(name).kind
-        raw[name] = _typed(kind, text)
-    return raw
-
-
-def _typed(kind: ParameterKind, text: str) -> object:
-    if kind in (ParameterKind.NUMBER, ParameterKind.INTEGER):
-        try:
-            return int(text) if text.lstrip("-").isdigit() else float(text)
-        except ValueError:
-            return text  # the template's check names the parameter and what it wants
-    if kind is ParameterKind.BOOLEAN:
-        lowered = text.lower()
-        return {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(
-            lowered, text
-        )
-    return text
 
 
 def _summary(values: dict[str, ParamValue]) -> str:

@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from microfab.catalog.model import ParameterKind, ProductTemplate
 from microfab.errors import InvalidInput, MicrofabError
 from microfab.settings import Settings, sqlite_url
 
@@ -66,3 +67,31 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+def parse_params(product: ProductTemplate | None, pairs: list[str]) -> dict[str, object]:
+    """``--param name=value`` pairs, typed as the product's parameters say.
+
+    A value that does not read as its type is passed on as text, so the product's own check
+    names the parameter and what it wants, as it does for the API.
+    """
+    raw: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise InvalidInput(f"--param {pair!r}: write name=value, e.g. --param name=Ada")
+        kind = product.parameter(name).kind if product is not None else ParameterKind.TEXT
+        raw[name] = _typed(kind, text)
+    return raw
+
+
+def _typed(kind: ParameterKind, text: str) -> object:
+    if kind in (ParameterKind.NUMBER, ParameterKind.INTEGER):
+        try:
+            return int(text) if text.lstrip("-").isdigit() else float(text)
+        except ValueError:
+            return text
+    if kind is ParameterKind.BOOLEAN:
+        words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+        return words.get(text.lower(), text)
+    return text

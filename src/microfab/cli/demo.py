@@ -25,7 +25,7 @@ from microfab.ids import random_ids
 from microfab.network.loader import demo_document, normal_form
 from microfab.network.service import install_network
 from microfab.simulation.demand import DemandGenerator
-from microfab.simulation.runner import NetworkRun, SimClock, environment
+from microfab.simulation.runner import NetworkRun, SimClock, environment, max_idle
 from microfab.simulation.summary import RunWindow, summarise
 from microfab.store.inspect import sqlite_runtime_value
 from microfab.units import parse_duration
@@ -116,11 +116,10 @@ def _run(
     if server is not None:
         server.start()
         err_console.print(f"API on {server.url}/docs — admin key: {secret}", highlight=False)
-    max_idle = timedelta(seconds=max(1.0, 0.25 * speed)) if speed else timedelta(minutes=5)
     until = DEMO_START + span if span else None
     wall = time.monotonic()
     stop_on_sigterm()
-    run = NetworkRun(env, clock, controller, services.orders, demand, max_idle)
+    run = NetworkRun(env, clock, controller, services.orders, demand, max_idle(speed))
     try:
         if headless:
             _headless(run, clock, until)

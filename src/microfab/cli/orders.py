@@ -11,10 +11,8 @@ import typer
 from rich.table import Table
 
 from microfab.bootstrap import Services, build_services, network_time, open_database
-from microfab.catalog.model import ParameterKind, ParamValue, ProductTemplate
-from microfab.cli.common import DbOption, console, settings_for, user_errors
+from microfab.cli.common import DbOption, console, parse_params, settings_for, user_errors
 from microfab.clock import ManualClock, WallClock
-from microfab.errors import InvalidInput, InvalidParameter
 from microfab.network.model import Location
 from microfab.orders.model import Destination, Order, OrderState
 from microfab.orders.service import LineRequest, PlaceOrder
@@ -57,7 +55,7 @@ def place(
     """Place an order for one product."""
     with _services(db) as services:
         template = services.network.products.get(product)
-        params = _parse_params(template, param or [])
+        params = parse_params(template, param or [])
         placed = services.orders.place(
             PlaceOrder(
                 customer_id=customer,
@@ -126,34 +124,6 @@ def cancel(
     with _services(db) as services:
         order = services.orders.cancel(order_id, reason)
     _show(order, as_json)
-
-
-def _parse_params(template: ProductTemplate | None, pairs: list[str]) -> dict[str, ParamValue]:
-    values: dict[str, ParamValue] = {}
-    for pair in pairs:
-        name, sep, text = pair.partition("=")
-        if not sep or not name:
-            raise InvalidInput(f"--param {pair!r}: write name=value, e.g. --param name=Alex")
-        kind = template.parameter(name).kind if template is not None else ParameterKind.TEXT
-        values[name] = _convert(name, kind, text)
-    return values
-
-
-def _convert(name: str, kind: ParameterKind, text: str) -> ParamValue:
-    try:
-        match kind:
-            case ParameterKind.NUMBER:
-                return float(text)
-            case ParameterKind.INTEGER:
-                return int(text)
-            case ParameterKind.BOOLEAN:
-                if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
-                    raise ValueError(text)
-                return text.lower() in ("true", "yes", "1")
-            case _:
-                return text
-    except ValueError:
-        raise InvalidParameter(f"parameter {name!r} must be a {kind.value}, not {text!r}") from None
 
 
 def _as_dict(order: Order) -> dict[str, Any]:

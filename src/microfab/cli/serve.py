@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -12,9 +11,7 @@ from microfab.bootstrap import build_services, network_time, open_database
 from microfab.cli.common import DbOption, err_console, settings_for, stop_on_sigterm, user_errors
 from microfab.cli.server import ApiServer
 from microfab.clock import WallClock
-from microfab.simulation.runner import NetworkRun, SimClock, environment
-
-POLL_WALL_SECONDS = 0.25
+from microfab.simulation.runner import NetworkRun, SimClock, environment, max_idle
 
 
 @user_errors
@@ -59,7 +56,7 @@ def serve(
         controller,
         services.orders,
         None,
-        max_idle=timedelta(seconds=max(1.0, POLL_WALL_SECONDS * speed)),
+        max_idle=max_idle(speed),
     )
     try:
         run.run(until=None)

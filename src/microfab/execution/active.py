@@ -34,10 +34,14 @@ class ActiveTasks:
 
     def all(self) -> list[Task]:
         """Every active task, in the order the store would give them (by planned start)."""
-        return sorted(self._tasks.values(), key=lambda t: (t.planned_start, t.step, t.id))
+        return _in_order(self._tasks.values())
 
     def for_site(self, site_id: str) -> list[Task]:
-        return [t for t in self.all() if t.factory_id == site_id]
+        return _in_order(t for t in self._tasks.values() if t.factory_id == site_id)
 
     def for_order(self, order_id: str) -> list[Task]:
-        return [t for t in self.all() if t.order_id == order_id]
+        return _in_order(t for t in self._tasks.values() if t.order_id == order_id)
+
+
+def _in_order(tasks: Iterable[Task]) -> list[Task]:
+    return sorted(tasks, key=lambda t: (t.planned_start, t.step, t.id))

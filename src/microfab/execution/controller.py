@@ -21,6 +21,7 @@ from microfab.execution.active import RELOAD_EVERY, ActiveTasks
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.execution.planning import jobs_and_tasks, next_attempt
 from microfab.execution.queues import backlog_hours, bookings, free_times
+from microfab.execution.views import operators_on_shift
 from microfab.footprint.model import transport_kg
 from microfab.ids import IdFactory
 from microfab.inventory.service import receive_arrivals, reorder
@@ -49,6 +50,7 @@ class StepReport:
     restocked: int = 0
     reordered: int = 0
     acknowledgements: list[tuple[str, str]] = field(default_factory=list)
+    recorded: dict[str, MachineState] = field(default_factory=dict)
 
 
 class NetworkController:
@@ -109,9 +111,10 @@ class NetworkController:
                 claimed = self._claim(uow, active, statuses, now, report)
                 self._ship(uow, now, report)
                 self._deliver(uow, now, report)
-                self._record_machines(uow, statuses, now)
+                self._record_machines(uow, statuses, now, report)
                 uow.runtime.put("network_time", now.isoformat())
                 uow.commit()
+            self._recorded.update(report.recorded)
             for machine_id, job_id in report.acknowledgements:
                 self._machines[machine_id].acknowledge(job_id)
             self._start(active, claimed, now, report)
@@ -123,6 +126,7 @@ class NetworkController:
     def _active_tasks(self, uow: UnitOfWork) -> ActiveTasks:
         if self._active is None or self._active.steps >= RELOAD_EVERY:
             self._active = ActiveTasks(uow.tasks.in_states(None, ACTIVE_TASK_STATES))
+            self._jobs.clear()
         self._active.steps += 1
         return self._active
 
@@ -210,17 +214,19 @@ class NetworkController:
         waiting = uow.orders.in_states(WAITING_FOR_ROUTE)
         if not waiting:
             return
-        backlog = backlog_hours(self._network, active.all())
-        free = free_times(self._network, active.all(), now)
+        tasks = active.all()
+        backlog = backlog_hours(self._network, tasks)
+        free = free_times(self._network, tasks, now)
+        shelves = _Shelves(uow)
         touched: list[tuple[str, str]] = []
         for order in waiting:
-            site = choose_factory(self._network, order, backlog, uow.stock.level)
+            site = choose_factory(self._network, order, backlog, shelves.level)
             if site is None:
                 continue
             needs = stock_needs(self._network, order.lines)
             try:
                 for sku, quantity in needs.items():
-                    uow.stock.take(site.id, sku, quantity)
+                    shelves.take(site.id, sku, quantity)
             except OutOfStock:
                 continue
             touched.extend((site.id, sku) for sku in needs)
@@ -234,9 +240,8 @@ class NetworkController:
                 active.add(task)
                 free[site.id][task.machine_id] = task.planned_end
                 key = (site.id, task.process)
-                backlog[key] = backlog.get(key, 0.0) + task.minutes / 60 / _count(
-                    site, task.process
-                )
+                machines = len(site.machines_for(Process(task.process)))
+                backlog[key] = backlog.get(key, 0.0) + task.minutes / 60 / max(machines, 1)
             order.route_to(site.id, now)
             order.schedule(plan.ready_at, now)
             uow.orders.save(order)
@@ -261,8 +266,8 @@ class NetworkController:
         for site in self._network.factories:
             if site.id in by_site:
                 claimed.extend(self._claim_at(uow, site, by_site[site.id], statuses, now))
-        for task in claimed:
-            order = uow.orders.get(task.order_id)
+        for order_id in dict.fromkeys(t.order_id for t in claimed):
+            order = uow.orders.get(order_id)
             if order.state is OrderState.SCHEDULED:
                 order.start_production(now)
                 uow.orders.save(order)
@@ -333,16 +338,15 @@ class NetworkController:
     def _staffed(self, site: Site, task: Task, now: datetime, attended_running: int) -> bool:
         process = Process(task.process)
         if site.id not in self._staff:
-            local = now.astimezone(site.tz)
-            self._staff[site.id] = sum(
-                1 for o in site.operators if any(s.covers(local) for s in o.shifts)
-            )
-        people = self._staff[site.id]
-        fits = site.attended_start(process, now, task.minutes) == now
-        if not fits or site.on_shift(process, now) == 0 or attended_running >= people:
+            self._staff[site.id] = len(operators_on_shift(site, now))
+        staffed = (
+            attended_running < self._staff[site.id]
+            and site.on_shift(process, now) > 0
+            and site.attended_start(process, now, task.minutes) == now
+        )
+        if not staffed:
             self._shift_waits.add((site.id, task.process))
-            return False
-        return True
+        return staffed
 
     def _start(
         self, active: ActiveTasks, claimed: list[Task], now: datetime, report: StepReport
@@ -402,8 +406,13 @@ class NetworkController:
     # -- bookkeeping ---------------------------------------------------------------------------
 
     def _record_machines(
-        self, uow: UnitOfWork, statuses: Mapping[str, MachineStatus], now: datetime
+        self,
+        uow: UnitOfWork,
+        statuses: Mapping[str, MachineStatus],
+        now: datetime,
+        report: StepReport,
     ) -> None:
+        """Write machine states that changed; remembered as written once the step commits."""
         for machine_id, status in statuses.items():
             if self._recorded.get(machine_id) is status.state:
                 continue
@@ -413,7 +422,7 @@ class NetworkController:
             uow.machines.record(
                 MachineRecord(machine_id, site.id, status.state, now, status.job_id)
             )
-            self._recorded[machine_id] = status.state
+            report.recorded[machine_id] = status.state
 
     def _job(self, uow: UnitOfWork, job_id: str) -> Job:
         if job_id not in self._jobs:
@@ -447,5 +456,18 @@ def _job_of(task: Task) -> MachineJob:
     return MachineJob(task.id, task.minutes, task.setup_family)
 
 
-def _count(site: Site, process: str) -> int:
-    return max(1, sum(1 for m in site.machines if m.process.value == process))
+class _Shelves:
+    """Stock levels read once per step for routing, kept in step with what routing takes."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._levels: dict[str, dict[str, float]] = {}
+
+    def level(self, site_id: str, sku: str) -> float:
+        if site_id not in self._levels:
+            self._levels[site_id] = self._uow.stock.levels(site_id)
+        return self._levels[site_id].get(sku, 0.0)
+
+    def take(self, site_id: str, sku: str, quantity: float) -> None:
+        self._uow.stock.take(site_id, sku, quantity)
+        self._levels[site_id][sku] = self.level(site_id, sku) - quantity

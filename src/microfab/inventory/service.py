@@ -19,8 +19,7 @@ def receive_arrivals(uow: UnitOfWork, now: datetime) -> int:
     """Put every replenishment that has arrived on its factory's shelf."""
     arrived = uow.replenishments.arrived_by(now)
     for delivery in arrived:
-        level = uow.stock.level(delivery.site_id, delivery.sku)
-        uow.stock.set_level(delivery.site_id, delivery.sku, level + delivery.quantity)
+        uow.stock.put(delivery.site_id, delivery.sku, delivery.quantity)
         delivery.receive()
         uow.replenishments.save(delivery)
     return len(arrived)

@@ -166,8 +166,7 @@ class OrderService:
 def _return_stock(uow: UnitOfWork, network: Network, order: Order) -> None:
     assert order.factory_id is not None
     for sku, quantity in stock_needs(network, order.lines).items():
-        level = uow.stock.level(order.factory_id, sku)
-        uow.stock.set_level(order.factory_id, sku, level + quantity)
+        uow.stock.put(order.factory_id, sku, quantity)
 
 
 def stock_needs(network: Network, lines: Sequence[OrderLine]) -> dict[str, float]:

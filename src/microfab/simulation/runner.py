@@ -48,6 +48,18 @@ class SimClock:
         return max(0.0, (when - self._start).total_seconds() - float(self._env.now))
 
 
+POLL_WALL_SECONDS = 0.25
+"""At real-time speeds, orders placed through the API are picked up within this wall time."""
+
+
+def max_idle(speed: float | None) -> timedelta:
+    """How long the controller may sleep when nothing is due: a quarter of a wall second at
+    ``speed``, or five network minutes when running as fast as possible."""
+    if speed is None:
+        return timedelta(minutes=5)
+    return timedelta(seconds=max(1.0, POLL_WALL_SECONDS * speed))
+
+
 def environment(speed: float | None) -> simpy.Environment:
     """As fast as possible without a speed; otherwise ``speed`` simulated seconds per second."""
     if speed is None:

@@ -40,6 +40,20 @@ class SqlStock:
         row = {"site_id": site_id, "sku": sku, "quantity": quantity}
         upsert(self._session, stock, ("site_id", "sku"), row)
 
+    def put(self, site_id: str, sku: str, quantity: float) -> None:
+        # An UPDATE relative to the stored level, like ``take``: a read-then-write here lost
+        # a concurrent take (a cancel returning stock while the controller routed an order).
+        statement = (
+            update(stock)
+            .where(stock.c.site_id == site_id, stock.c.sku == sku)
+            .values(quantity=stock.c.quantity + quantity)
+        )
+        if changed_rows(self._session, statement) == 1:
+            return
+        row = {"site_id": site_id, "sku": sku, "quantity": quantity}
+        if not insert_new(self._session, stock, row):  # someone added the row meanwhile
+            changed_rows(self._session, statement)
+
     def take(self, site_id: str, sku: str, quantity: float) -> None:
         # One conditional UPDATE: on PostgreSQL a concurrent taker waits for the row lock and
         # then re-checks the condition against the committed level, so stock never goes below
