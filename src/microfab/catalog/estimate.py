@@ -26,9 +26,7 @@ from microfab.catalog.profiles import (
 from microfab.errors import InvalidInput
 
 STOCK_ALLOWANCE_MM = 2.0
-"""CNC stock is the part's bounding cylinder or box plus this on every side."""
-CNC_DENSITY_G_CM3 = 2.7
-"""Aluminium 6061, the densest common choice; brass is 8.5, POM 1.4."""
+"""CNC stock is the part's bounding box plus this on every side."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +111,7 @@ def milling(solid: Solid, profile: CncProfile) -> Estimate:
         "cnc_mill",
         profile.name,
         round(seconds / 60, 2),
-        material_g=round(stock / 1000 * CNC_DENSITY_G_CM3, 1),
+        material_g=round(stock / 1000 * profile.stock_density_g_cm3, 1),
         detail={
             "removed_mm3": round(removed, 0),
             "roughing_seconds": round(roughing, 1),

@@ -72,7 +72,7 @@ class PrinterProfile:
         values: dict[str, object] = {"name": path.stem}
         for field in dataclasses.fields(cls):
             if field.name in raw:
-                values[field.name] = _value(field.type, raw[field.name])
+                values[field.name] = _value(field.name, field.type, raw[field.name], path)
         if "bed_shape" in raw and "max_print_height" in raw:
             corner = raw["bed_shape"].split(",")[2].split("x")
             values["bed_mm"] = (float(corner[0]), float(corner[1]), float(raw["max_print_height"]))
@@ -91,11 +91,21 @@ def _first(text: str) -> float:
     return float(text.split(",")[0].rstrip("%"))
 
 
-def _value(kind: object, text: str) -> object:
+SHARES = frozenset({"fill_density"})
+"""Fields whose percentage is a share (``15%`` → 0.15). Elsewhere PrusaSlicer's percentages are
+relative to another setting (``external_perimeter_speed = 50%`` of the perimeter speed)."""
+
+
+def _value(name: str, kind: object, text: str, path: Path) -> object:
     """An ini value as the field's type: ``15%`` → 0.15, ``0.45,0.45`` → 0.45."""
     if kind in (int, "int"):
         return int(_first(text))
     if text.endswith("%"):
+        if name not in SHARES:
+            raise InvalidInput(
+                f"{path}: {name} = {text} is relative to another setting, which microfab does "
+                "not follow; write the value itself (mm/s or mm)"
+            )
         return float(text.rstrip("%")) / 100
     return _first(text) if kind in (float, "float") else text
 
@@ -132,6 +142,9 @@ class CncProfile:
     tool_change_seconds: float = 30.0
     setups: int = 2
     setup_seconds: float = 300.0
+    stock_density_g_cm3: float = 2.7
+    """The stock this profile cuts: aluminium 6061. A brass profile needs 8.5, POM 1.4 (and
+    its own removal rate)."""
 
 
 @dataclass(frozen=True)
