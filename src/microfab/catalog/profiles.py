@@ -27,6 +27,7 @@ class PrinterProfile:
     extrusion_width: float = 0.45
     first_layer_extrusion_width: float = 0.42
     external_perimeter_extrusion_width: float = 0.45
+    top_infill_extrusion_width: float = 0.4
     perimeters: int = 2
     top_solid_layers: int = 6
     bottom_solid_layers: int = 4
@@ -38,22 +39,37 @@ class PrinterProfile:
     solid_infill_speed: float = 80.0
     top_solid_infill_speed: float = 40.0
     first_layer_speed: float = 20.0
+    bridge_speed: float = 25.0
+    bridge_flow_ratio: float = 0.95
+    support_material_speed: float = 50.0
+    """PrusaSlicer prints the skirt at this speed."""
     travel_speed: float = 180.0
     travel_speed_z: float = 12.0
     perimeter_acceleration: float = 800.0
     infill_acceleration: float = 1000.0
     default_acceleration: float = 1000.0
     first_layer_acceleration: float = 800.0
+    bridge_acceleration: float = 1000.0
     max_acceleration: float = 1250.0
+    max_acceleration_retracting: float = 1250.0
+    max_acceleration_z: float = 200.0
     jerk: float = 8.0
+    max_jerk_z: float = 0.4
+    max_jerk_e: float = 4.5
     retract_length: float = 0.8
     retract_speed: float = 35.0
+    retract_lift: float = 0.4
+    wipe: bool = True
+    """Wipe the nozzle along the last path while retracting."""
     slowdown_below_layer_time: float = 15.0
     min_print_speed: float = 15.0
     filament_diameter: float = 1.75
     filament_density: float = 1.24
+    skirts: int = 1
     skirt_height: int = 3
     skirt_distance: float = 2.0
+    min_skirt_length: float = 4.0
+    """Filament (mm) the skirt loops hold at least: PrusaSlicer adds loops until they do."""
 
     @classmethod
     def from_ini(cls, path: Path) -> PrinterProfile:
@@ -76,10 +92,9 @@ class PrinterProfile:
         if "bed_shape" in raw and "max_print_height" in raw:
             corner = raw["bed_shape"].split(",")[2].split("x")
             values["bed_mm"] = (float(corner[0]), float(corner[1]), float(raw["max_print_height"]))
-        if "machine_max_acceleration_extruding" in raw:
-            values["max_acceleration"] = _first(raw["machine_max_acceleration_extruding"])
-        if "machine_max_jerk_x" in raw:
-            values["jerk"] = _first(raw["machine_max_jerk_x"])
+        for key, name in MACHINE_LIMITS.items():
+            if key in raw:
+                values[name] = _first(raw[key])
         return dataclasses.replace(cls(), **values)  # type: ignore[arg-type]
 
     @property
@@ -91,6 +106,16 @@ def _first(text: str) -> float:
     return float(text.split(",")[0].rstrip("%"))
 
 
+MACHINE_LIMITS = {
+    "machine_max_acceleration_extruding": "max_acceleration",
+    "machine_max_acceleration_retracting": "max_acceleration_retracting",
+    "machine_max_acceleration_z": "max_acceleration_z",
+    "machine_max_jerk_x": "jerk",
+    "machine_max_jerk_z": "max_jerk_z",
+    "machine_max_jerk_e": "max_jerk_e",
+}
+"""The printer's limits in normal mode (the first of each pair; the second is stealth mode)."""
+
 SHARES = frozenset({"fill_density"})
 """Fields whose percentage is a share (``15%`` → 0.15). Elsewhere PrusaSlicer's percentages are
 relative to another setting (``external_perimeter_speed = 50%`` of the perimeter speed)."""
@@ -100,6 +125,8 @@ def _value(name: str, kind: object, text: str, path: Path) -> object:
     """An ini value as the field's type: ``15%`` → 0.15, ``0.45,0.45`` → 0.45."""
     if kind in (int, "int"):
         return int(_first(text))
+    if kind in (bool, "bool"):
+        return _first(text) != 0
     if text.endswith("%"):
         if name not in SHARES:
             raise InvalidInput(
