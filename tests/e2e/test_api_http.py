@@ -100,3 +100,33 @@ def test_a_real_server_takes_an_order_once_and_stops_cleanly_on_sigint(server: S
 
     server.process.send_signal(signal.SIGINT)
     assert server.process.wait(timeout=STOP_SECONDS) == 0, server.log.read_text()
+
+
+def test_a_real_server_keeps_an_upload_and_makes_an_order_of_it(server: Server) -> None:
+    import trimesh  # the catalog's mesh library, only for this test's model
+
+    stl = trimesh.creation.box((40, 25, 12)).export(file_type="stl")
+    with server.client(server.customer) as customer:
+        uploaded = customer.post(
+            "/v1/uploads",
+            params={"filename": "block.stl"},
+            content=stl,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        upload_id = uploaded.json().get("id")
+        line = {"product": "custom-print", "quantity": 1, "material": "petg",
+                "params": {"colour": "blue"}, "upload_id": upload_id}  # fmt: skip
+        body = {"destination": ORDER["destination"], "lines": [line]}
+        placed = customer.post("/v1/orders", json=body, headers={"Idempotency-Key": "e2e-upl"})
+        fetched = customer.get(f"/v1/orders/{placed.json().get('id')}")
+        unknown = customer.post(
+            "/v1/orders", json={**body, "lines": [line | {"upload_id": "upl_nope"}]}
+        )
+
+    assert uploaded.status_code == 201, uploaded.text
+    assert placed.status_code == 201, placed.text
+    estimate = fetched.json()["lines"][0]["estimate"]
+    assert estimate == uploaded.json()["estimate"]
+    assert estimate["processes"][0]["minutes"] > 0
+    assert unknown.status_code == 422
+    assert "there is no upload 'upl_nope'" in unknown.json()["detail"]

@@ -107,3 +107,22 @@ def test_a_cancellation_behind_the_controllers_back_is_honoured(
     assert services.orders.get(kept.id).state is OrderState.IN_PRODUCTION
     with services.uow() as uow:
         assert {t.state for t in uow.tasks.for_order(cancelled.id)} == {TaskState.CANCELLED}
+
+
+def test_an_uploaded_model_is_ordered_made_and_delivered(services: Services) -> None:
+    import trimesh  # the catalog's mesh library; imported here to keep collection fast
+
+    clock = services.clock
+    assert isinstance(clock, ManualClock)
+    data = trimesh.creation.box((30, 20, 10)).export(file_type="stl")
+    upload = services.uploads.add("cust-7", "block.stl", data).upload
+    line = LineRequest("custom-print", 1, {"colour": "green"}, "pla", upload.id)
+    order = services.orders.place(PlaceOrder("cust-7", (line,), COLOGNE, "u-7")).order
+    assert order.lines[0].estimate == upload.estimate
+    controller = services.controller(seed=2, failure_rate=0)
+    drive(controller, clock, clock.now() + timedelta(days=2))
+    done = services.orders.get(order.id)
+    assert done.state is OrderState.DELIVERED
+    assert done.lines[0].upload_id == upload.id
+    assert done.lines[0].estimate == upload.estimate
+    assert services.uploads.data(upload.id) == data

@@ -79,11 +79,16 @@ def test_routing_takes_material_from_the_factory_shelf(services: Services) -> No
     controller = services.controller(seed=1, failure_rate=0)
     with services.uow() as uow:
         before = uow.stock.level("berlin", "pla")
-    place(services, grip(quantity=3))
+    order = place(services, grip(quantity=3))
     controller.step()
     with services.uow() as uow:
         after = uow.stock.level("berlin", "pla")
-    assert before - after == pytest.approx(3 * (0.018 + 3 * 0.0004))
+    estimate = order.lines[0].estimate
+    assert estimate is not None
+    printed = estimate.for_process("fdm")
+    assert printed is not None
+    assert printed.material_g is not None
+    assert before - after == pytest.approx(3 * printed.material_g / 1000)
 
 
 def test_failed_work_is_made_again(services: Services, clock: ManualClock) -> None:

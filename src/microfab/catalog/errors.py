@@ -5,11 +5,14 @@ InvalidInput
 ├── GenerationLimit     building it took more time or memory than a request may    (422)
 └── UploadRejected      a malformed, non-manifold or dangerous model file          (422)
     └── UploadTooLarge  over the size limit, packed or unpacked                    (413)
+
+MachineError
+└── SlicerFailed        PrusaSlicer is missing or cannot slice a part              (502)
 """
 
 from __future__ import annotations
 
-from microfab.errors import InvalidInput
+from microfab.errors import InvalidInput, MachineError
 
 
 class NotManufacturable(InvalidInput):
@@ -26,3 +29,9 @@ class UploadRejected(InvalidInput):
 
 class UploadTooLarge(UploadRejected):
     title = "Upload too large"
+
+
+class SlicerFailed(MachineError):
+    """The slicer is missing, or could not turn a part into G-code (the message says which)."""
+
+    title = "Slicing failed"

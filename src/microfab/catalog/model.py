@@ -213,6 +213,8 @@ class ProductTemplate:
     components: tuple[ComponentUse, ...] = ()
     geometry: str | None = None
     """The name of the geometry template that draws this product (see ``catalog.registry``)."""
+    from_upload: bool = False
+    """Made from the customer's uploaded model: each line names an upload instead of geometry."""
 
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:
@@ -251,3 +253,60 @@ class ProductTemplate:
             "properties": {p.name: p.json_schema() for p in self.parameters},
             "additionalProperties": False,
         }
+
+
+@dataclass(frozen=True)
+class ProcessEstimate:
+    """Machine time and material of one unit on one kind of machine, from the geometry."""
+
+    process: str
+    profile: str
+    """The machine profile estimated on, e.g. ``Prusa MK4``."""
+    minutes: float
+    """Machine minutes for one unit at speed factor 1, without the operation's set-up."""
+    material_g: float | None = None
+    sheet_area_m2: float | None = None
+
+
+@dataclass(frozen=True)
+class LineEstimate:
+    """The geometry estimate an order line was quoted and is made with.
+
+    ``source`` is ``template`` (``design`` is the catalog template id, ``version`` its version)
+    or ``upload`` (``design`` is the upload id, ``version`` 1). ``params_hash`` identifies the
+    parameters (or the uploaded file's bytes), so the estimate can be traced to its geometry.
+    """
+
+    source: str
+    design: str
+    version: int
+    params_hash: str
+    size_mm: tuple[float, float, float]
+    processes: tuple[ProcessEstimate, ...]
+
+    def for_process(self, process: str) -> ProcessEstimate | None:
+        return next((p for p in self.processes if p.process == process), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "design": self.design,
+            "version": self.version,
+            "params_hash": self.params_hash,
+            "size_mm": list(self.size_mm),
+            "processes": [
+                {k: v for k, v in vars(p).items() if v is not None} for p in self.processes
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LineEstimate:
+        x, y, z = (float(s) for s in data["size_mm"])
+        return cls(
+            source=data["source"],
+            design=data["design"],
+            version=int(data["version"]),
+            params_hash=data["params_hash"],
+            size_mm=(x, y, z),
+            processes=tuple(ProcessEstimate(**p) for p in data["processes"]),
+        )

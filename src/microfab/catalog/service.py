@@ -8,6 +8,7 @@ machine, the estimates on those that can make it, and a PNG thumbnail.
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from microfab.catalog.estimate import Estimate, estimate
 from microfab.catalog.exports import Labels, export
 from microfab.catalog.geometry import Geometry, Solid
 from microfab.catalog.limits import IsolatedBuilder
-from microfab.catalog.model import ParamValue, ProductTemplate
+from microfab.catalog.model import LineEstimate, ParamValue, ProcessEstimate, ProductTemplate
 from microfab.catalog.profiles import (
     PROFILES,
     CncProfile,
@@ -30,6 +31,7 @@ from microfab.catalog.profiles import (
 from microfab.catalog.registry import Registry
 from microfab.catalog.template import Template
 from microfab.errors import NotFound
+from microfab.network.model import Network
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class CatalogService:
         self.registry = registry or Registry.from_environment()
         self.builder = builder
         self.cache: LruCache[Geometry] = LruCache(cache_size)
+        self.estimates: LruCache[LineEstimate] = LruCache(cache_size * 4)
 
     def template(self, template_id: str) -> Template:
         return self.registry.get(template_id)
@@ -109,6 +112,106 @@ class CatalogService:
             raise NotManufacturable(refusal(checks))
         png = export(geometry, ".png", Labels(template.id, colour=colour)) if thumbnail else b""
         return Preview(template, dict(values), geometry, checks, built, png)
+
+    def estimate_design(
+        self,
+        template: Template,
+        values: Mapping[str, ParamValue],
+        candidates: Iterable[Candidate],
+    ) -> LineEstimate:
+        """The estimate an order line is made with, built once per design and machine kinds.
+
+        The geometry is checked on every candidate; each process needs one that can make it
+        (``NotManufacturable`` names what stops it), and is estimated on the first that can.
+        """
+        chosen = tuple(candidates)
+        kinds = ";".join(f"{c.process}/{c.profile.name}/{_bed(c.profile)}" for c in chosen)
+        key = cache_key(template.id, template.version, values) + "|" + kinds
+
+        def make() -> LineEstimate:
+            geometry = self.geometry(template, values)
+            checks = _until_one_passes(geometry, chosen)
+            digest = params_hash(template.id, template.version, values)
+            return line_estimate(
+                "template", template.id, template.version, digest, geometry, checks
+            )
+
+        return self.estimates.get_or_make(key, make)
+
+
+def params_hash(template_id: str, version: int, values: Mapping[str, ParamValue]) -> str:
+    """A short, stable digest of a design's parameters (the cache key's)."""
+    return hashlib.sha256(cache_key(template_id, version, values).encode()).hexdigest()[:16]
+
+
+def check_on(geometry: Geometry, candidates: Iterable[Candidate]) -> tuple[MachineCheck, ...]:
+    """The printability checks (and estimates where it passes) on every candidate."""
+    return tuple(_check(geometry, c) for c in candidates)
+
+
+def line_estimate(
+    source: str,
+    design: str,
+    version: int,
+    digest: str,
+    geometry: Geometry,
+    checks: tuple[MachineCheck, ...],
+) -> LineEstimate:
+    """One estimate per process, from the first candidate of the process that can make it."""
+    processes: list[ProcessEstimate] = []
+    for process in dict.fromkeys(c.candidate.process for c in checks):
+        mine = tuple(c for c in checks if c.candidate.process == process)
+        passed = next((c for c in mine if c.estimate is not None), None)
+        if passed is None or passed.estimate is None:
+            raise NotManufacturable(refusal(mine))
+        found = passed.estimate
+        processes.append(
+            ProcessEstimate(
+                process,
+                passed.candidate.profile.name,
+                found.minutes,
+                material_g=found.material_g,
+                sheet_area_m2=found.sheet_area_m2,
+            )
+        )
+    size = tuple(round(float(s), 2) for s in geometry.size_mm)
+    x, y, z = (*size, 0.0, 0.0, 0.0)[:3]
+    return LineEstimate(source, design, version, digest, (x, y, z), tuple(processes))
+
+
+def _until_one_passes(
+    geometry: Geometry, candidates: tuple[Candidate, ...]
+) -> tuple[MachineCheck, ...]:
+    """Checks per process until a candidate passes: the checks cost 10-120 ms each."""
+    checks: list[MachineCheck] = []
+    passed: set[str] = set()
+    for candidate in candidates:
+        if candidate.process not in passed:
+            checks.append(_check(geometry, candidate))
+            if checks[-1].estimate is not None:
+                passed.add(candidate.process)
+    return tuple(checks)
+
+
+def _bed(profile: Profile) -> str:
+    bed = getattr(profile, "bed_mm", None)
+    return "x".join(f"{b:g}" for b in bed) if bed else "-"
+
+
+def candidates(network: Network, processes: Iterable[str], material: str | None) -> list[Candidate]:
+    """One candidate per kind of machine in the network's factories that could make the part."""
+    wanted = set(processes)
+    seen: dict[tuple[str, str, object], Candidate] = {}
+    for site in network.factories:
+        for machine in site.machines:
+            if machine.process.value not in wanted or machine.process.value not in PROFILES:
+                continue
+            if material is not None and machine.materials and material not in machine.materials:
+                continue
+            key = (machine.process.value, machine.model, machine.build_volume_mm)
+            if key not in seen:
+                seen[key] = candidate_for(*key)
+    return list(seen.values())
 
 
 def default_candidates(template: Template) -> list[Candidate]:

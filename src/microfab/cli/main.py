@@ -12,6 +12,7 @@ from microfab.cli.network import network_app
 from microfab.cli.orders import order_app
 from microfab.cli.schedule import schedule_app
 from microfab.cli.serve import serve
+from microfab.cli.uploads import upload_app
 
 app = typer.Typer(
     name="microfab",
@@ -24,6 +25,7 @@ app.command()(demo)
 app.command()(serve)
 app.add_typer(network_app, name="network")
 app.add_typer(order_app, name="order")
+app.add_typer(upload_app, name="upload")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(schedule_app, name="schedule")

@@ -1,4 +1,4 @@
-"""``microfab order place|list|show|cancel``: orders straight from the database."""
+"""``microfab order quote|place|list|show|cancel``: orders straight from the database."""
 
 from __future__ import annotations
 
@@ -11,16 +11,25 @@ import typer
 from rich.table import Table
 
 from microfab.bootstrap import Services, build_services, network_time, open_database
+from microfab.catalog.model import LineEstimate
 from microfab.cli.common import DbOption, console, parse_params, settings_for, user_errors
 from microfab.clock import ManualClock, WallClock
 from microfab.network.model import Location
-from microfab.orders.model import Destination, Order, OrderState
+from microfab.orders.model import Destination, Order, OrderLine, OrderState
 from microfab.orders.service import LineRequest, PlaceOrder
+from microfab.quoting.model import Quote
 from microfab.storage import OrderQuery
 from microfab.units import format_money
 
-order_app = typer.Typer(help="Place, list, show and cancel orders.", no_args_is_help=True)
+order_app = typer.Typer(help="Quote, place, list, show and cancel orders.", no_args_is_help=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+ParamOption = Annotated[
+    list[str] | None, typer.Option("--param", "-p", help="name=value, repeatable")
+]
+UploadOption = Annotated[
+    str | None,
+    typer.Option("--upload", help="Upload id (from `microfab upload add`), for custom-print"),
+]
 
 
 @contextmanager
@@ -35,6 +44,30 @@ def _services(db: str | None) -> Iterator[Services]:
         services.close()
 
 
+@order_app.command("quote")
+@user_errors
+def quote(
+    product: Annotated[str, typer.Argument(help="Product id, e.g. phone-grip or custom-print")],
+    lat: Annotated[float, typer.Option(help="Delivery latitude", min=-90, max=90)],
+    lon: Annotated[float, typer.Option(help="Delivery longitude", min=-180, max=180)],
+    param: ParamOption = None,
+    quantity: Annotated[int, typer.Option(help="How many")] = 1,
+    material: Annotated[str | None, typer.Option(help="Material id")] = None,
+    upload: UploadOption = None,
+    customer: Annotated[
+        str | None, typer.Option(help="Customer id (an upload must be theirs)")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Price one product at every capable factory; nothing is stored."""
+    with _services(db) as services:
+        template = services.network.products.get(product)
+        line = LineRequest(product, quantity, parse_params(template, param or []), material, upload)
+        offer = services.orders.quote((line,), Destination(Location(lat, lon)), customer)
+    _show_quote(offer, as_json)
+
+
 @order_app.command("place")
 @user_errors
 def place(
@@ -42,11 +75,10 @@ def place(
     customer: Annotated[str, typer.Option(help="Customer id")],
     lat: Annotated[float, typer.Option(help="Delivery latitude", min=-90, max=90)],
     lon: Annotated[float, typer.Option(help="Delivery longitude", min=-180, max=180)],
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="name=value, repeatable")
-    ] = None,
+    param: ParamOption = None,
     quantity: Annotated[int, typer.Option(help="How many")] = 1,
     material: Annotated[str | None, typer.Option(help="Material id")] = None,
+    upload: UploadOption = None,
     label: Annotated[str, typer.Option(help="Delivery address label")] = "",
     idempotency_key: Annotated[str | None, typer.Option(help="Retry-safe key")] = None,
     db: DbOption = None,
@@ -59,7 +91,7 @@ def place(
         placed = services.orders.place(
             PlaceOrder(
                 customer_id=customer,
-                lines=(LineRequest(product, quantity, params, material),),
+                lines=(LineRequest(product, quantity, params, material, upload),),
                 destination=Destination(Location(lat, lon), label),
                 idempotency_key=idempotency_key,
             )
@@ -136,20 +168,85 @@ def _as_dict(order: Order) -> dict[str, Any]:
         "promised_at": order.promised_at.isoformat(),
         "price_cents": order.price_cents,
         "co2e_kg": order.co2e_kg,
-        "lines": [
-            {
-                "product": line.product_id,
-                "quantity": line.quantity,
-                "material": line.material,
-                "params": dict(line.params),
-            }
-            for line in order.lines
-        ],
+        "lines": [_line_dict(line) for line in order.lines],
         "history": [
             {"at": change.at.isoformat(), "state": change.state.value, "note": change.note}
             for change in order.history
         ],
     }
+
+
+def _line_dict(line: OrderLine) -> dict[str, Any]:
+    return {
+        "product": line.product_id,
+        "quantity": line.quantity,
+        "material": line.material,
+        "params": dict(line.params),
+        "upload_id": line.upload_id,
+        "estimate": line.estimate.as_dict() if line.estimate else None,
+    }
+
+
+def _estimate_text(estimate: LineEstimate) -> str:
+    """``fdm on Prusa MK4: 26.5 min, 6.1 g per unit; phone-grip v1 #3f9c0a1b``."""
+    parts = []
+    for p in estimate.processes:
+        amount = (
+            f", {p.material_g:g} g"
+            if p.material_g is not None
+            else f", {p.sheet_area_m2:g} m²"
+            if p.sheet_area_m2 is not None
+            else ""
+        )
+        parts.append(f"{p.process} on {p.profile}: {p.minutes:g} min{amount}")
+    design = f"{estimate.design} v{estimate.version} #{estimate.params_hash}"
+    return f"{'; '.join(parts)} per unit; {design}"
+
+
+def _print_lines(lines: tuple[OrderLine, ...]) -> None:
+    for line in lines:
+        params = ", ".join(f"{k}={v}" for k, v in line.params.items())
+        upload = f" from {line.upload_id}" if line.upload_id else ""
+        console.print(f"  {line.quantity}× {line.product_id}{upload} in {line.material} ({params})")
+        if line.estimate is not None:
+            console.print(f"     estimate: {_estimate_text(line.estimate)}", highlight=False)
+
+
+def _show_quote(offer: Quote, as_json: bool) -> None:
+    options = [*offer.local, *offer.central]
+    if as_json:
+        body = {
+            "quoted_at": offer.quoted_at.isoformat(),
+            "lines": [_line_dict(line) for line in offer.lines],
+            "options": [
+                {
+                    "site_id": o.site_id,
+                    "central": o.central,
+                    "price_cents": o.price_cents,
+                    "machine_minutes": o.machine_minutes,
+                    "co2e_kg": round(o.footprint.total, 4),
+                    "ready_at": o.ready_at.isoformat(),
+                    "delivery_at": o.delivery_at.isoformat(),
+                }
+                for o in options
+            ],
+        }
+        console.print_json(json.dumps(body))
+        return
+    _print_lines(offer.lines)
+    table = Table()
+    for column in ("site", "price", "machine min", "kg CO2e", "ready", "delivered"):
+        table.add_column(column)
+    for o in options:
+        table.add_row(
+            o.site_id + (" (central)" if o.central else ""),
+            format_money(o.price_cents),
+            f"{o.machine_minutes:g}",
+            f"{o.footprint.total:.3f}",
+            f"{o.ready_at:%Y-%m-%d %H:%M}",
+            f"{o.delivery_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
 
 
 def _show(order: Order, as_json: bool) -> None:
@@ -162,9 +259,7 @@ def _show(order: Order, as_json: bool) -> None:
         f"{format_money(order.price_cents)}, {order.co2e_kg:.3f} kg CO2e, "
         f"promised {order.promised_at:%Y-%m-%d %H:%M} UTC"
     )
-    for line in order.lines:
-        params = ", ".join(f"{k}={v}" for k, v in line.params.items())
-        console.print(f"  {line.quantity}× {line.product_id} in {line.material} ({params})")
+    _print_lines(order.lines)
     for change in order.history:
         note = f" — {change.note}" if change.note else ""
         console.print(f"  {change.at:%Y-%m-%d %H:%M} {change.state.value}{note}")

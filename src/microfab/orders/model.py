@@ -17,9 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from microfab.catalog.model import ParamValue
+from microfab.catalog.model import (
+    LineEstimate,
+    Operation,
+    ParamValue,
+    ProcessEstimate,
+    ProductTemplate,
+)
 from microfab.errors import IllegalTransition, InvalidInput
-from microfab.network.model import Location
+from microfab.network.model import Location, MachineSpec, Material
 
 
 class OrderState(StrEnum):
@@ -56,16 +62,86 @@ WAITING_FOR_ROUTE = frozenset({OrderState.PLACED, OrderState.REROUTED})
 
 @dataclass(frozen=True)
 class OrderLine:
+    """What to make: a product, how many, of what, with which parameters.
+
+    ``estimate`` is the geometry estimate the line was quoted with (products with a catalog
+    template or made from an upload); it is stored with the order, so the factory makes the line
+    with the machine time and material the customer paid for. ``upload_id`` names the customer's
+    uploaded model for products made from uploads.
+    """
+
     product_id: str
     quantity: int
     material: str
     params: Mapping[str, ParamValue]
+    upload_id: str | None = None
+    estimate: LineEstimate | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
             raise InvalidInput(f"quantity must be a whole number, not {self.quantity!r}")
         if self.quantity <= 0:
             raise InvalidInput(f"quantity must be at least 1, not {self.quantity}")
+
+    def material_units(self, product: ProductTemplate, material: Material) -> float:
+        """Material the whole line takes, in the material's unit (kg, m², l).
+
+        From the estimate's grams or sheet area when there is one, else the product's model.
+        """
+        estimate = self._material_estimate(product)
+        if estimate is None:
+            return product.material_units(self.params, self.quantity)
+        if estimate.sheet_area_m2 is not None and material.unit == "m2":
+            return self.quantity * estimate.sheet_area_m2
+        if estimate.material_g is not None:
+            return self.quantity * estimate.material_g / 1000 / material.kg_per_unit
+        return product.material_units(self.params, self.quantity)
+
+    def _material_estimate(self, product: ProductTemplate) -> ProcessEstimate | None:
+        if self.estimate is None:
+            return None
+        for operation in product.routing:
+            if operation.uses_material:
+                return self.estimate.for_process(operation.process)
+        return None
+
+    def unit_mass_kg(self, product: ProductTemplate) -> float:
+        """One unit's shipped mass: an uploaded model weighs what its estimate says."""
+        estimate = self._material_estimate(product)
+        if product.from_upload and estimate is not None and estimate.material_g is not None:
+            return estimate.material_g / 1000
+        return product.unit_mass_kg
+
+
+def step_minutes(
+    product: ProductTemplate, line: OrderLine, operation: Operation, machine: MachineSpec
+) -> float:
+    """Minutes ``operation`` of ``line`` takes on ``machine``, set-up included.
+
+    The one place a planned step's duration comes from: the line's stored geometry estimate for
+    the operation's process when it has one, the product's duration model otherwise; both are
+    divided by the machine's speed factor.
+    """
+    estimate = line.estimate.for_process(operation.process) if line.estimate else None
+    if estimate is None:
+        return operation.minutes(product, line.params, line.quantity, machine.speed_factor)
+    return operation.setup_minutes + line.quantity * estimate.minutes / machine.speed_factor
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A customer's model file, checked and estimated, that lines of upload products name.
+
+    The file's bytes are stored beside it (``UploadRepository.data``), not in this object.
+    """
+
+    id: str
+    customer_id: str
+    filename: str
+    sha256: str
+    size_bytes: int
+    uploaded_at: datetime
+    estimate: LineEstimate
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,19 @@
-"""Order use cases: quote, place (idempotently), read, list and cancel."""
+"""Order use cases: quote, place (idempotently), read, list and cancel.
+
+A line of a product with a catalog template, or made from an upload, is estimated from its
+geometry once, when it is quoted or placed; the estimate is priced and stored with the line.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
+from microfab.catalog.model import LineEstimate, ParamValue, ProductTemplate
 from microfab.clock import Clock
 from microfab.errors import (
     Conflict,
@@ -17,7 +23,7 @@ from microfab.errors import (
     NotFound,
 )
 from microfab.execution.model import TaskState
-from microfab.execution.queues import free_times
+from microfab.execution.queues import site_loads
 from microfab.ids import IdFactory
 from microfab.network.model import Network
 from microfab.orders.model import Destination, Order, OrderLine
@@ -35,6 +41,15 @@ class LineRequest:
     quantity: int
     params: Mapping[str, object]
     material: str | None = None
+    upload_id: str | None = None
+
+
+class Estimator(Protocol):
+    """Estimates a line of a product from its geometry (``catalog.lines.LineEstimator``)."""
+
+    def estimate_line(
+        self, product: ProductTemplate, values: Mapping[str, ParamValue], material: str
+    ) -> LineEstimate | None: ...
 
 
 @dataclass(frozen=True)
@@ -53,18 +68,68 @@ class Placed:
 
 class OrderService:
     def __init__(
-        self, uow: UnitOfWorkFactory, network: Network, clock: Clock, ids: IdFactory
+        self,
+        uow: UnitOfWorkFactory,
+        network: Network,
+        clock: Clock,
+        ids: IdFactory,
+        estimator: Estimator | None = None,
     ) -> None:
+        """Without an ``estimator``, lines are priced with the products' duration models."""
         self._uow = uow
         self._network = network
         self._clock = clock
         self._ids = ids
+        self._estimator = estimator
 
     def check_lines(self, requests: Sequence[LineRequest]) -> tuple[OrderLine, ...]:
-        """Turn what the customer asked for into checked order lines."""
+        """Turn what the customer asked for into checked order lines (not yet estimated)."""
         if not requests:
             raise InvalidInput("an order needs at least one line")
         return tuple(self._check_line(i, r) for i, r in enumerate(requests))
+
+    def _estimate_designs(self, lines: Sequence[OrderLine]) -> tuple[OrderLine, ...]:
+        """Lines of products with a catalog template, with their geometry estimate."""
+        if self._estimator is None:
+            return tuple(lines)
+        estimated = []
+        for index, line in enumerate(lines):
+            product = self._network.product(line.product_id)
+            try:
+                found = self._estimator.estimate_line(product, line.params, line.material)
+            except InvalidInput as exc:
+                raise type(exc)(f"lines[{index}]: {exc.message}") from None
+            estimated.append(replace(line, estimate=found) if found else line)
+        return tuple(estimated)
+
+    def _with_uploads(
+        self, uow: UnitOfWork, lines: Sequence[OrderLine], customer_id: str | None
+    ) -> tuple[OrderLine, ...]:
+        """Lines made from uploads, with the estimate stored with the upload.
+
+        ``customer_id`` None (a planner's quote) may name any customer's upload.
+        """
+        return tuple(
+            replace(line, estimate=self._upload_estimate(uow, i, line.upload_id, customer_id))
+            if line.upload_id is not None
+            else line
+            for i, line in enumerate(lines)
+        )
+
+    def _upload_estimate(
+        self, uow: UnitOfWork, index: int, upload_id: str, customer_id: str | None
+    ) -> LineEstimate:
+        try:
+            upload = uow.uploads.get(upload_id)
+        except NotFound:
+            upload = None
+        if upload is None or customer_id not in (None, upload.customer_id):
+            whose = f" of customer {customer_id}" if customer_id else ""
+            raise InvalidInput(
+                f"lines[{index}]: there is no upload {upload_id!r}{whose}; "
+                "upload the model first (POST /v1/uploads or `microfab upload add`)"
+            )
+        return upload.estimate
 
     def _check_line(self, index: int, request: LineRequest) -> OrderLine:
         try:
@@ -73,30 +138,39 @@ class OrderService:
             raise InvalidInput(f"lines[{index}]: {exc.message}") from None
         material = request.material or product.materials[0]
         try:
+            _check_upload_named(product, request.upload_id)
             product.check_material(material)
             params = product.validate(request.params)
-            return OrderLine(product.id, request.quantity, material, params)
+            return OrderLine(product.id, request.quantity, material, params, request.upload_id)
         except InvalidInput as exc:
             raise type(exc)(f"lines[{index}]: {exc.message}") from None
 
-    def quote(self, requests: Sequence[LineRequest], destination: Destination) -> Quote:
-        lines = self.check_lines(requests)
+    def quote(
+        self,
+        requests: Sequence[LineRequest],
+        destination: Destination,
+        customer_id: str | None = None,
+    ) -> Quote:
+        """Options at every capable site; uploads must be ``customer_id``'s when it is given."""
+        lines = self._estimate_designs(self.check_lines(requests))
         with self._uow() as uow:
-            return self._quote(uow, lines, destination)
+            return self._quote(uow, self._with_uploads(uow, lines, customer_id), destination)
 
     def _quote(self, uow: UnitOfWork, lines: Sequence[OrderLine], dest: Destination) -> Quote:
         now = self._clock.now()
         active = uow.tasks.in_states(None, (TaskState.SCHEDULED, TaskState.RUNNING))
-        return quote(self._network, lines, dest, now, free_times(self._network, active, now))
+        return quote(self._network, lines, dest, now, site_loads(self._network, active, now))
 
     def place(self, command: PlaceOrder) -> Placed:
         """Place an order once: a retry with the same key returns the first order."""
-        lines = self.check_lines(command.lines)
-        digest = request_hash(command.customer_id, lines, command.destination)
+        checked = self.check_lines(command.lines)
+        digest = request_hash(command.customer_id, checked, command.destination)
+        lines = self._estimate_designs(checked)  # outside the transaction: up to ~250 ms each
         with self._uow() as uow:
             existing = self._existing(uow, command, digest)
             if existing is not None:
                 return Placed(existing, created=False)
+            lines = self._with_uploads(uow, lines, command.customer_id)
             offer = self._quote(uow, lines, command.destination)
             best = offer.best
             if best is None:
@@ -163,6 +237,19 @@ class OrderService:
             return order
 
 
+def _check_upload_named(product: ProductTemplate, upload_id: str | None) -> None:
+    if product.from_upload and upload_id is None:
+        raise InvalidInput(
+            f"product {product.id!r} is made from your own model: give upload_id, the id "
+            "POST /v1/uploads (or `microfab upload add`) returned"
+        )
+    if not product.from_upload and upload_id is not None:
+        raise InvalidInput(
+            f"product {product.id!r} is not made from an upload; leave out upload_id, or "
+            "order a product made from uploads"
+        )
+
+
 def _return_stock(uow: UnitOfWork, network: Network, order: Order) -> None:
     assert order.factory_id is not None
     for sku, quantity in stock_needs(network, order.lines).items():
@@ -174,7 +261,7 @@ def stock_needs(network: Network, lines: Sequence[OrderLine]) -> dict[str, float
     needs: dict[str, float] = {}
     for line in lines:
         product = network.product(line.product_id)
-        units = product.material_units(line.params, line.quantity)
+        units = line.material_units(product, network.materials[line.material])
         needs[line.material] = needs.get(line.material, 0.0) + units
         for use in product.components:
             needs[use.sku] = needs.get(use.sku, 0.0) + use.quantity * line.quantity
@@ -186,6 +273,7 @@ def request_hash(customer_id: str, lines: Sequence[OrderLine], destination: Dest
         "customer": customer_id,
         "lines": [
             [line.product_id, line.quantity, line.material, sorted(line.params.items())]
+            + ([line.upload_id] if line.upload_id is not None else [])
             for line in lines
         ],
         "destination": [destination.location.lat, destination.location.lon, destination.label],

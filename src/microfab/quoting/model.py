@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from microfab.footprint.model import Footprint
+from microfab.orders.model import OrderLine
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Quote:
     quoted_at: datetime
     local: tuple[QuoteOption, ...]
     central: tuple[QuoteOption, ...]
+    lines: tuple[OrderLine, ...] = ()
+    """The lines as quoted, each with the geometry estimate it was priced with (if any)."""
 
     @property
     def best(self) -> QuoteOption | None:

@@ -3,6 +3,13 @@
 Orders arrive as a Poisson process whose rate follows the day (quiet at night, busiest in the
 evening); customers live in German cities in proportion to population, and every order carries
 parameters a real customer might choose within each product's ranges.
+
+Personalisations repeat the way they do in a shop: each product has a pool of designs (the
+popular names, the common shoe sizes, the usual bag sizes), drawn once from the parameters'
+ranges, and customers pick from it with Zipf weights (the second most popular design is ordered
+half as often as the first). So the geometry estimates, ~50-250 ms per new design, are made
+once per design and reused from the catalog's cache. Given an estimator, the pool holds only
+designs the catalog can make (a customer would have seen the preview refuse the others).
 """
 
 from __future__ import annotations
@@ -14,9 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from microfab.catalog.model import Parameter, ParameterKind, ParamValue
+from microfab.errors import MicrofabError
 from microfab.network.model import Location, Network
 from microfab.orders.model import Destination
-from microfab.orders.service import LineRequest, PlaceOrder
+from microfab.orders.service import Estimator, LineRequest, PlaceOrder
 
 CITIES: tuple[tuple[str, float, float, float], ...] = (
     # name, lat, lon, population in millions (rounded)
@@ -88,6 +96,11 @@ NAMES = (
     "Ida",
 )
 
+DESIGNS_PER_PRODUCT = 8
+"""Designs per product in a run: ~50 to estimate up front for the demo network, ~5 s."""
+DRAWS_PER_DESIGN = 20
+"""Tries to find a design the catalog can make before taking one it refuses."""
+
 HOURLY_PROFILE = (
     0.2,
     0.1,
@@ -130,6 +143,8 @@ class DemandGenerator:
         rng: random.Random,
         orders_per_hour: float,
         customers: int = 2000,
+        designs_per_product: int = DESIGNS_PER_PRODUCT,
+        estimator: Estimator | None = None,
     ) -> None:
         self._network = network
         self._rng = rng
@@ -139,6 +154,11 @@ class DemandGenerator:
         self._products = list(mix or dict.fromkeys(network.products, 1.0))
         self._weights = list(mix.values()) if mix else None
         self._count = 0
+        self._estimator = estimator
+        self._designs = {
+            p: [self._params(p) for _ in range(designs_per_product)] for p in self._products
+        }
+        self._popularity = [1 / rank for rank in range(1, designs_per_product + 1)]
 
     def arrivals(self, start: datetime) -> Iterator[Arrival]:
         """An endless stream of orders from ``start`` on (thinning of a Poisson process)."""
@@ -176,8 +196,27 @@ class DemandGenerator:
         product_id = self._rng.choices(self._products, self._weights)[0]
         product = self._network.products[product_id]
         quantity = 1 if self._rng.random() < 0.8 else self._rng.randint(2, 4)
-        params = {p.name: self._value(p) for p in product.parameters}
+        params = self._rng.choices(self._designs[product_id], self._popularity)[0]
         return LineRequest(product_id, quantity, params, self._rng.choice(product.materials))
+
+    def _params(self, product_id: str) -> dict[str, ParamValue]:
+        """One personalisation of the product that can be made, drawn from its ranges."""
+        product = self._network.products[product_id]
+        for _ in range(DRAWS_PER_DESIGN):
+            params = {p.name: self._value(p) for p in product.parameters}
+            if self._makeable(product_id, params):
+                break
+        return params
+
+    def _makeable(self, product_id: str, params: dict[str, ParamValue]) -> bool:
+        if self._estimator is None:
+            return True
+        product = self._network.products[product_id]
+        try:
+            self._estimator.estimate_line(product, product.validate(params), product.materials[0])
+        except MicrofabError:
+            return False
+        return True
 
     def _value(self, parameter: Parameter) -> ParamValue:
         rng = self._rng

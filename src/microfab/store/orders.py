@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from microfab.catalog.model import LineEstimate
 from microfab.errors import Conflict, InvalidInput, NotFound, StaleState
 from microfab.network.model import Location
 from microfab.orders.model import (
@@ -94,16 +95,30 @@ def row_to_order(row: Row[Any]) -> Order:
 
 
 def _line_to_json(line: OrderLine) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "product_id": line.product_id,
         "quantity": line.quantity,
         "material": line.material,
         "params": dict(line.params),
     }
+    if line.upload_id is not None:
+        document["upload_id"] = line.upload_id
+    if line.estimate is not None:
+        document["estimate"] = line.estimate.as_dict()
+    return document
 
 
 def _line_from_json(line: dict[str, Any]) -> OrderLine:
-    return OrderLine(line["product_id"], line["quantity"], line["material"], line["params"])
+    """A stored line; lines stored before estimates were kept have none."""
+    estimate = line.get("estimate")
+    return OrderLine(
+        line["product_id"],
+        line["quantity"],
+        line["material"],
+        line["params"],
+        upload_id=line.get("upload_id"),
+        estimate=LineEstimate.from_dict(estimate) if estimate else None,
+    )
 
 
 def _shipment_to_json(shipment: Shipment) -> dict[str, Any]:

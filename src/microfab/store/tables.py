@@ -15,6 +15,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -63,6 +64,24 @@ orders = Table(
     Index(None, "customer_id", "seq"),
     Index(None, "factory_id", "seq"),
     Index(None, "arrives_at"),
+)
+
+uploads = Table(
+    "uploads",
+    metadata,
+    # The file's bytes live in the database, not on a disk beside it: with PostgreSQL several
+    # API workers on several hosts see every upload, one transaction writes the record and the
+    # bytes together (no record without its file, no orphan file), and a backup of the
+    # database holds everything. Uploads are capped at 32 MiB (catalog.uploads.UploadLimits).
+    Column("id", String, primary_key=True),
+    Column("customer_id", String, nullable=False),
+    Column("filename", String, nullable=False),
+    Column("sha256", String, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+    Column("estimate", JSON, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    UniqueConstraint("customer_id", "sha256"),
 )
 
 jobs = Table(

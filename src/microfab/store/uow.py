@@ -17,6 +17,7 @@ from microfab.storage import (
     RuntimeRepository,
     StockRepository,
     TaskRepository,
+    UploadRepository,
 )
 from microfab.store.engine import make_engine
 from microfab.store.migrate import upgrade
@@ -30,6 +31,7 @@ from microfab.store.repositories import (
     SqlStock,
 )
 from microfab.store.tasks import SqlTasks
+from microfab.store.uploads import SqlUploads
 
 
 class SqlUnitOfWork:
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
     # Typed as the port's protocols, not the SQL classes: the port declares them as plain
     # (settable) attributes, and mypy only matches those when the types are the same.
     orders: OrderRepository
+    uploads: UploadRepository
     tasks: TaskRepository
     stock: StockRepository
     replenishments: ReplenishmentRepository
@@ -57,6 +60,7 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         session = self._session = self._sessions()
         self.orders = SqlOrders(session)
+        self.uploads = SqlUploads(session)
         self.tasks = SqlTasks(session)
         self.stock = SqlStock(session)
         self.replenishments = SqlReplenishments(session)

@@ -101,7 +101,7 @@ def test_an_insole_only_the_big_printer_holds_is_previewed_there(catalog_api: Ap
 def test_an_uploaded_stl_is_checked_and_estimated(catalog_api: Api) -> None:
     cube = trimesh.creation.box((20, 20, 20)).export(file_type="stl")
     response = upload(catalog_api, cube, "cube.stl")
-    assert response.status_code == 200, response.text
+    assert response.status_code == 201, response.text
     body = response.json()
     assert body["geometry"]["volume_mm3"] == pytest.approx(8000, rel=1e-3)
     assert all(m["estimate"]["minutes"] > 5 for m in body["machines"])

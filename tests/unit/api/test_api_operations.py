@@ -23,6 +23,7 @@ OPERATIONS = {
     "getProduct",
     "previewProduct",
     "uploadModel",
+    "getUpload",
     "createQuote",
     "placeOrder",
     "getOrder",

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from microfab.access import Principal
-from microfab.api.auth import BUYERS, EVERYONE, allow
+from microfab.access import Principal, Role
+from microfab.api.auth import BUYERS, EVERYONE, allow, unseen
 from microfab.api.deps import ServicesDep
 from microfab.api.problems import problem_responses
 from microfab.api.schemas.catalog import (
-    GeometryPublic,
-    MachineCheckPublic,
     PreviewCreate,
     PreviewPublic,
     ProductPublic,
@@ -22,23 +19,10 @@ from microfab.api.schemas.catalog import (
     ProductSummary,
     UploadPublic,
 )
-from microfab.catalog.dfm import check
-from microfab.catalog.errors import NotManufacturable
-from microfab.catalog.estimate import estimate
-from microfab.catalog.exports import export
-from microfab.catalog.geometry import Solid
 from microfab.catalog.limits import IsolatedBuilder, Limits
-from microfab.catalog.profiles import PROFILES
 from microfab.catalog.registry import Registry
-from microfab.catalog.service import (
-    Candidate,
-    CatalogService,
-    MachineCheck,
-    candidate_for,
-    refusal,
-)
-from microfab.catalog.uploads import read_model
-from microfab.network.model import Network
+from microfab.catalog.service import CatalogService, candidates
+from microfab.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
@@ -67,34 +51,22 @@ def get_product(product_id: str, services: ServicesDep, caller: Anyone) -> Produ
     return ProductPublic.of_template(product, services.network)
 
 
-def get_catalog(request: Request) -> CatalogService:
+def get_catalog(request: Request, services: ServicesDep) -> CatalogService:
     """The app's catalog service, made on first use: templates from the environment, built in
-    a worker process under a time and memory limit."""
+    a worker process under a time and memory limit. When the services build orders' designs
+    that way too (``microfab serve``), previews share their catalog: a preview and the order
+    that follows it build the design once."""
     catalog: CatalogService | None = getattr(request.app.state, "catalog", None)
     if catalog is None:
-        catalog = CatalogService(Registry.from_environment(), IsolatedBuilder(Limits()))
+        if services.estimator.isolated:
+            catalog = services.estimator.catalog
+        else:
+            catalog = CatalogService(Registry.from_environment(), IsolatedBuilder(Limits()))
         request.app.state.catalog = catalog
     return catalog
 
 
 CatalogDep = Annotated[CatalogService, Depends(get_catalog)]
-
-
-def candidates(
-    network: Network, processes: tuple[str, ...], material: str | None
-) -> list[Candidate]:
-    """One candidate per kind of machine in the network's factories that could make the part."""
-    seen: dict[tuple[str, str, object], Candidate] = {}
-    for site in network.factories:
-        for machine in site.machines:
-            if machine.process.value not in processes or machine.process.value not in PROFILES:
-                continue
-            if material is not None and machine.materials and material not in machine.materials:
-                continue
-            key = (machine.process.value, machine.model, machine.build_volume_mm)
-            if key not in seen:
-                seen[key] = candidate_for(*key)
-    return list(seen.values())
 
 
 @router.post(
@@ -127,13 +99,18 @@ def preview_product(
 
 
 uploads_router = APIRouter(prefix="/v1/uploads", tags=["catalog"])
+Buyer = Annotated[Principal, Depends(allow(*BUYERS))]
 
 
 @uploads_router.post(
     "",
     operation_id="uploadModel",
-    summary="Upload an STL or 3MF model (the raw file as the body) to check and estimate it",
-    responses=problem_responses(401, 403, 413, 422),
+    summary="Upload an STL or 3MF model (the raw file as the body) to check, estimate and keep it",
+    description="The answer's `id` is what a line of a product made from uploads (such as "
+    "`custom-print`) names as `upload_id`. The same file uploaded again by the same customer "
+    "answers 200 with the first upload; a new one answers 201.",
+    status_code=201,
+    responses={200: {"model": UploadPublic}, **problem_responses(401, 403, 413, 422)},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -145,29 +122,38 @@ uploads_router = APIRouter(prefix="/v1/uploads", tags=["catalog"])
 )
 async def upload_model(
     request: Request,
+    response: Response,
     services: ServicesDep,
-    caller: Annotated[Principal, Depends(allow(*BUYERS))],
+    caller: Buyer,
     filename: Annotated[str, Query(min_length=5, max_length=200, examples=["knob.stl"])],
+    customer_id: Annotated[
+        str | None,
+        Query(max_length=100, description="Whose model it is; a customer key uploads its own."),
+    ] = None,
 ) -> UploadPublic:
+    if caller.role is not Role.CUSTOMER and not customer_id:
+        raise InvalidInput("say which customer the upload is for (?customer_id=...)")
+    customer = caller.customer_for(customer_id)
     data = await request.body()
-    return await run_in_threadpool(_check_upload, data, filename, services.network)
+    uploaded = await run_in_threadpool(services.uploads.add, customer, filename, data)
+    if uploaded.created:
+        response.headers["Location"] = str(
+            request.url_for("get_upload", upload_id=uploaded.upload.id)
+        )
+    else:
+        response.status_code = 200
+    return UploadPublic.of(uploaded)
 
 
-def _check_upload(data: bytes, filename: str, network: Network) -> UploadPublic:
-    solid = read_model(data, filename)
-    checks = [_machine_check(solid, c) for c in candidates(network, ("fdm",), None)]
-    if checks and not any(c.report.ok for c in checks):
-        raise NotManufacturable(refusal(tuple(checks)))
-    return UploadPublic(
-        filename=filename,
-        geometry=GeometryPublic.of(solid),
-        machines=[MachineCheckPublic.of(c) for c in checks],
-        thumbnail_png=base64.b64encode(export(solid, ".png")).decode("ascii"),
-    )
-
-
-def _machine_check(solid: Solid, candidate: Candidate) -> MachineCheck:
-    report = check(solid, candidate.profile)
-    return MachineCheck(
-        candidate, report, estimate(solid, candidate.profile) if report.ok else None
-    )
+@uploads_router.get(
+    "/{upload_id}",
+    operation_id="getUpload",
+    summary="An upload: its file name, size and the estimate lines made from it are priced with",
+    responses=problem_responses(401, 403, 404),
+)
+def get_upload(upload_id: str, services: ServicesDep, caller: Buyer) -> UploadPublic:
+    try:
+        upload = services.uploads.get(upload_id, caller.customer_id)
+    except NotFound:
+        raise unseen(caller, "upload", upload_id) from None
+    return UploadPublic.of_upload(upload)

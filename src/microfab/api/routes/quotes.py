@@ -26,5 +26,7 @@ def create_quote(
     services: ServicesDep,
     caller: Annotated[Principal, Depends(allow(*BUYERS))],
 ) -> QuotePublic:
-    quote = services.orders.quote(body.line_requests(), body.destination.to_domain())
+    quote = services.orders.quote(
+        body.line_requests(), body.destination.to_domain(), customer_id=caller.customer_id
+    )
     return QuotePublic.of(quote, services.network.currency)

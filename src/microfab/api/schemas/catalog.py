@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Self
 
 from pydantic import BaseModel, Field
 
-from microfab.api.schemas.common import Input
+from microfab.api.schemas.common import Input, UtcTime
+from microfab.api.schemas.orders import EstimatePublic
 from microfab.catalog.geometry import Geometry, Solid
 from microfab.catalog.model import ProductTemplate
 from microfab.catalog.service import MachineCheck, Preview
 from microfab.network.model import Network
+from microfab.orders.model import Upload
+from microfab.orders.uploads import Uploaded
 
 
 class ProductSummary(BaseModel):
@@ -169,9 +173,40 @@ class PreviewPublic(BaseModel):
 
 
 class UploadPublic(BaseModel):
-    """An uploaded model, checked and estimated on the network's printers."""
+    """An uploaded model, checked and estimated on the network's printers, kept to be ordered."""
 
+    id: str = Field(description="Name it as `upload_id` in an order line.")
+    customer_id: str
     filename: str
-    geometry: GeometryPublic
-    machines: list[MachineCheckPublic]
-    thumbnail_png: str
+    size_bytes: int
+    sha256: str
+    uploaded_at: UtcTime
+    estimate: EstimatePublic = Field(description="What lines made from it are priced with.")
+    geometry: GeometryPublic | None = Field(
+        default=None, description="On upload only, as are `machines` and the thumbnail."
+    )
+    machines: list[MachineCheckPublic] = []
+    thumbnail_png: str | None = Field(default=None, description="PNG, base64-encoded.")
+
+    @classmethod
+    def of_upload(cls, upload: Upload) -> Self:
+        return cls(
+            id=upload.id,
+            customer_id=upload.customer_id,
+            filename=upload.filename,
+            size_bytes=upload.size_bytes,
+            sha256=upload.sha256,
+            uploaded_at=upload.uploaded_at,
+            estimate=EstimatePublic.of(upload.estimate),
+        )
+
+    @classmethod
+    def of(cls, uploaded: Uploaded) -> Self:
+        checked = uploaded.checked
+        return cls.of_upload(uploaded.upload).model_copy(
+            update={
+                "geometry": GeometryPublic.of(checked.solid),
+                "machines": [MachineCheckPublic.of(c) for c in checked.checks],
+                "thumbnail_png": base64.b64encode(checked.thumbnail_png).decode("ascii"),
+            }
+        )

@@ -15,9 +15,10 @@ from microfab.api.schemas.common import (
     TaskPublic,
     UtcTime,
 )
+from microfab.catalog.model import LineEstimate, ProcessEstimate
 from microfab.execution.views import OrderView
 from microfab.network.model import Location
-from microfab.orders.model import Destination, Order, OrderState, Shipment
+from microfab.orders.model import Destination, Order, OrderLine, OrderState, Shipment
 from microfab.orders.service import LineRequest
 from microfab.quoting.model import Quote, QuoteOption
 
@@ -59,9 +60,15 @@ class LineCreate(Input):
         "those left out take their defaults.",
         examples=[{"name": "Mia", "colour": "red"}],
     )
+    upload_id: Identifier | None = Field(
+        default=None,
+        description="For products made from your own model (e.g. custom-print): the id "
+        "POST /v1/uploads returned.",
+        examples=["upl_5e0c2a9f1b7d4e33"],
+    )
 
     def to_request(self) -> LineRequest:
-        return LineRequest(self.product, self.quantity, self.params, self.material)
+        return LineRequest(self.product, self.quantity, self.params, self.material, self.upload_id)
 
 
 class QuoteCreate(Input):
@@ -97,11 +104,70 @@ class DestinationPublic(Place):
     label: str
 
 
+class ProcessEstimatePublic(BaseModel):
+    """One unit on one kind of machine, from the geometry."""
+
+    process: str = Field(examples=["fdm"])
+    machine: str = Field(description="The machine profile estimated on.", examples=["Prusa MK4"])
+    minutes: float = Field(description="Machine minutes per unit, before set-up.")
+    material_g: float | None = Field(default=None, description="Filament or stock, grams.")
+    sheet_area_m2: float | None = Field(default=None, description="Sheet or fabric, m².")
+
+    @classmethod
+    def of(cls, estimate: ProcessEstimate) -> Self:
+        return cls(
+            process=estimate.process,
+            machine=estimate.profile,
+            minutes=estimate.minutes,
+            material_g=estimate.material_g,
+            sheet_area_m2=estimate.sheet_area_m2,
+        )
+
+
+class EstimatePublic(BaseModel):
+    """The geometry estimate a line is priced and made with."""
+
+    source: str = Field(description="`template` (a catalog design) or `upload`.")
+    design: str = Field(description="The catalog template id, or the upload id.")
+    version: int = Field(description="The template's version (1 for uploads).")
+    params_hash: str = Field(description="Digest of the parameters, or of the uploaded file.")
+    size_mm: list[float]
+    processes: list[ProcessEstimatePublic]
+
+    @classmethod
+    def of(cls, estimate: LineEstimate) -> Self:
+        return cls(
+            source=estimate.source,
+            design=estimate.design,
+            version=estimate.version,
+            params_hash=estimate.params_hash,
+            size_mm=list(estimate.size_mm),
+            processes=[ProcessEstimatePublic.of(p) for p in estimate.processes],
+        )
+
+
 class LinePublic(BaseModel):
     product: str
     quantity: int
     material: str
     params: dict[str, float | int | str | bool]
+    upload_id: str | None = None
+    estimate: EstimatePublic | None = Field(
+        default=None,
+        description="From the design's geometry; null for products priced by their duration "
+        "model (no catalog template).",
+    )
+
+    @classmethod
+    def of(cls, line: OrderLine) -> Self:
+        return cls(
+            product=line.product_id,
+            quantity=line.quantity,
+            material=line.material,
+            params=dict(line.params),
+            upload_id=line.upload_id,
+            estimate=EstimatePublic.of(line.estimate) if line.estimate else None,
+        )
 
 
 class StateChangePublic(BaseModel):
@@ -155,15 +221,7 @@ class OrderPublic(BaseModel):
             customer_id=order.customer_id,
             state=order.state,
             factory_id=order.factory_id,
-            lines=[
-                LinePublic(
-                    product=line.product_id,
-                    quantity=line.quantity,
-                    material=line.material,
-                    params=dict(line.params),
-                )
-                for line in order.lines
-            ],
+            lines=[LinePublic.of(line) for line in order.lines],
             destination=DestinationPublic(
                 lat=order.destination.location.lat,
                 lon=order.destination.location.lon,
@@ -238,6 +296,7 @@ class QuotePublic(BaseModel):
     best: QuoteOptionPublic | None = Field(description="The local offer an order would get.")
     local: list[QuoteOptionPublic]
     central: list[QuoteOptionPublic]
+    lines: list[LinePublic] = Field(description="The lines as quoted, with their estimates.")
 
     @classmethod
     def of(cls, quote: Quote, currency: str) -> Self:
@@ -246,4 +305,5 @@ class QuotePublic(BaseModel):
             best=QuoteOptionPublic.of(quote.best, currency) if quote.best else None,
             local=[QuoteOptionPublic.of(o, currency) for o in quote.local],
             central=[QuoteOptionPublic.of(o, currency) for o in quote.central],
+            lines=[LinePublic.of(line) for line in quote.lines],
         )
