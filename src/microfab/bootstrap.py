@@ -11,15 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from microfab.catalog.lines import LineEstimator
 from microfab.clock import Clock, WallClock
 from microfab.errors import InvalidInput
 from microfab.execution.controller import NetworkController
+from microfab.execution.programs import JobPrograms
+from microfab.execution.replan import PlanningSettings
 from microfab.ids import IdFactory, random_ids
 from microfab.machines.base import Machine
 from microfab.machines.registry import build_machine
 from microfab.network.loader import build_network
 from microfab.network.model import Network
 from microfab.orders.service import OrderService
+from microfab.orders.uploads import UploadService
 from microfab.settings import Settings
 from microfab.storage import UnitOfWork, UnitOfWorkFactory
 from microfab.store.uow import open_store
@@ -39,6 +43,8 @@ class Services:
     clock: Clock
     ids: IdFactory
     orders: OrderService
+    uploads: UploadService
+    estimator: LineEstimator
     machines: dict[str, Machine] = field(default_factory=dict)
 
     @property
@@ -50,13 +56,19 @@ class Services:
     ) -> NetworkController:
         """A controller with a driver for every machine of every micro-factory."""
         if not self.machines:
+            programs = JobPrograms(self.uow, self.network, folder=self.settings.gcode_dir)
             for site in self.network.factories:
                 for spec in site.machines:
                     rng = (
                         random.Random(f"{seed}:{spec.id}") if seed is not None else random.Random()
                     )
-                    self.machines[spec.id] = build_machine(spec, self.clock, rng, failure_rate)
-        return NetworkController(self.uow, self.network, self.clock, self.machines, self.ids)
+                    self.machines[spec.id] = build_machine(
+                        spec, self.clock, rng, failure_rate, programs
+                    )
+        planning = PlanningSettings(self.settings.planner, self.settings.plan_seconds)
+        return NetworkController(
+            self.uow, self.network, self.clock, self.machines, self.ids, planning=planning
+        )
 
     def close(self) -> None:
         self.store.close()
@@ -83,7 +95,9 @@ def build_services(
     clock: Clock | None = None,
     ids: IdFactory | None = None,
     store: Store | None = None,
+    isolated_builds: bool = False,
 ) -> Services:
+    """The services; ``isolated_builds`` builds designs under the request limits (servers)."""
     store = store or open_database(settings)
     try:
         network = load_network(store)
@@ -92,8 +106,10 @@ def build_services(
         raise
     clock = clock or WallClock()
     ids = ids or random_ids(random.Random(settings.seed) if settings.seed is not None else None)
-    orders = OrderService(store.unit_of_work, network, clock, ids)
-    return Services(settings, store, network, clock, ids, orders)
+    estimator = LineEstimator(network, isolated=isolated_builds)
+    orders = OrderService(store.unit_of_work, network, clock, ids, estimator)
+    uploads = UploadService(store.unit_of_work, estimator, clock, ids)
+    return Services(settings, store, network, clock, ids, orders, uploads, estimator)
 
 
 def network_time(store: Store) -> datetime | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     seed: int | None = None
+    planner: Literal["atcs", "greedy"] = "atcs"
+    """How factories are planned: re-planned with the changeover-aware ATCS rule on every
+    change (``atcs``), or each order placed where it finishes first and never moved (``greedy``,
+    the first version, kept as a baseline)."""
+    plan_seconds: float = Field(default=0.0, ge=0.0, le=60.0)
+    """CP-SAT time per factory re-plan to improve on the rule; 0 uses the rule alone."""
+    gcode_dir: Path | None = None
+    """Where G-code for real printers is kept, one file per task (default: the temp folder)."""
 
     @field_validator("database_url")
     @classmethod

@@ -39,7 +39,7 @@ def serve(
     start = network_time(store) or WallClock().now()
     env = environment(speed)
     clock = SimClock(env, start)
-    services = build_services(settings, clock=clock, store=store)
+    services = build_services(settings, clock=clock, store=store, isolated_builds=True)
     controller = services.controller(seed, failure_rate)
     resumed = controller.recover()
     server = ApiServer(services, host or settings.host, port or settings.port)

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
+
+from microfab.network.model import SlicerConfig
 
 
 class MachineState(StrEnum):
@@ -46,6 +49,14 @@ class MachineStatus:
     job_id: str | None = None
     progress: float = 0.0
     report: JobReport | None = None
+
+
+class Programs(Protocol):
+    """Makes the file a real machine runs for a job (G-code for a printer)."""
+
+    def gcode_for(self, job: MachineJob, slicer: SlicerConfig | None) -> Path:
+        """The job's G-code: its part sliced with ``slicer``, or without one a timed wait."""
+        ...
 
 
 class Machine(Protocol):

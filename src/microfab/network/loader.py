@@ -26,6 +26,7 @@ from microfab.catalog.model import (
 from microfab.errors import InvalidNetwork, MicrofabError
 from microfab.network.model import (
     Component,
+    DriverLink,
     EmissionFactors,
     Lane,
     Location,
@@ -38,8 +39,10 @@ from microfab.network.model import (
     Shift,
     Site,
     SiteKind,
+    SlicerConfig,
 )
 from microfab.network.schema import (
+    DRIVER_KINDS,
     MachineFile,
     NetworkFile,
     ProductFile,
@@ -187,6 +190,8 @@ def _check_product(
     path: str, product: ProductFile, materials: set[str], spec: NetworkFile
 ) -> Iterator[tuple[str, str]]:
     names = [p.name for p in product.parameters]
+    if product.from_upload and product.geometry is not None:
+        yield f"{path}.geometry", "a product made from uploads (from_upload) has no geometry"
     for j, material in enumerate(product.materials):
         if material not in materials:
             yield f"{path}.materials[{j}]", _unknown("material", material, sorted(materials))
@@ -222,6 +227,7 @@ def _check_site(
     except (ZoneInfoNotFoundError, ValueError):
         yield f"{path}.timezone", f"unknown time zone {site.timezone!r} (e.g. Europe/Berlin)"
     for j, machine in enumerate(site.machines):
+        yield from _check_driver(f"{path}.machines[{j}]", machine)
         for k, material in enumerate(machine.materials):
             if material not in materials:
                 where = f"{path}.machines[{j}].materials[{k}]"
@@ -230,6 +236,31 @@ def _check_site(
     for sku in site.stock:
         if sku not in stockable:
             yield f"{path}.stock.{sku}", _unknown("material or component", sku, sorted(stockable))
+
+
+def _check_driver(path: str, machine: MachineFile) -> Iterator[tuple[str, str]]:
+    driver = machine.driver
+    if driver.kind not in DRIVER_KINDS:
+        yield f"{path}.driver.kind", _unknown("driver", driver.kind, list(DRIVER_KINDS))
+    elif driver.kind == "octoprint":
+        if driver.url is None:
+            yield f"{path}.driver.url", "OctoPrint's address is missing, e.g. http://octopi.local"
+        if driver.api_key_env is None:
+            yield (
+                f"{path}.driver.api_key_env",
+                "name the environment variable that holds the OctoPrint API key "
+                "(the key itself never goes into the file)",
+            )
+        if machine.count != 1:
+            yield f"{path}.count", "one OctoPrint drives one printer: list each printer on its own"
+        for material in driver.slicer.profiles if driver.slicer else ():
+            if material not in machine.materials:
+                where = f"{path}.driver.slicer.profiles.{material}"
+                yield where, _unknown("material of this machine", material, machine.materials)
+    else:
+        given = [n for n in ("url", "api_key_env", "slicer") if getattr(driver, n) is not None]
+        for name in given:
+            yield f"{path}.driver.{name}", f"the {driver.kind} driver takes no {name}"
 
 
 def _build(spec: NetworkFile) -> Network:
@@ -286,14 +317,31 @@ def _machines(machine: MachineFile) -> Iterator[MachineSpec]:
             model=machine.model,
             materials=frozenset(machine.materials),
             power_kw=machine.power_kw,
-            driver=machine.driver,
+            driver=machine.driver.kind,
             build_volume_mm=machine.build_volume_mm,
             speed_factor=machine.speed_factor,
             failure_rate_per_hour=machine.failure_rate_per_hour,
             repair_minutes=machine.repair_minutes,
+            changeover_minutes=machine.changeover_minutes,
             cents_per_hour=machine.cents_per_hour,
             driver_options=dict(machine.driver_options),
+            link=_link(machine),
         )
+
+
+def _link(machine: MachineFile) -> DriverLink | None:
+    driver = machine.driver
+    if driver.url is None or driver.api_key_env is None:
+        return None
+    slicer = driver.slicer
+    return DriverLink(
+        url=driver.url,
+        api_key_env=driver.api_key_env,
+        slicer=SlicerConfig(slicer.program, slicer.profile, dict(slicer.profiles))
+        if slicer
+        else None,
+        timeout_s=driver.timeout_s,
+    )
 
 
 def _machine_ids_of(machine: MachineFile) -> list[str]:
@@ -346,4 +394,5 @@ def _product(product: ProductFile) -> ProductTemplate:
         unit_mass_kg=product.unit_mass_kg,
         components=tuple(ComponentUse(c.sku, c.quantity) for c in product.components),
         geometry=product.geometry,
+        from_upload=product.from_upload,
     )

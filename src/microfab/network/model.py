@@ -63,6 +63,32 @@ class Location:
 
 
 @dataclass(frozen=True)
+class SlicerConfig:
+    """Slice each job's part with PrusaSlicer and a flat profile: the material's own, else the
+    machine's, else (None) the one shipped with microfab, which is for PLA."""
+
+    program: str = "prusa-slicer"
+    profile: str | None = None
+    profiles: Mapping[str, str] = field(default_factory=dict)
+
+    def profile_for(self, material: str) -> str | None:
+        return self.profiles.get(material, self.profile)
+
+
+@dataclass(frozen=True)
+class DriverLink:
+    """How a driver reaches a real machine: its address and the variable that holds its API key.
+
+    The key itself never sits in the network file (nor in the database that stores the file).
+    """
+
+    url: str
+    api_key_env: str
+    slicer: SlicerConfig | None = None
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
 class MachineSpec:
     """A machine as the network file describes it; its live state lives with its driver."""
 
@@ -76,8 +102,11 @@ class MachineSpec:
     speed_factor: float = 1.0
     failure_rate_per_hour: float = 0.01
     repair_minutes: float = 60.0
+    changeover_minutes: float = 0.0
+    """Idle time to switch from one setup family to another (filament, resin, stock)."""
     cents_per_hour: float = 0.0
     driver_options: Mapping[str, str] = field(default_factory=dict)
+    link: DriverLink | None = None
 
     def can_run(self, process: Process, material: str | None) -> bool:
         return self.process == process and (material is None or material in self.materials)

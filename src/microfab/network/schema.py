@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from microfab.network.model import Mode, Process
 
@@ -83,6 +92,7 @@ class ProductFile(Strict):
     parameters: list[ParameterFile] = []
     routing: Annotated[list[OperationFile], Field(min_length=1)]
     geometry: str | None = None
+    from_upload: bool = False
 
 
 class ShiftFile(Strict):
@@ -118,6 +128,44 @@ class OperatorFile(Strict):
     shifts: Annotated[list[ShiftFile], Field(min_length=1)]
 
 
+DRIVER_KINDS = ("octoprint", "simulated")
+"""Drivers a machine may name (``microfab.machines.registry`` builds them)."""
+
+
+class SlicerFile(Strict):
+    program: str = "prusa-slicer"
+    profile: str | None = None
+    profiles: dict[str, str] = {}
+    """A profile per material (material id → ini), over ``profile`` for those materials."""
+
+
+def _http_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an address: write it as http://HOST[:PORT]")
+    return value.rstrip("/") if value else value
+
+
+class DriverFile(Strict):
+    """``driver: simulated`` or a mapping: ``{kind: octoprint, url: ..., api_key_env: ...}``."""
+
+    kind: str = "simulated"
+    url: Annotated[str | None, AfterValidator(_http_url)] = None
+    api_key_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    slicer: SlicerFile | None = None
+    timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+
+    @model_serializer(mode="wrap")
+    def _short(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A driver with nothing but its kind is written as the plain name, as before."""
+        if self == DriverFile(kind=self.kind):
+            return self.kind
+        return handler(self)
+
+
+def _driver_name(value: object) -> object:
+    return {"kind": value} if isinstance(value, str) else value
+
+
 class MachineFile(Strict):
     id: Id
     process: ProcessName
@@ -125,12 +173,13 @@ class MachineFile(Strict):
     materials: list[str] = []
     power_kw: Positive
     count: Annotated[int, Field(ge=1, le=100)] = 1
-    driver: str = "simulated"
+    driver: Annotated[DriverFile, BeforeValidator(_driver_name)] = DriverFile()
     driver_options: dict[str, str] = {}
     build_volume_mm: tuple[Positive, Positive, Positive] | None = None
     speed_factor: Positive = 1.0
     failure_rate_per_hour: NonNegative = 0.01
     repair_minutes: NonNegative = 60.0
+    changeover_minutes: NonNegative = 0.0
     cents_per_hour: NonNegative = 0.0
 
 
