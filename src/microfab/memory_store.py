@@ -16,7 +16,7 @@ from microfab.access import ApiKey
 from microfab.errors import Conflict, InvalidInput, NotFound, OutOfStock, StaleState
 from microfab.execution.model import Job, Task, TaskState
 from microfab.inventory.model import Replenishment
-from microfab.orders.model import Order, OrderState
+from microfab.orders.model import Order, OrderState, Upload
 from microfab.storage import (
     MAX_PAGE,
     ApiKeyRepository,
@@ -30,6 +30,7 @@ from microfab.storage import (
     RuntimeRepository,
     StockRepository,
     TaskRepository,
+    UploadRepository,
 )
 
 
@@ -39,6 +40,7 @@ class MemoryData:
     def __init__(self) -> None:
         self.orders: dict[str, Order] = {}
         self.order_seq: dict[str, int] = {}
+        self.uploads: dict[str, tuple[Upload, bytes]] = {}
         self.jobs: dict[str, Job] = {}
         self.tasks: dict[str, Task] = {}
         self.stock: dict[tuple[str, str], float] = {}
@@ -136,6 +138,32 @@ class _Orders:
         return [copy.deepcopy(o) for o in self._sorted() if o.state in closed and o.placed_at >= at]
 
 
+class _Uploads:
+    def __init__(self, data: MemoryData) -> None:
+        self._data = data
+
+    def add(self, upload: Upload, data: bytes) -> None:
+        if upload.id in self._data.uploads or self.find(upload.customer_id, upload.sha256):
+            raise Conflict(f"upload {upload.id} exists already")
+        self._data.uploads[upload.id] = (upload, data)
+
+    def get(self, upload_id: str) -> Upload:
+        try:
+            return self._data.uploads[upload_id][0]
+        except KeyError:
+            raise NotFound(f"no upload {upload_id!r}") from None
+
+    def find(self, customer_id: str, sha256: str) -> Upload | None:
+        for upload, _ in self._data.uploads.values():
+            if upload.customer_id == customer_id and upload.sha256 == sha256:
+                return upload
+        return None
+
+    def data(self, upload_id: str) -> bytes:
+        self.get(upload_id)
+        return self._data.uploads[upload_id][1]
+
+
 class _Tasks:
     def __init__(self, data: MemoryData) -> None:
         self._data = data
@@ -177,6 +205,15 @@ class _Tasks:
             raise StaleState(f"task {task.id} was changed by someone else; read it again")
         task.version += 1
         self._data.tasks[task.id] = copy.deepcopy(task)
+
+    def move(self, tasks: Iterable[Task]) -> None:
+        for task in tasks:
+            stored = self._data.tasks.get(task.id)
+            if stored is not None and stored.state is TaskState.SCHEDULED:
+                stored.machine_id = task.machine_id
+                stored.minutes = task.minutes
+                stored.planned_start = task.planned_start
+                stored.planned_end = task.planned_end
 
     def for_order(self, order_id: str) -> list[Task]:
         return self._select(lambda t: t.order_id == order_id)
@@ -303,6 +340,7 @@ class MemoryUnitOfWork:
         self._bind(data)
 
     orders: OrderRepository
+    uploads: UploadRepository
     tasks: TaskRepository
     stock: StockRepository
     replenishments: ReplenishmentRepository
@@ -314,6 +352,7 @@ class MemoryUnitOfWork:
     def _bind(self, work: MemoryData) -> None:
         self._work = work
         self.orders = _Orders(work)
+        self.uploads = _Uploads(work)
         self.tasks = _Tasks(work)
         self.stock = _Stock(work)
         self.replenishments = _Replenishments(work)

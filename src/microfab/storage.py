@@ -17,7 +17,7 @@ from microfab.access import ApiKey
 from microfab.execution.model import Job, Task, TaskState
 from microfab.inventory.model import Replenishment
 from microfab.machines.base import MachineState
-from microfab.orders.model import Order, OrderState
+from microfab.orders.model import Order, OrderState, Upload
 
 MAX_PAGE = 500
 T = TypeVar("T")
@@ -83,6 +83,23 @@ class OrderRepository(Protocol):
         ...
 
 
+class UploadRepository(Protocol):
+    def add(self, upload: Upload, data: bytes) -> None:
+        """Store a new upload and its file; ``Conflict`` if the customer has this file already."""
+
+    def get(self, upload_id: str) -> Upload:
+        """The upload, or ``NotFound``."""
+        ...
+
+    def find(self, customer_id: str, sha256: str) -> Upload | None:
+        """The customer's upload of the file with this digest, if there is one."""
+        ...
+
+    def data(self, upload_id: str) -> bytes:
+        """The uploaded file's bytes, or ``NotFound``."""
+        ...
+
+
 class TaskRepository(Protocol):
     def add_job(self, job: Job) -> None: ...
 
@@ -95,6 +112,14 @@ class TaskRepository(Protocol):
     def get(self, task_id: str) -> Task: ...
 
     def save(self, task: Task) -> None: ...
+
+    def move(self, tasks: Iterable[Task]) -> None:
+        """Write the machine, minutes and planned times of scheduled tasks, in one statement.
+
+        Only the plan is written, and only while the task is still scheduled, so a re-plan can
+        never undo a change made meanwhile (a cancellation, a start).
+        """
+        ...
 
     def for_order(self, order_id: str) -> list[Task]: ...
 
@@ -165,6 +190,7 @@ class RuntimeRepository(Protocol):
 
 class UnitOfWork(Protocol):
     orders: OrderRepository
+    uploads: UploadRepository
     tasks: TaskRepository
     stock: StockRepository
     replenishments: ReplenishmentRepository

@@ -174,3 +174,32 @@ def test_tasks_in_states_can_be_narrowed_to_one_factory(store: SqlStore) -> None
 
     assert [t.id for t in everywhere] == ["waiting", "elsewhere", "running"]
     assert [t.id for t in berlin] == ["waiting", "running"]
+
+
+def test_a_new_plan_moves_scheduled_tasks_but_never_one_that_moved_on(store: SqlStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.tasks.add_job(a_job(1))
+        uow.commit()
+    add(store, a_task("t1", 0), a_task("t2", 60), a_task("t3", 120))
+    with store.unit_of_work() as uow:  # the controller's copies, read before the cancellation
+        planned = [uow.tasks.get(name) for name in ("t1", "t2", "t3")]
+    with store.unit_of_work() as uow:  # meanwhile a customer cancels t3
+        cancelled = uow.tasks.get("t3")
+        cancelled.cancel(T0, "customer cancelled")
+        uow.tasks.save(cancelled)
+        uow.commit()
+    for task in planned:
+        task.machine_id = "printer-2"
+        task.minutes = 40.0
+        task.planned_start += timedelta(minutes=30)
+        task.planned_end = task.planned_start + timedelta(minutes=40)
+    with store.unit_of_work() as uow:
+        uow.tasks.move(planned)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        t1, t3 = uow.tasks.get("t1"), uow.tasks.get("t3")
+    assert (t1.machine_id, t1.minutes) == ("printer-2", 40.0)
+    assert t1.planned_start == T0 + timedelta(minutes=30)
+    assert t1.planned_end == T0 + timedelta(minutes=70)
+    assert t1.version == planned[0].version, "a plan is not an edit: saves still match"
+    assert (t3.state, t3.machine_id) == (TaskState.CANCELLED, "printer-1")

@@ -6,11 +6,12 @@ import pytest
 from microfab.bootstrap import Services
 from microfab.clock import ManualClock
 from microfab.errors import NoCapableFactory
-from microfab.network.model import Location, Network
+from microfab.network.model import Location, Network, Process
 from microfab.orders.model import Destination, OrderLine
 from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.quoting.service import quote
 from microfab.routing.service import choose_factory
+from microfab.scheduling.dispatch import SiteLoad
 
 HAMBURG = Destination(Location(53.55, 10.0), "Hamburg")
 
@@ -53,12 +54,34 @@ def test_a_busy_factory_quotes_a_later_ready_date(network: Network, clock: Manua
     idle = quote(network, [lamp(network)], HAMBURG, now, {}).best
     hamburg = network.site("hamburg")
     busy_until = {m.id: now + timedelta(hours=30) for m in hamburg.machines}
-    busy = quote(network, [lamp(network)], HAMBURG, now, {"hamburg": busy_until})
+    busy = quote(network, [lamp(network)], HAMBURG, now, {"hamburg": SiteLoad(busy_until)})
     assert idle is not None
     assert busy.best is not None
     assert busy.best.site_id != "hamburg"
     hamburg_option = next(o for o in busy.local if o.site_id == "hamburg")
     assert hamburg_option.ready_at > now + timedelta(hours=30)
+
+
+def test_a_quote_waits_for_people_the_plan_has_already_taken(
+    network: Network, clock: ManualClock
+) -> None:
+    now = clock.now()
+    hamburg = network.site("hamburg")
+    idle = next(
+        o for o in quote(network, [lamp(network)], HAMBURG, now, {}).local if o.site_id == "hamburg"
+    )
+    assembly = [m for m in hamburg.machines if m.process is Process.ASSEMBLY]
+    assert assembly
+    assert hamburg.on_shift(Process.ASSEMBLY, now + timedelta(hours=1)) >= 1
+    people = hamburg.operators_for(Process.ASSEMBLY)
+    taken = [(now, now + timedelta(hours=20))] * len(people)  # everyone packs until tomorrow
+    load = SiteLoad({m.id: now for m in hamburg.machines}, {"assembly": taken})
+    busy = next(
+        o
+        for o in quote(network, [lamp(network)], HAMBURG, now, {"hamburg": load}).local
+        if o.site_id == "hamburg"
+    )
+    assert busy.ready_at >= now + timedelta(hours=20) > idle.ready_at
 
 
 def test_nothing_to_quote_when_no_site_has_the_machines(

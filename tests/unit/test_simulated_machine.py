@@ -95,3 +95,17 @@ def test_an_unknown_driver_is_named(printer: MachineSpec, clock: ManualClock) ->
 
     with pytest.raises(InvalidNetwork, match="unknown driver 'telepathy'"):
         build_machine(replace(printer, driver="telepathy"), clock, random.Random(1))
+
+
+def test_a_job_of_another_setup_family_first_waits_for_the_changeover(
+    printer: MachineSpec, clock: ManualClock
+) -> None:
+    assert printer.changeover_minutes == 12
+    machine = SimulatedMachine(printer, clock, random.Random(1), failure_rate_per_hour=0)
+    machine.start(MachineJob("tsk_1", 30, "pla-red"))
+    clock.advance(timedelta(minutes=30))
+    machine.start(MachineJob("tsk_2", 30, "pla-red"))
+    assert machine.next_change_at() == clock.now() + timedelta(minutes=30)
+    clock.advance(timedelta(minutes=30))
+    machine.start(MachineJob("tsk_3", 30, "pla-blue"))
+    assert machine.next_change_at() == clock.now() + timedelta(minutes=42)

@@ -7,6 +7,7 @@ import logging
 import random
 import time
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +37,11 @@ DEMO_START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 LIVE_SPEED = 600.0
 
 
+class Planner(StrEnum):
+    ATCS = "atcs"
+    GREEDY = "greedy"
+
+
 @user_errors
 def demo(
     speed: Annotated[
@@ -57,6 +63,12 @@ def demo(
     failure_rate: Annotated[
         float | None, typer.Option(help="Faults per machine-hour (default: per machine)", min=0)
     ] = None,
+    planner: Annotated[
+        Planner, typer.Option(help="atcs: re-plan factories on every change; greedy: never")
+    ] = Planner.ATCS,
+    plan_seconds: Annotated[
+        float, typer.Option(help="CP-SAT seconds per factory re-plan (0: the rule alone)", min=0)
+    ] = 0.0,
 ) -> None:
     """Run the demo network: ten micro-factories and a stream of personalised orders."""
     logging.basicConfig(level=logging.ERROR)
@@ -65,7 +77,9 @@ def demo(
         duration = "24h"
     span = parse_duration(duration) if duration else None
     speed = speed if speed is not None else (None if headless else LIVE_SPEED)
-    settings = settings_for(_fresh(db))
+    settings = settings_for(_fresh(db)).model_copy(
+        update={"planner": planner.value, "plan_seconds": plan_seconds}
+    )
     store = open_database(settings)
     with store.unit_of_work() as uow:
         install_network(uow, normal_form(demo_document(), "<demo>"), DEMO_START)
@@ -111,7 +125,9 @@ def _run(
     secret: str,
 ) -> None:
     controller = services.controller(seed, failure_rate)
-    demand = DemandGenerator(services.network, random.Random(seed), orders_per_hour)
+    demand = DemandGenerator(
+        services.network, random.Random(seed), orders_per_hour, estimator=services.estimator
+    )
     server = ApiServer(services, "127.0.0.1", port) if port is not None else None
     if server is not None:
         server.start()

@@ -20,7 +20,8 @@ from microfab.errors import MachineError, OutOfStock, StaleState
 from microfab.execution.active import RELOAD_EVERY, ActiveTasks
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.execution.planning import jobs_and_tasks, next_attempt
-from microfab.execution.queues import backlog_hours, bookings, free_times
+from microfab.execution.queues import backlog_hours, bookings, site_loads
+from microfab.execution.replan import FactoryState, PlanningSettings, replan_factory
 from microfab.execution.views import operators_on_shift
 from microfab.footprint.model import transport_kg
 from microfab.ids import IdFactory
@@ -31,12 +32,32 @@ from microfab.orders.model import WAITING_FOR_ROUTE, Order, OrderState, Shipment
 from microfab.orders.service import stock_needs
 from microfab.quoting.service import delivery_distance_km, shipped_mass_kg
 from microfab.routing.service import choose_factory
-from microfab.scheduling.dispatch import machine_free_times, plan_order
+from microfab.scheduling.dispatch import plan_order, site_load
 from microfab.storage import MachineRecord, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+
+REPLAN_EVERY = timedelta(hours=1)
+"""A factory is re-planned at least this often, so that drift from the plan is absorbed."""
+
+REPLAN_GAP = timedelta(minutes=5)
+"""The least time between two re-plans of a factory for new orders, at 100 open tasks."""
+
+
+def replanning_gap(scheduled: int) -> timedelta:
+    """How long new orders wait before their factory is re-planned again.
+
+    The dispatch rule's time grows with the square of the open tasks (measured on one factory:
+    200 operations 0.05 s, 400 0.22 s, 800 0.86 s), so a factory with a long queue is re-planned
+    less often for new orders (they are placed into its plan meanwhile); a machine going down or
+    coming back, or a failed task, re-plans it at once.
+    """
+    return REPLAN_GAP * max(1.0, (scheduled / 100) ** 2)
+
+
+_UNAVAILABLE = frozenset({MachineState.DOWN, MachineState.OFFLINE})
 
 
 @dataclass
@@ -49,6 +70,8 @@ class StepReport:
     delivered: int = 0
     restocked: int = 0
     reordered: int = 0
+    replanned: int = 0
+    moved: int = 0
     acknowledgements: list[tuple[str, str]] = field(default_factory=list)
     recorded: dict[str, MachineState] = field(default_factory=dict)
 
@@ -62,6 +85,7 @@ class NetworkController:
         machines: Mapping[str, Machine],
         ids: IdFactory,
         max_attempts: int = MAX_ATTEMPTS,
+        planning: PlanningSettings | None = None,
     ) -> None:
         self._uow = uow
         self._network = network
@@ -75,6 +99,12 @@ class NetworkController:
         self._shift_waits: set[tuple[str, str]] = set()
         self._active: ActiveTasks | None = None
         self._staff: dict[str, int] = {}
+        self._planning = planning or PlanningSettings()
+        self._due: dict[str, datetime] = {}
+        self._to_plan: set[str] = set()
+        self._urgent: set[str] = set()
+        self._planned_at: dict[str, datetime] = {}
+        self._plan_due: dict[str, datetime] = {}
 
     @property
     def machines(self) -> Mapping[str, Machine]:
@@ -107,7 +137,9 @@ class NetworkController:
                 active = self._active_tasks(uow)
                 self._collect(uow, active, statuses, now, report)
                 report.restocked = receive_arrivals(uow, now)
-                self._route(uow, active, now, report)
+                routed = self._route(uow, active, now, report)
+                self._replan(uow, active, statuses, now, report)
+                self._promise(uow, active, routed, now)
                 claimed = self._claim(uow, active, statuses, now, report)
                 self._ship(uow, now, report)
                 self._deliver(uow, now, report)
@@ -120,6 +152,8 @@ class NetworkController:
             self._start(active, claimed, now, report)
         except BaseException:
             self._active = None
+            self._planned_at.clear()
+            self._plan_due.clear()
             raise
         return report
 
@@ -127,6 +161,7 @@ class NetworkController:
         if self._active is None or self._active.steps >= RELOAD_EVERY:
             self._active = ActiveTasks(uow.tasks.in_states(None, ACTIVE_TASK_STATES))
             self._jobs.clear()
+            self._due.clear()
         self._active.steps += 1
         return self._active
 
@@ -186,11 +221,12 @@ class NetworkController:
             self._give_up(uow, active, order, failed, now)
             return
         site = self._network.site(failed.factory_id)
-        free = machine_free_times(site, bookings(active.for_site(site.id), now), now)
+        load = site_load(site, bookings(active.for_site(site.id), now), now)
         job = self._job(uow, failed.job_id)
-        attempt = next_attempt(self._network, site, failed, job, order, free, self._ids("tsk"), now)
+        attempt = next_attempt(self._network, site, failed, job, order, load, self._ids("tsk"), now)
         uow.tasks.add(attempt)
         active.add(attempt)
+        self._urgent.add(site.id)
 
     def _give_up(
         self, uow: UnitOfWork, active: ActiveTasks, order: Order, failed: Task, now: datetime
@@ -209,16 +245,17 @@ class NetworkController:
 
     def _route(
         self, uow: UnitOfWork, active: ActiveTasks, now: datetime, report: StepReport
-    ) -> None:
-        """Route and schedule waiting orders; their new tasks are added to ``active``."""
+    ) -> list[Order]:
+        """Route waiting orders and place their tasks; the new tasks are added to ``active``."""
         waiting = uow.orders.in_states(WAITING_FOR_ROUTE)
         if not waiting:
-            return
+            return []
         tasks = active.all()
         backlog = backlog_hours(self._network, tasks)
-        free = free_times(self._network, tasks, now)
+        loads = site_loads(self._network, tasks, now)
         shelves = _Shelves(uow)
         touched: list[tuple[str, str]] = []
+        routed: list[Order] = []
         for order in waiting:
             site = choose_factory(self._network, order, backlog, shelves.level)
             if site is None:
@@ -230,23 +267,117 @@ class NetworkController:
             except OutOfStock:
                 continue
             touched.extend((site.id, sku) for sku in needs)
-            plan = plan_order(self._network, site, order.lines, now, free[site.id])
+            plan = plan_order(self._network, site, order.lines, now, loads[site.id])
             jobs, tasks = jobs_and_tasks(order, plan, self._ids, now)
             for job in jobs:
                 uow.tasks.add_job(job)
                 self._jobs[job.id] = job
+            for step in plan.steps:
+                loads[site.id].book(step)
             for task in tasks:
                 uow.tasks.add(task)
                 active.add(task)
-                free[site.id][task.machine_id] = task.planned_end
                 key = (site.id, task.process)
                 machines = len(site.machines_for(Process(task.process)))
                 backlog[key] = backlog.get(key, 0.0) + task.minutes / 60 / max(machines, 1)
             order.route_to(site.id, now)
-            order.schedule(plan.ready_at, now)
-            uow.orders.save(order)
+            self._due[order.id] = self._due_at(order, site)
+            self._to_plan.add(site.id)
+            routed.append(order)
             report.routed += 1
         report.reordered = len(reorder(uow, self._network, touched, now, self._ids))
+        return routed
+
+    def _due_at(self, order: Order, site: Site) -> datetime:
+        """When ``order`` must be ready at ``site`` to arrive as promised."""
+        lane = self._network.delivery_lane(site.id, order.destination.location)
+        if lane is None:
+            return order.promised_at
+        return order.promised_at - lane.transit_time(
+            delivery_distance_km(site, lane, order.destination)
+        )
+
+    def _replan(
+        self,
+        uow: UnitOfWork,
+        active: ActiveTasks,
+        statuses: Mapping[str, MachineStatus],
+        now: datetime,
+        report: StepReport,
+    ) -> None:
+        """Re-plan the factories that changed: at once when a machine went down or came back or
+        a task failed, otherwise once the factory's re-planning gap has passed."""
+        down = self._down_until(statuses, now)
+        for machine_id, status in statuses.items():
+            if (self._recorded.get(machine_id) in _UNAVAILABLE) != (status.state in _UNAVAILABLE):
+                self._urgent.add(self._sites[machine_id].id)
+        if self._planning.planner == "greedy":
+            self._to_plan.clear()
+            self._urgent.clear()
+            return
+        for site in self._network.factories:
+            changed = site.id in self._to_plan or site.id in self._urgent
+            due = self._plan_due.get(site.id)
+            if site.id not in self._urgent and due is not None and now < due:
+                continue
+            last = self._planned_at.get(site.id)
+            if not changed and last is not None and now - last < REPLAN_EVERY:
+                continue
+            self._replan_site(uow, active, site, down, now, report)
+        self._to_plan -= {site_id for site_id, at in self._planned_at.items() if at == now}
+        self._urgent.clear()
+
+    def _replan_site(
+        self,
+        uow: UnitOfWork,
+        active: ActiveTasks,
+        site: Site,
+        down: Mapping[str, datetime],
+        now: datetime,
+        report: StepReport,
+    ) -> None:
+        tasks = active.for_site(site.id)
+        self._planned_at[site.id] = now
+        scheduled = sum(1 for t in tasks if t.state is TaskState.SCHEDULED)
+        self._plan_due[site.id] = now + replanning_gap(scheduled)
+        if not scheduled:
+            return
+        state = FactoryState(
+            jobs={t.job_id: self._job(uow, t.job_id) for t in tasks},
+            due={t.order_id: self._due_of(uow, t.order_id) for t in tasks},
+            down_until=down,
+        )
+        plan = replan_factory(self._network, site, tasks, state, now, self._planning)
+        uow.tasks.move(plan.moved)
+        report.replanned += 1
+        report.moved += len(plan.moved)
+
+    def _promise(
+        self, uow: UnitOfWork, active: ActiveTasks, routed: list[Order], now: datetime
+    ) -> None:
+        """Newly routed orders are scheduled to be ready when their factory's plan says."""
+        for order in routed:
+            order.schedule(max(t.planned_end for t in active.for_order(order.id)), now)
+            uow.orders.save(order)
+
+    def _due_of(self, uow: UnitOfWork, order_id: str) -> datetime:
+        if order_id not in self._due:
+            order = uow.orders.get(order_id)
+            assert order.factory_id is not None
+            self._due[order_id] = self._due_at(order, self._network.site(order.factory_id))
+        return self._due[order_id]
+
+    def _down_until(
+        self, statuses: Mapping[str, MachineStatus], now: datetime
+    ) -> dict[str, datetime]:
+        """Machines that cannot take work now, and when they are expected back."""
+        down = {}
+        for machine_id, status in statuses.items():
+            if status.state in _UNAVAILABLE:
+                back = self._machines[machine_id].next_change_at()
+                repair = timedelta(minutes=self._network.machine(machine_id)[1].repair_minutes)
+                down[machine_id] = back if back is not None and back > now else now + repair
+        return down
 
     # -- starting work -------------------------------------------------------------------------
 
@@ -436,6 +567,7 @@ class NetworkController:
         with self._uow() as uow:
             arrivals = (uow.orders.next_arrival(), uow.replenishments.next_arrival())
         times.extend(a for a in arrivals if a is not None)
+        times.extend(self._plan_due[s] for s in self._to_plan if s in self._plan_due)
         for site_id, process in self._shift_waits:
             site = self._network.site(site_id)
             starts = [b for b, _ in site.shift_windows(Process(process), now) if b > now]

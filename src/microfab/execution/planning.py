@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -10,7 +9,7 @@ from microfab.execution.model import Job, Task
 from microfab.ids import IdFactory
 from microfab.network.model import Network, Site
 from microfab.orders.model import Order
-from microfab.scheduling.dispatch import Plan, PlannedStep, place_step
+from microfab.scheduling.dispatch import Plan, PlannedStep, SiteLoad, place_step
 
 
 def jobs_and_tasks(
@@ -58,7 +57,7 @@ def next_attempt(
     failed: Task,
     job: Job,
     order: Order,
-    free: Mapping[str, datetime],
+    load: SiteLoad,
     new_id: str,
     now: datetime,
 ) -> Task:
@@ -66,7 +65,7 @@ def next_attempt(
     product = network.product(job.product_id)
     line = order.lines[job.line_index]
     operation = product.routing[failed.step]
-    step = place_step(site, product, line, (job.line_index, failed.step), operation, now, free)
+    step = place_step(site, product, line, (job.line_index, failed.step), operation, now, load)
     return replace(
         _task(new_id, job, order, step),
         attempt=failed.attempt + 1,

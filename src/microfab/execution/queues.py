@@ -7,24 +7,34 @@ from datetime import datetime
 
 from microfab.execution.model import ACTIVE_TASK_STATES, Task, TaskState
 from microfab.network.model import Network
-from microfab.scheduling.dispatch import Booking, machine_free_times
+from microfab.scheduling.dispatch import Booking, SiteLoad, site_load
 
 
 def bookings(tasks: Iterable[Task], now: datetime) -> list[Booking]:
-    """Each active task holds its machine until its planned end (or now, if it overruns)."""
+    """Each active task holds its machine until its planned end (or now, if it overruns), and
+    an attended one a person from its start."""
     return [
-        Booking(t.machine_id, max(t.planned_end, now))
+        Booking(
+            t.machine_id,
+            max(t.planned_end, now),
+            t.process,
+            (t.started_at or t.planned_start) if t.attended else None,
+        )
         for t in tasks
         if t.state in ACTIVE_TASK_STATES
     ]
 
 
-def free_times(
-    network: Network, tasks: Iterable[Task], now: datetime
-) -> dict[str, dict[str, datetime]]:
-    """For every site, when each of its machines is free for new work."""
+def site_loads(network: Network, tasks: Iterable[Task], now: datetime) -> dict[str, SiteLoad]:
+    """For every site, what its plan already takes: machines until when, people when."""
     booked = bookings(tasks, now)
-    return {site.id: machine_free_times(site, booked, now) for site in network.sites}
+    by_site: dict[str, list[Booking]] = {}
+    for booking in booked:
+        by_site.setdefault(booking.machine_id, []).append(booking)
+    return {
+        site.id: site_load(site, (b for m in site.machines for b in by_site.get(m.id, ())), now)
+        for site in network.sites
+    }
 
 
 def backlog_hours(network: Network, tasks: Iterable[Task]) -> dict[tuple[str, str], float]:

@@ -1,5 +1,7 @@
 """A simulated machine: runs jobs for their planned minutes on a ``Clock``, and sometimes fails.
 
+A job of another setup family than the one before first takes the machine's changeover time.
+
 Failures arrive as a Poisson process with ``failure_rate_per_hour`` while the machine works; a
 failed job leaves the machine down for its repair time. All draws come from the ``random.Random``
 passed in, so a seeded run repeats exactly.
@@ -43,6 +45,7 @@ class SimulatedMachine:
         self._run: _Run | None = None
         self._report: JobReport | None = None
         self._down_until: datetime | None = None
+        self._family: str | None = None
 
     @property
     def id(self) -> str:
@@ -70,6 +73,7 @@ class SimulatedMachine:
     def resume(self, job: MachineJob, started_at: datetime) -> None:
         if self._run is None or self._run.job.id != job.id:
             self._down_until = None
+            self._family = job.setup_family
             self._begin(job, started_at)
 
     def acknowledge(self, job_id: str) -> None:
@@ -84,7 +88,11 @@ class SimulatedMachine:
         return None
 
     def _begin(self, job: MachineJob, at: datetime) -> None:
-        ends_at = at + timedelta(minutes=job.minutes)
+        changeover = 0.0
+        if self._family is not None and self._family != job.setup_family:
+            changeover = self._spec.changeover_minutes
+        self._family = job.setup_family
+        ends_at = at + timedelta(minutes=changeover + job.minutes)
         fails_at = None
         if self._failure_rate > 0:
             hours_to_failure = self._rng.expovariate(self._failure_rate)

@@ -3,6 +3,8 @@
 For each capable site: plan the work on its machines (the same plan dispatching would make),
 cost machine hours, energy, attended labour, materials and components, add the margin and the
 shipping over the fastest delivery lane, and add up the CO2e of energy, materials and transport.
+Machine minutes (the plan's, from ``orders.model.step_minutes``), material and mass come from a
+line's geometry estimate when it has one, else from the product's models.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from microfab.footprint.model import ROAD_CIRCUITY, Footprint, energy_kg, transp
 from microfab.network.model import Lane, Network, Site
 from microfab.orders.model import Destination, OrderLine
 from microfab.quoting.model import Quote, QuoteOption
-from microfab.scheduling.dispatch import Plan, plan_order
+from microfab.scheduling.dispatch import Plan, SiteLoad, plan_order
 
 
 def can_make(site: Site, network: Network, lines: Sequence[OrderLine]) -> bool:
@@ -27,15 +29,16 @@ def quote(
     lines: Sequence[OrderLine],
     destination: Destination,
     now: datetime,
-    free: Mapping[str, Mapping[str, datetime]],
+    loads: Mapping[str, SiteLoad],
 ) -> Quote:
-    """Options for every capable site; ``free`` says when each machine of a site is free."""
+    """Options for every capable site; ``loads`` say what each site's plan already takes."""
     local: list[QuoteOption] = []
     central: list[QuoteOption] = []
     for site in network.sites:
         if not can_make(site, network, lines):
             continue
-        plan = plan_order(network, site, lines, now, free.get(site.id, {}))
+        load = loads.get(site.id) or SiteLoad({m.id: now for m in site.machines})
+        plan = plan_order(network, site, lines, now, load)
         for lane in _lanes(network, site, destination):
             option = _option(network, plan, lines, lane, destination)
             (central if site in network.central_plants else local).append(option)
@@ -45,7 +48,7 @@ def quote(
         )
     local.sort(key=lambda o: (o.delivery_at, o.price_cents, o.site_id))
     central.sort(key=lambda o: (o.delivery_at, o.price_cents, o.site_id))
-    return Quote(now, tuple(local), tuple(central))
+    return Quote(now, tuple(local), tuple(central), tuple(lines))
 
 
 def _lanes(network: Network, site: Site, destination: Destination) -> list[Lane]:
@@ -109,7 +112,7 @@ def production_cost(
     for line in lines:
         product = network.product(line.product_id)
         material = network.materials[line.material]
-        units = product.material_units(line.params, line.quantity)
+        units = line.material_units(product, material)
         cents += units * material.cents_per_unit
         embodied += units * material.kgco2e_per_unit
         for use in product.components:
@@ -122,4 +125,6 @@ def production_cost(
 
 
 def shipped_mass_kg(network: Network, lines: Sequence[OrderLine]) -> float:
-    return sum(network.product(line.product_id).unit_mass_kg * line.quantity for line in lines)
+    return sum(
+        line.unit_mass_kg(network.product(line.product_id)) * line.quantity for line in lines
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,7 +62,28 @@ def summarise(uow: UnitOfWork, network: Network, window: RunWindow) -> dict[str,
             round(statistics.fmean(o.co2e_kg for o in delivered), 4) if delivered else None
         ),
         "utilisation": utilisation(network, tasks, window),
+        "changeovers": changeovers(network, tasks),
     }
+
+
+def changeovers(network: Network, tasks: list[Task]) -> dict[str, float]:
+    """Setup-family switches between consecutive jobs on each machine, and the hours they cost."""
+    runs: dict[str, list[Task]] = {}
+    for task in tasks:
+        if task.started_at is not None:
+            runs.setdefault(task.machine_id, []).append(task)
+    count, minutes = 0, 0.0
+    for machine_id, started in runs.items():
+        spec = network.machine(machine_id)[1]
+        if spec.changeover_minutes <= 0:
+            continue
+        started.sort(key=lambda t: (t.started_at, t.id))
+        switches = sum(
+            1 for a, b in itertools.pairwise(started) if a.setup_family != b.setup_family
+        )
+        count += switches
+        minutes += switches * spec.changeover_minutes
+    return {"count": count, "hours": round(minutes / 60, 2)}
 
 
 def utilisation(network: Network, tasks: list[Task], window: RunWindow) -> dict[str, float]:

@@ -19,6 +19,18 @@ SAVE_IF_UNCHANGED = update(tasks).where(
 )
 """Optimistic concurrency, as for orders: written only if the version is still the one read."""
 
+MOVE_IF_SCHEDULED = (
+    update(tasks)
+    .where(tasks.c.id == bindparam("match_id"), tasks.c.state == TaskState.SCHEDULED.value)
+    .values(
+        machine_id=bindparam("machine_id"),
+        minutes=bindparam("minutes"),
+        planned_start=bindparam("planned_start"),
+        planned_end=bindparam("planned_end"),
+    )
+)
+"""A new plan for a task: no version check, since it touches no field anyone else writes."""
+
 
 def task_to_row(task: Task) -> dict[str, Any]:
     return asdict(task) | {"state": task.state.value}
@@ -82,6 +94,20 @@ class SqlTasks:
         if self._session.scalar(select(tasks.c.version).where(tasks.c.id == task.id)) is None:
             raise NotFound(f"no task {task.id!r}")
         raise StaleState(f"task {task.id} was changed by someone else; read it again")
+
+    def move(self, moved: Iterable[Task]) -> None:
+        rows = [
+            {
+                "match_id": t.id,
+                "machine_id": t.machine_id,
+                "minutes": t.minutes,
+                "planned_start": t.planned_start,
+                "planned_end": t.planned_end,
+            }
+            for t in moved
+        ]
+        if rows:
+            self._session.execute(MOVE_IF_SCHEDULED, rows)
 
     def for_order(self, order_id: str) -> list[Task]:
         return self._select(tasks.c.order_id == order_id)

@@ -1,0 +1,279 @@
+"""Re-planning a factory's open work with the scheduler, on the demo network's Berlin factory."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from microfab.bootstrap import Services
+from microfab.clock import ManualClock
+from microfab.execution.model import Job, Task, TaskState
+from microfab.execution.replan import (
+    FactoryState,
+    PlanningSettings,
+    factory_problem,
+    replan,
+    replan_factory,
+)
+from microfab.machines.base import Machine, MachineJob, MachineState, MachineStatus
+from microfab.network.model import Network, Process, Site
+from microfab.scheduling.checker import check
+from microfab.scheduling.rules import dispatch
+
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, a working day
+
+
+@pytest.fixture
+def berlin(network: Network) -> Site:
+    return network.site("berlin")
+
+
+def grip_job(number: int, colour: str) -> tuple[Job, list[Task]]:
+    """A phone-grip job (print, then attended inspect and pack), all placed on printer 1."""
+    job = Job(f"job_{number}", f"ord_{number}", 0, "berlin", "phone-grip", 1, "pla", MONDAY)
+    start = MONDAY + timedelta(minutes=50 * number)
+    print_task = Task(
+        f"tsk_{number}_print", job.id, job.order_id, "berlin", 0, "print", "fdm",
+        "berlin-fdm-1", f"pla-{colour}", False, 45.0, start, start + timedelta(minutes=45),
+    )  # fmt: skip
+    pack = Task(
+        f"tsk_{number}_pack", job.id, job.order_id, "berlin", 1, "inspect and pack", "assembly",
+        "berlin-assembly", "pack", True, 3.0, start + timedelta(minutes=45),
+        start + timedelta(minutes=48),
+    )  # fmt: skip
+    return job, [print_task, pack]
+
+
+def grips(
+    count: int, colours: tuple[str, ...] = ("red", "blue")
+) -> tuple[dict[str, Job], list[Task]]:
+    jobs: dict[str, Job] = {}
+    tasks: list[Task] = []
+    for number, colour in zip(range(count), itertools.cycle(colours), strict=False):
+        job, job_tasks = grip_job(number, colour)
+        jobs[job.id] = job
+        tasks.extend(job_tasks)
+    return jobs, tasks
+
+
+def due_in(jobs: dict[str, Job], hours: float) -> dict[str, datetime]:
+    return {j.order_id: MONDAY + timedelta(hours=hours) for j in jobs.values()}
+
+
+def switches(tasks: list[Task]) -> int:
+    by_machine: dict[str, list[Task]] = {}
+    for t in tasks:
+        if t.process == "fdm":
+            by_machine.setdefault(t.machine_id, []).append(t)
+    return sum(
+        a.setup_family != b.setup_family
+        for queue in by_machine.values()
+        for a, b in itertools.pairwise(sorted(queue, key=lambda t: t.planned_start))
+    )
+
+
+def test_the_plan_is_a_valid_schedule_of_every_open_task(network: Network, berlin: Site) -> None:
+    jobs, tasks = grips(30)
+    problem = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 8)), MONDAY)
+    assert len(problem.instance.operations) == 60
+    printers = {m.id for m in berlin.machines_for(Process.FDM, "pla")}
+    assert set(problem.instance.operations["tsk_0_print"].durations) == printers
+    replan(problem, PlanningSettings())
+    assert all(t.planned_start >= MONDAY for t in tasks)
+    assert {t.machine_id for t in tasks if t.process == "fdm"} <= printers
+    assert len({t.machine_id for t in tasks if t.process == "fdm"}) == len(printers)
+    for printing, packing in zip(tasks[::2], tasks[1::2], strict=True):
+        assert packing.planned_start >= printing.planned_end
+
+
+def test_replanning_groups_colours_to_save_changeovers(network: Network, berlin: Site) -> None:
+    jobs, tasks = grips(36)
+    for number, task in enumerate(t for t in tasks if t.process == "fdm"):
+        task.machine_id = f"berlin-fdm-{number // 2 % 6 + 1}"  # red, blue, red... on each printer
+    before = switches(tasks)
+    problem = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 24)), MONDAY)
+    plan = replan(problem, PlanningSettings())
+    assert before == 30
+    assert switches(tasks) <= 6
+    assert plan.moved
+
+
+def test_a_machine_that_is_down_gets_no_work_before_it_is_back(
+    network: Network, berlin: Site
+) -> None:
+    jobs, tasks = grips(12)
+    back = MONDAY + timedelta(hours=3)
+    state = FactoryState(jobs, due_in(jobs, 8), down_until={"berlin-fdm-1": back})
+    replan(factory_problem(network, berlin, tasks, state, MONDAY), PlanningSettings())
+    on_broken = [t for t in tasks if t.machine_id == "berlin-fdm-1"]
+    assert all(t.planned_start >= back for t in on_broken)
+
+
+def test_running_work_stays_and_the_next_step_waits_for_it(network: Network, berlin: Site) -> None:
+    jobs, tasks = grips(4)
+    running = tasks[0]
+    running.state = TaskState.RUNNING
+    running.started_at = MONDAY - timedelta(minutes=15)
+    state = FactoryState(jobs, due_in(jobs, 8))
+    problem = factory_problem(network, berlin, tasks, state, MONDAY)
+    assert problem.frozen["tsk_0_print"].end == 30
+    plan = replan(problem, PlanningSettings())
+    assert running not in plan.moved
+    assert running.machine_id == "berlin-fdm-1"
+    assert tasks[1].planned_start >= MONDAY + timedelta(minutes=30)
+
+
+def test_attended_steps_wait_for_someone_on_shift(network: Network, berlin: Site) -> None:
+    saturday_night = datetime(2026, 3, 7, 22, 0, tzinfo=UTC)
+    jobs, tasks = grips(3)
+    for t in tasks:
+        t.planned_start += saturday_night - MONDAY
+        t.planned_end += saturday_night - MONDAY
+    state = FactoryState(jobs, due_in(jobs, 8))
+    problem = factory_problem(network, berlin, tasks, state, saturday_night)
+    schedule = replan(problem, PlanningSettings())
+    assert schedule.moved
+    packs = [t for t in tasks if t.attended]
+    for t in packs:
+        local = t.planned_start.astimezone(berlin.tz)
+        assert local.weekday() == 0, "nobody packs on Sunday: Monday morning it is"
+        assert berlin.on_shift(Process.ASSEMBLY, t.planned_start) > 0
+
+
+def test_the_plan_passes_the_independent_checker(network: Network, berlin: Site) -> None:
+    jobs, tasks = grips(20, ("red", "blue", "black"))
+    problem = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 6)), MONDAY)
+    schedule = dispatch(problem.instance, "atcs", problem.frozen, 0)
+    assert check(problem.instance, schedule) == []
+
+
+def test_cp_sat_improves_on_the_rule_within_its_budget(network: Network, berlin: Site) -> None:
+    jobs, tasks = grips(16, ("red", "blue", "black", "white"))
+    state = FactoryState(jobs, due_in(jobs, 3))
+    rule = replan(factory_problem(network, berlin, tasks, state, MONDAY), PlanningSettings())
+    _, fresh = grips(16, ("red", "blue", "black", "white"))
+    settings = PlanningSettings(seconds=3.0, workers=2)
+    solved = replan(factory_problem(network, berlin, fresh, state, MONDAY), settings)
+    assert rule.solver == "atcs"
+    assert solved.solver == "cp-sat"
+    assert solved.objective < rule.objective
+    assert solved.seconds < 4.5
+
+
+def test_work_beyond_the_first_days_of_shifts_is_still_planned(
+    network: Network, berlin: Site
+) -> None:
+    jobs, tasks = grips(600)
+    short = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 8)), MONDAY)
+    with pytest.raises(ValueError, match="no shift left"):
+        dispatch(short.instance, "atcs", short.frozen, 0)
+    plan = replan_factory(
+        network, berlin, tasks, FactoryState(jobs, due_in(jobs, 8)), MONDAY, PlanningSettings()
+    )
+    assert len(plan.moved) > 0
+    assert max(t.planned_end for t in tasks) > MONDAY + timedelta(days=2)
+
+
+def test_a_routed_order_is_promised_what_its_factory_plan_says(
+    services: Services, clock: ManualClock
+) -> None:
+    from microfab.network.model import Location
+    from microfab.orders.model import Destination
+    from microfab.orders.service import LineRequest, PlaceOrder
+
+    controller = services.controller(seed=1, failure_rate=0)
+    line = LineRequest("phone-grip", 1, {"name": "Ada", "colour": "red"}, "pla")
+    placed = services.orders.place(
+        PlaceOrder("cust-1", (line,), Destination(Location(52.52, 13.40), "Berlin"), None)
+    ).order
+    report = controller.step()
+    assert report.replanned >= 1
+    order = services.orders.get(placed.id)
+    with services.uow() as uow:
+        tasks = uow.tasks.for_order(order.id)
+    assert order.ready_at == max(t.planned_end for t in tasks)
+
+
+class Switchable:
+    """A simulated machine that can be switched off (down) and on again from the test."""
+
+    def __init__(self, inner: Machine) -> None:
+        self.inner = inner
+        self.down = False
+        self.back_at: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return self.inner.id
+
+    def status(self) -> MachineStatus:
+        if self.down:
+            return MachineStatus(MachineState.DOWN)
+        return self.inner.status()
+
+    def start(self, job: MachineJob) -> None:
+        self.inner.start(job)
+
+    def resume(self, job: MachineJob, started_at: datetime) -> None:
+        self.inner.resume(job, started_at)
+
+    def acknowledge(self, job_id: str) -> None:
+        self.inner.acknowledge(job_id)
+
+    def next_change_at(self) -> datetime | None:
+        return self.back_at if self.down else self.inner.next_change_at()
+
+
+def test_a_machine_going_down_moves_its_planned_work_at_once(
+    services: Services, clock: ManualClock
+) -> None:
+    from microfab.execution.controller import NetworkController, replanning_gap
+    from microfab.ids import random_ids
+    from microfab.machines.simulated import SimulatedMachine
+    from microfab.network.model import Location
+    from microfab.orders.model import Destination
+    from microfab.orders.service import LineRequest, PlaceOrder
+
+    machines = {
+        spec.id: Switchable(SimulatedMachine(spec, clock, random.Random(1), 0))
+        for site in services.network.factories
+        for spec in site.machines
+    }
+    controller = NetworkController(
+        services.uow, services.network, clock, machines, random_ids(random.Random(1))
+    )
+    berlin = Destination(Location(52.52, 13.40), "Berlin")
+    for n in range(18):
+        line = LineRequest("phone-grip", 1, {"name": f"Ada{n}", "colour": "red"}, "pla")
+        services.orders.place(PlaceOrder("cust-1", (line,), berlin, None))
+    controller.step()
+    with services.uow() as uow:
+        waiting = [
+            t for t in uow.tasks.in_states("berlin", [TaskState.SCHEDULED]) if t.process == "fdm"
+        ]
+    before = sum(1 for t in waiting if t.machine_id == "berlin-fdm-1")
+    assert before > 0
+    assert all(t.planned_start < clock.now() + timedelta(hours=3) for t in waiting)
+    clock.advance(timedelta(minutes=1))  # well inside the gap for new orders
+    assert replanning_gap(len(waiting)) > timedelta(minutes=1)
+    machines["berlin-fdm-1"].down = True
+    machines["berlin-fdm-1"].back_at = back = clock.now() + timedelta(hours=3)
+    report = controller.step()
+    assert report.replanned == 1
+    with services.uow() as uow:
+        waiting = [
+            t for t in uow.tasks.in_states("berlin", [TaskState.SCHEDULED]) if t.process == "fdm"
+        ]
+    on_broken = [t for t in waiting if t.machine_id == "berlin-fdm-1"]
+    assert len(on_broken) < before, "work moved to the printers that still work"
+    assert all(t.planned_start >= back for t in on_broken)
+
+
+def test_a_long_queue_is_re_planned_less_often_for_new_orders() -> None:
+    from microfab.execution.controller import replanning_gap
+
+    assert replanning_gap(40) == timedelta(minutes=5)
+    assert replanning_gap(300) == timedelta(minutes=45)
