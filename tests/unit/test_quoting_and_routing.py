@@ -122,3 +122,53 @@ def test_routing_takes_the_least_loaded_factory_when_all_are_full(services: Serv
     site = choose_factory(network, order, backlog, lambda site, sku: 1000.0)  # type: ignore[arg-type]
     assert site is not None
     assert site.id == "leipzig"
+
+
+def big_part(network: Network, length_mm: float) -> OrderLine:
+    """An uploaded part of the given length, estimated for the demo's printers."""
+    from microfab.catalog.model import LineEstimate, ProcessEstimate
+
+    estimate = LineEstimate(
+        "upload", "upl_1", 1, "0" * 16, (length_mm, 90.0, 20.0),
+        (ProcessEstimate("fdm", "Prusa MK4", 240.0, material_g=180.0),),
+    )  # fmt: skip
+    product = network.product("custom-print")
+    params = product.validate({"colour": "black"})
+    return OrderLine("custom-print", 1, "pla", params, upload_id="upl_1", estimate=estimate)
+
+
+def test_a_part_too_long_for_a_factorys_printers_is_not_offered_there(
+    network: Network, clock: ManualClock
+) -> None:
+    from microfab.orders.model import line_machines, site_can_make
+
+    long_part = big_part(network, 300.0)
+    hamburg = network.site("hamburg")
+    printing = network.product("custom-print").routing[0]
+    fitting = line_machines(hamburg, long_part, printing)
+    assert [m.model for m in fitting] == ["Prusa XL"]
+    assert len(line_machines(hamburg, big_part(network, 200.0), printing)) > 1
+    no_xl = replace(hamburg, machines=tuple(m for m in hamburg.machines if m.model != "Prusa XL"))
+    assert not site_can_make(no_xl, network.product("custom-print"), long_part)
+    shrunk = replace(network, sites=tuple(no_xl if s.id == "hamburg" else s for s in network.sites))
+    offer = quote(shrunk, [long_part], HAMBURG, clock.now(), {})
+    assert "hamburg" not in {o.site_id for o in offer.local}
+    assert offer.best is not None
+    best = network.site(offer.best.site_id)
+    assert any(m.model == "Prusa XL" for m in best.machines)
+    placed = quote(network, [long_part], HAMBURG, clock.now(), {}).best
+    assert placed is not None
+    assert placed.site_id == "hamburg"
+
+
+def test_a_long_part_is_planned_on_a_printer_that_holds_it(
+    network: Network, clock: ManualClock
+) -> None:
+    from microfab.scheduling.dispatch import SiteLoad, plan_order
+
+    hamburg = network.site("hamburg")
+    load = SiteLoad({m.id: clock.now() for m in hamburg.machines})
+    for length, models in ((300.0, {"Prusa XL"}), (200.0, {"Prusa MK4", "Prusa XL"})):
+        plan = plan_order(network, hamburg, [big_part(network, length)], clock.now(), load)
+        assert plan.steps[0].machine.model in models
+        load.book(plan.steps[0])

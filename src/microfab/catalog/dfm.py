@@ -15,6 +15,7 @@ import numpy as np
 from manifold3d import CrossSection, FillRule, JoinType
 
 from microfab.catalog.geometry import Geometry, Sheet, Solid, signed_area
+from microfab.catalog.model import fits
 from microfab.catalog.profiles import (
     CncProfile,
     CutterProfile,
@@ -97,18 +98,6 @@ def _solid_problems(solid: Solid, profile: Profile) -> Iterator[Finding]:
             else profile.smallest_tool
         )
         yield from _thin_features(solid, smallest, profile)
-
-
-def fits(size: tuple[float, ...], volume: tuple[float, ...]) -> str | None:
-    """None if ``size`` fits ``volume`` (turning it a quarter on the bed is allowed), else why."""
-    turned = (size[1], size[0], *size[2:])
-    if all(s <= v for s, v in zip(size, volume, strict=True)) or all(
-        s <= v for s, v in zip(turned, volume, strict=True)
-    ):
-        return None
-    shown = " × ".join(f"{s:.0f}" for s in size)
-    room = " × ".join(f"{v:.0f}" for v in volume)
-    return f"the part is {shown} mm; the machine holds at most {room} mm"
 
 
 def _thin_features(solid: Solid, smallest: float, profile: Profile) -> Iterator[Finding]:

@@ -310,3 +310,15 @@ class LineEstimate:
             size_mm=(x, y, z),
             processes=tuple(ProcessEstimate(**p) for p in data["processes"]),
         )
+
+
+def fits(size: tuple[float, ...], volume: tuple[float, ...]) -> str | None:
+    """None if ``size`` fits ``volume`` (turning it a quarter on the bed is allowed), else why."""
+    turned = (size[1], size[0], *size[2:])
+    if all(s <= v for s, v in zip(size, volume, strict=True)) or all(
+        s <= v for s, v in zip(turned, volume, strict=True)
+    ):
+        return None
+    shown = " × ".join(f"{s:.0f}" for s in size)
+    room = " × ".join(f"{v:.0f}" for v in volume)
+    return f"the part is {shown} mm; the machine holds at most {room} mm"

@@ -28,7 +28,14 @@ from microfab.ids import IdFactory
 from microfab.inventory.service import receive_arrivals, reorder
 from microfab.machines.base import JobReport, Machine, MachineJob, MachineState, MachineStatus
 from microfab.network.model import MachineSpec, Network, Process, Site
-from microfab.orders.model import WAITING_FOR_ROUTE, Order, OrderState, Shipment
+from microfab.orders.model import (
+    WAITING_FOR_ROUTE,
+    Order,
+    OrderLine,
+    OrderState,
+    Shipment,
+    line_machines,
+)
 from microfab.orders.service import stock_needs
 from microfab.quoting.service import delivery_distance_km, shipped_mass_kg
 from microfab.routing.service import choose_factory
@@ -101,6 +108,7 @@ class NetworkController:
         self._staff: dict[str, int] = {}
         self._planning = planning or PlanningSettings()
         self._due: dict[str, datetime] = {}
+        self._lines: dict[str, tuple[OrderLine, ...]] = {}
         self._to_plan: set[str] = set()
         self._urgent: set[str] = set()
         self._planned_at: dict[str, datetime] = {}
@@ -162,6 +170,7 @@ class NetworkController:
             self._active = ActiveTasks(uow.tasks.in_states(None, ACTIVE_TASK_STATES))
             self._jobs.clear()
             self._due.clear()
+            self._lines.clear()
         self._active.steps += 1
         return self._active
 
@@ -282,6 +291,7 @@ class NetworkController:
                 backlog[key] = backlog.get(key, 0.0) + task.minutes / 60 / max(machines, 1)
             order.route_to(site.id, now)
             self._due[order.id] = self._due_at(order, site)
+            self._lines[order.id] = order.lines
             self._to_plan.add(site.id)
             routed.append(order)
             report.routed += 1
@@ -346,6 +356,7 @@ class NetworkController:
             jobs={t.job_id: self._job(uow, t.job_id) for t in tasks},
             due={t.order_id: self._due_of(uow, t.order_id) for t in tasks},
             down_until=down,
+            lines={t.job_id: self._line_of(uow, t) for t in tasks},
         )
         plan = replan_factory(self._network, site, tasks, state, now, self._planning)
         uow.tasks.move(plan.moved)
@@ -362,10 +373,18 @@ class NetworkController:
 
     def _due_of(self, uow: UnitOfWork, order_id: str) -> datetime:
         if order_id not in self._due:
-            order = uow.orders.get(order_id)
-            assert order.factory_id is not None
-            self._due[order_id] = self._due_at(order, self._network.site(order.factory_id))
+            self._remember(uow.orders.get(order_id))
         return self._due[order_id]
+
+    def _line_of(self, uow: UnitOfWork, task: Task) -> OrderLine:
+        if task.order_id not in self._lines:
+            self._remember(uow.orders.get(task.order_id))
+        return self._lines[task.order_id][self._job(uow, task.job_id).line_index]
+
+    def _remember(self, order: Order) -> None:
+        assert order.factory_id is not None
+        self._due[order.id] = self._due_at(order, self._network.site(order.factory_id))
+        self._lines[order.id] = order.lines
 
     def _down_until(
         self, statuses: Mapping[str, MachineStatus], now: datetime
@@ -463,8 +482,8 @@ class NetworkController:
     def _can_take(self, uow: UnitOfWork, machine: MachineSpec, task: Task) -> bool:
         job = self._job(uow, task.job_id)
         operation = self._network.product(job.product_id).routing[task.step]
-        material = job.material if operation.uses_material else None
-        return machine.can_run(Process(task.process), material)
+        site = self._sites[machine.id]
+        return machine in line_machines(site, self._line_of(uow, task), operation)
 
     def _staffed(self, site: Site, task: Task, now: datetime, attended_running: int) -> bool:
         process = Process(task.process)

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from microfab.execution.model import Job, Task, TaskState
 from microfab.network.model import MachineSpec, Network, Process, Site
 from microfab.network.model import Operator as Person
+from microfab.orders.model import OrderLine, line_machines
 from microfab.scheduling.model import (
     Assignment,
     Criterion,
@@ -35,7 +36,7 @@ from microfab.scheduling.model import (
     objective_value,
 )
 from microfab.scheduling.model import Job as SchedulingJob
-from microfab.scheduling.rules import dispatch
+from microfab.scheduling.rules import RULES, dispatch
 
 HORIZONS = (timedelta(days=2), timedelta(days=7), timedelta(days=28))
 """How far ahead people's shifts are laid out: the shortest that fits the work (a longer one
@@ -66,6 +67,8 @@ class FactoryState:
     """When each order must be ready (order id to time)."""
     down_until: Mapping[str, datetime] = field(default_factory=dict)
     """Machines that cannot work now, and until when."""
+    lines: Mapping[str, OrderLine] = field(default_factory=dict)
+    """Each job's order line, where known: its part's size rules out machines too small."""
     families: Mapping[str, str] = field(default_factory=dict)
     """The setup family each machine last ran, if known."""
 
@@ -130,7 +133,8 @@ def factory_problem(
         job = state.jobs[job_id]
         operations = []
         for task in sorted(job_tasks, key=lambda t: t.step):
-            operation, on = _operation(network, site, job, task, longest_shift)
+            line = state.lines.get(job_id)
+            operation, on = _operation(network, site, job, task, line, longest_shift)
             operations.append(operation)
             minutes.update(((task.id, m), v) for m, v in on.items())
             if task.state is TaskState.RUNNING:
@@ -155,8 +159,9 @@ def factory_problem(
 def replan(problem: FactoryProblem, settings: PlanningSettings) -> Replan:
     """Plan the factory's open work and move its scheduled tasks to match."""
     began = timer.monotonic()
-    schedule = dispatch(problem.instance, "atcs", problem.frozen, 0)
-    solver = "atcs"
+    rule = settings.planner if settings.planner in RULES else "atcs"
+    schedule = dispatch(problem.instance, rule, problem.frozen, 0)
+    solver = rule
     if settings.seconds > 0 and _worth_solving(problem, settings):
         improved = _improve(problem, schedule, settings, began)
         if improved is not None:
@@ -215,15 +220,23 @@ def _apply(problem: FactoryProblem, schedule: Schedule) -> list[Task]:
 
 
 def _operation(
-    network: Network, site: Site, job: Job, task: Task, longest_shift: int
+    network: Network,
+    site: Site,
+    job: Job,
+    task: Task,
+    line: OrderLine | None,
+    longest_shift: int,
 ) -> tuple[Operation, dict[str, float]]:
     """The task as an operation, and its exact minutes on each machine that can run it."""
     if task.state is TaskState.RUNNING:
         minutes = {task.machine_id: task.minutes}
     else:
         routing = network.product(job.product_id).routing[task.step]
-        material = job.material if routing.uses_material else None
-        capable = site.machines_for(Process(task.process), material)
+        if line is None:
+            material = job.material if routing.uses_material else None
+            capable = site.machines_for(Process(task.process), material)
+        else:
+            capable = line_machines(site, line, routing)
         current = next((m for m in site.machines if m.id == task.machine_id), None)
         minutes = {m.id: _minutes_on(task, current, m, routing.setup_minutes) for m in capable}
         minutes = minutes or {task.machine_id: task.minutes}

@@ -23,9 +23,10 @@ from microfab.catalog.model import (
     ParamValue,
     ProcessEstimate,
     ProductTemplate,
+    fits,
 )
 from microfab.errors import IllegalTransition, InvalidInput
-from microfab.network.model import Location, MachineSpec, Material
+from microfab.network.model import Location, MachineSpec, Material, Process, Site
 
 
 class OrderState(StrEnum):
@@ -111,6 +112,30 @@ class OrderLine:
         if product.from_upload and estimate is not None and estimate.material_g is not None:
             return estimate.material_g / 1000
         return product.unit_mass_kg
+
+
+def line_machines(site: Site, line: OrderLine, operation: Operation) -> list[MachineSpec]:
+    """The machines of ``site`` that can do ``operation`` for ``line``: its process, the line's
+    material where the step uses it, and room for the part where its size is known."""
+    process = Process(operation.process)
+    machines = site.machines_for(process, line.material if operation.uses_material else None)
+    if line.estimate is None or line.estimate.for_process(operation.process) is None:
+        return machines
+    size = line.estimate.size_mm
+    return [
+        m for m in machines if m.build_volume_mm is None or fits(size, m.build_volume_mm) is None
+    ]
+
+
+def site_can_make(site: Site, product: ProductTemplate, line: OrderLine) -> bool:
+    """Every step of ``line`` has a machine at ``site`` with room for it, and a skilled person
+    where the step is attended."""
+    for operation in product.routing:
+        if not line_machines(site, line, operation):
+            return False
+        if operation.attended and not site.operators_for(Process(operation.process)):
+            return False
+    return True
 
 
 def step_minutes(

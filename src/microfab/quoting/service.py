@@ -15,13 +15,13 @@ from datetime import datetime
 from microfab.errors import NoCapableFactory
 from microfab.footprint.model import ROAD_CIRCUITY, Footprint, energy_kg, transport_kg
 from microfab.network.model import Lane, Network, Site
-from microfab.orders.model import Destination, OrderLine
+from microfab.orders.model import Destination, OrderLine, site_can_make
 from microfab.quoting.model import Quote, QuoteOption
 from microfab.scheduling.dispatch import Plan, SiteLoad, plan_order
 
 
 def can_make(site: Site, network: Network, lines: Sequence[OrderLine]) -> bool:
-    return all(site.can_make(network.product(line.product_id), line.material) for line in lines)
+    return all(site_can_make(site, network.product(line.product_id), line) for line in lines)
 
 
 def quote(

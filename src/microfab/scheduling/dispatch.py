@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from microfab.catalog.model import Operation, ProductTemplate
 from microfab.errors import NoCapableFactory
 from microfab.network.model import MachineSpec, Network, Process, Site
-from microfab.orders.model import OrderLine, step_minutes
+from microfab.orders.model import OrderLine, line_machines, step_minutes
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def place_step(
     """The capable machine of ``site`` that would finish ``operation`` first, and when."""
     process = Process(operation.process)
     material = line.material if operation.uses_material else None
-    machines = site.machines_for(process, material)
+    machines = line_machines(site, line, operation)
     if not machines:
         raise NoCapableFactory(f"{site.id} has no {process.value} machine for {line.material}")
     family = operation.family(line.material, line.params)
