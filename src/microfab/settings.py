@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     seed: int | None = None
-    planner: Literal["atcs", "greedy"] = "atcs"
+    planner: Literal["atcs", "edd", "greedy"] = "atcs"
     """How factories are planned: re-planned with the changeover-aware ATCS rule on every
     change (``atcs``), or each order placed where it finishes first and never moved (``greedy``,
     the first version, kept as a baseline)."""

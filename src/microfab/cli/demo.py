@@ -39,6 +39,7 @@ LIVE_SPEED = 600.0
 
 class Planner(StrEnum):
     ATCS = "atcs"
+    EDD = "edd"
     GREEDY = "greedy"
 
 
