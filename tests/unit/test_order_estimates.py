@@ -199,3 +199,28 @@ def test_a_design_the_template_cannot_build_is_refused_for_its_line(services: Se
     with pytest.raises(InvalidInput, match=r"lines\[1\]: 4 holes 20 mm apart need a bracket"):
         services.orders.place(command)
     assert services.orders.list(OrderQuery()).items == []
+
+
+def test_the_same_design_weighs_what_its_material_weighs(services: Services) -> None:
+    def knob(material: str) -> LineRequest:
+        return LineRequest("window-crank-knob", 1, {}, material)
+
+    quote = services.orders.quote([knob("aluminium-6061")], BERLIN)
+    line = quote.lines[0]
+    milled = line.estimate.for_process("cnc_mill") if line.estimate else None
+    assert milled is not None
+    assert milled.material_cm3 is not None
+    network = services.network
+    product = network.product("window-crank-knob")
+    brass = replace(line, material="brass")
+    aluminium = line.material_units(product, network.materials["aluminium-6061"])
+    heavy = brass.material_units(product, network.materials["brass"])
+    assert aluminium == pytest.approx(milled.material_cm3 * 2.7 / 1000)
+    assert heavy / aluminium == pytest.approx(8.5 / 2.7)
+    pla = services.orders.quote([grip("Ada")], BERLIN).lines[0]
+    tpu = replace(pla, material="tpu")
+    grip_product = network.product("phone-grip")
+    ratio = tpu.material_units(grip_product, network.materials["tpu"]) / pla.material_units(
+        grip_product, network.materials["pla"]
+    )
+    assert ratio == pytest.approx(1.21 / 1.24)

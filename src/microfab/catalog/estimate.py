@@ -37,6 +37,9 @@ class Estimate:
     machine: str
     minutes: float
     material_g: float | None = None
+    material_cm3: float | None = None
+    """The volume of filament or stock behind ``material_g``: another material's weight follows
+    from its own density."""
     filament_m: float | None = None
     sheet_area_m2: float | None = None
     detail: dict[str, float] | None = None
@@ -54,6 +57,7 @@ def estimate(geometry: Geometry, profile: Profile) -> Estimate:
             profile.name,
             round(printed.minutes, 2),
             material_g=round(printed.grams, 2),
+            material_cm3=round(printed.grams / profile.filament_density, 3),
             filament_m=round(printed.filament_mm / 1000, 3),
             detail={"layers": float(printed.layers)},
         )
@@ -112,6 +116,7 @@ def milling(solid: Solid, profile: CncProfile) -> Estimate:
         profile.name,
         round(seconds / 60, 2),
         material_g=round(stock / 1000 * profile.stock_density_g_cm3, 1),
+        material_cm3=round(stock / 1000, 2),
         detail={
             "removed_mm3": round(removed, 0),
             "roughing_seconds": round(roughing, 1),

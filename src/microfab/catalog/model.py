@@ -266,6 +266,14 @@ class ProcessEstimate:
     """Machine minutes for one unit at speed factor 1, without the operation's set-up."""
     material_g: float | None = None
     sheet_area_m2: float | None = None
+    material_cm3: float | None = None
+    """The volume behind ``material_g`` (at the profile's density), for other materials."""
+
+    def grams_of(self, density_g_cm3: float | None) -> float | None:
+        """Grams of one unit in a material of ``density_g_cm3`` (the profile's when unknown)."""
+        if density_g_cm3 is not None and self.material_cm3 is not None:
+            return self.material_cm3 * density_g_cm3
+        return self.material_g
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,7 @@ def line_estimate(
                 found.minutes,
                 material_g=found.material_g,
                 sheet_area_m2=found.sheet_area_m2,
+                material_cm3=found.material_cm3,
             )
         )
     size = tuple(round(float(s), 2) for s in geometry.size_mm)

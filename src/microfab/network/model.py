@@ -272,6 +272,8 @@ class Material:
     cents_per_unit: float
     kgco2e_per_unit: float
     kg_per_unit: float
+    density_g_cm3: float | None = None
+    """For parts estimated from their geometry: how much one cm³ of the material weighs."""
 
 
 @dataclass(frozen=True)

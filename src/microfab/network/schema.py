@@ -224,6 +224,7 @@ class MaterialFile(Strict):
     cents_per_unit: NonNegative
     kgco2e_per_unit: NonNegative
     kg_per_unit: Positive
+    density_g_cm3: Positive | None = None
 
 
 class ComponentFile(Strict):

@@ -94,8 +94,9 @@ class OrderLine:
             return product.material_units(self.params, self.quantity)
         if estimate.sheet_area_m2 is not None and material.unit == "m2":
             return self.quantity * estimate.sheet_area_m2
-        if estimate.material_g is not None:
-            return self.quantity * estimate.material_g / 1000 / material.kg_per_unit
+        grams = estimate.grams_of(material.density_g_cm3)
+        if grams is not None:
+            return self.quantity * grams / 1000 / material.kg_per_unit
         return product.material_units(self.params, self.quantity)
 
     def _material_estimate(self, product: ProductTemplate) -> ProcessEstimate | None:
