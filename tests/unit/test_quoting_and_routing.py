@@ -1,12 +1,12 @@
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from microfab.bootstrap import Services
 from microfab.clock import ManualClock
 from microfab.errors import NoCapableFactory
-from microfab.network.model import Location, Network, Process, Site
+from microfab.network.model import Location, Network, Process
 from microfab.orders.model import Destination, OrderLine
 from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.quoting.service import quote
@@ -172,28 +172,3 @@ def test_a_long_part_is_planned_on_a_printer_that_holds_it(
         plan = plan_order(network, hamburg, [big_part(network, length)], clock.now(), load)
         assert plan.steps[0].machine.model in models
         load.book(plan.steps[0])
-
-
-def test_routing_takes_the_nearest_factory_that_keeps_the_promise(services: Services) -> None:
-    order = placed(services)
-    network = services.network
-    promised = order.promised_at  # type: ignore[attr-defined]
-    late = {"hamburg": promised + timedelta(hours=5), "hannover": promised + timedelta(hours=1)}
-
-    def delivery(site: Site) -> datetime:
-        return late.get(site.id, promised - timedelta(hours=2))
-
-    plenty = lambda site, sku: 1000.0  # noqa: E731
-    chosen = choose_factory(network, order, {}, plenty, delivery=delivery)  # type: ignore[arg-type]
-    assert chosen is not None
-    assert chosen.id not in late
-    keeping = [s for s in network.factories if s.id not in late]
-    here = HAMBURG.location
-    assert chosen == min(keeping, key=lambda s: s.location.distance_km(here))
-
-    def everyone_late(site: Site) -> datetime:
-        return late.get(site.id, promised + timedelta(hours=9))
-
-    first = choose_factory(network, order, {}, plenty, delivery=everyone_late)  # type: ignore[arg-type]
-    assert first is not None
-    assert first.id == "hannover", "when no factory keeps the promise, the first to deliver"

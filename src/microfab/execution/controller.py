@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from microfab.clock import Clock
 from microfab.errors import MachineError, OutOfStock, StaleState
@@ -39,7 +39,7 @@ from microfab.orders.model import (
 from microfab.orders.service import stock_needs
 from microfab.quoting.service import delivery_distance_km, shipped_mass_kg
 from microfab.routing.service import choose_factory
-from microfab.scheduling.dispatch import Plan, plan_order, site_load
+from microfab.scheduling.dispatch import plan_order, site_load
 from microfab.storage import MachineRecord, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,6 @@ def replanning_gap(scheduled: int) -> timedelta:
 
 
 _UNAVAILABLE = frozenset({MachineState.DOWN, MachineState.OFFLINE})
-
-NEVER = datetime.max.replace(tzinfo=UTC)
-"""The delivery date of a factory with no lane to the customer."""
 
 
 @dataclass
@@ -269,16 +266,7 @@ class NetworkController:
         touched: list[tuple[str, str]] = []
         routed: list[Order] = []
         for order in waiting:
-            plans: dict[str, Plan] = {}
-
-            def delivery(
-                site: Site, order: Order = order, plans: dict[str, Plan] = plans
-            ) -> datetime:
-                plans[site.id] = plan_order(self._network, site, order.lines, now, loads[site.id])
-                transit = self._transit(order, site)
-                return plans[site.id].ready_at + transit if transit is not None else NEVER
-
-            site = choose_factory(self._network, order, backlog, shelves.level, delivery=delivery)
+            site = choose_factory(self._network, order, backlog, shelves.level)
             if site is None:
                 continue
             needs = stock_needs(self._network, order.lines)
@@ -288,7 +276,7 @@ class NetworkController:
             except OutOfStock:
                 continue
             touched.extend((site.id, sku) for sku in needs)
-            plan = plans[site.id]
+            plan = plan_order(self._network, site, order.lines, now, loads[site.id])
             jobs, tasks = jobs_and_tasks(order, plan, self._ids, now)
             for job in jobs:
                 uow.tasks.add_job(job)
@@ -312,14 +300,12 @@ class NetworkController:
 
     def _due_at(self, order: Order, site: Site) -> datetime:
         """When ``order`` must be ready at ``site`` to arrive as promised."""
-        return order.promised_at - (self._transit(order, site) or timedelta(0))
-
-    def _transit(self, order: Order, site: Site) -> timedelta | None:
-        """How long ``order`` travels from ``site`` to its customer; None without a lane."""
         lane = self._network.delivery_lane(site.id, order.destination.location)
         if lane is None:
-            return None
-        return lane.transit_time(delivery_distance_km(site, lane, order.destination))
+            return order.promised_at
+        return order.promised_at - lane.transit_time(
+            delivery_distance_km(site, lane, order.destination)
+        )
 
     def _replan(
         self,

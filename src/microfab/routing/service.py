@@ -1,17 +1,14 @@
-"""Routing: the nearest capable factory with stock that keeps the order's promise.
+"""First-version routing: the nearest capable factory with free capacity and stock.
 
-Given when each factory would deliver the order (its plan and its delivery lane), the nearest
-capable factory with the stock that delivers by the promised time takes it; when none can, the
-one that delivers first. Without those dates (the first version's rule, kept for callers that
-have no plans), capacity is the queued work per machine of every process the order needs: a
-factory whose queue is longer than its ``max_backlog_hours`` is passed over, and when every
-capable factory is full, the least loaded one with stock takes the order.
+Capacity is the queued work per machine of every process the order needs; a factory whose
+queue is longer than its ``max_backlog_hours`` is passed over while a nearer-than-nothing
+alternative exists. When every capable factory is full, the least loaded one with stock takes
+the order rather than leaving it waiting.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 
 from microfab.network.model import Network, Site
 from microfab.orders.model import Order
@@ -19,7 +16,6 @@ from microfab.orders.service import stock_needs
 from microfab.quoting.service import can_make
 
 StockLevel = Callable[[str, str], float]
-Delivery = Callable[[Site], datetime]
 
 
 def choose_factory(
@@ -28,7 +24,6 @@ def choose_factory(
     backlog: Mapping[tuple[str, str], float],
     stock: StockLevel,
     exclude: frozenset[str] = frozenset(),
-    delivery: Delivery | None = None,
 ) -> Site | None:
     """The factory to make ``order``, or None while no capable factory has the stock."""
     here = order.destination.location
@@ -38,10 +33,6 @@ def choose_factory(
     )
     needs = stock_needs(network, order.lines)
     stocked = [s for s in capable if all(stock(s.id, k) + 1e-9 >= q for k, q in needs.items())]
-    if delivery is not None and stocked:
-        dates = {s.id: delivery(s) for s in stocked}
-        keeping = [s for s in stocked if dates[s.id] <= order.promised_at]
-        return keeping[0] if keeping else min(stocked, key=lambda s: dates[s.id])
     processes = {
         op.process for line in order.lines for op in network.product(line.product_id).routing
     }
