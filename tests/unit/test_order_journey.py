@@ -88,7 +88,9 @@ def test_routing_takes_material_from_the_factory_shelf(services: Services) -> No
     printed = estimate.for_process("fdm")
     assert printed is not None
     assert printed.material_g is not None
-    assert before - after == pytest.approx(3 * printed.material_g / 1000)
+    grams = printed.grams_of(services.network.materials["pla"].density_g_cm3)
+    assert grams == pytest.approx(printed.material_g, rel=0.005)
+    assert before - after == pytest.approx(3 * grams / 1000)
 
 
 def test_failed_work_is_made_again(services: Services, clock: ManualClock) -> None:
