@@ -326,12 +326,13 @@ class NetworkController:
             self._urgent.clear()
             return
         for site in self._network.factories:
-            changed = site.id in self._to_plan or site.id in self._urgent
-            due = self._plan_due.get(site.id)
-            if site.id not in self._urgent and due is not None and now < due:
-                continue
+            urgent = site.id in self._urgent
+            waiting = self._plan_due.get(site.id)
+            if not urgent and waiting is not None and now < waiting:
+                continue  # within the gap: new orders were placed into its plan meanwhile
             last = self._planned_at.get(site.id)
-            if not changed and last is not None and now - last < REPLAN_EVERY:
+            stale = last is None or now - last >= REPLAN_EVERY
+            if not (urgent or stale or site.id in self._to_plan):
                 continue
             self._replan_site(uow, active, site, down, now, report)
         self._to_plan -= {site_id for site_id, at in self._planned_at.items() if at == now}

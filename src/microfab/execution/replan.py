@@ -36,6 +36,7 @@ from microfab.scheduling.model import (
     objective_value,
 )
 from microfab.scheduling.model import Job as SchedulingJob
+from microfab.scheduling.repair import CP_OPERATIONS_PER_SECOND
 from microfab.scheduling.rules import RULES, dispatch
 
 HORIZONS = (timedelta(days=2), timedelta(days=7), timedelta(days=28))
@@ -69,8 +70,6 @@ class FactoryState:
     """Machines that cannot work now, and until when."""
     lines: Mapping[str, OrderLine] = field(default_factory=dict)
     """Each job's order line, where known: its part's size rules out machines too small."""
-    families: Mapping[str, str] = field(default_factory=dict)
-    """The setup family each machine last ran, if known."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ def factory_problem(
                 due=None if due is None else _minutes(due - now),
             )
         )
-    families = {op.family for j in jobs for op in j.operations} | set(state.families.values())
+    families = {op.family for j in jobs for op in j.operations}
     machines = tuple(_machine(m, families, state.down_until, now) for m in site.machines)
     operators = tuple(_operator(site, person, now, horizon) for person in site.operators)
     instance = Instance(f"{site.id}@{now.isoformat()}", tuple(jobs), machines, operators, OBJECTIVE)
@@ -193,10 +192,7 @@ def _improve(
 def _worth_solving(problem: FactoryProblem, settings: PlanningSettings) -> bool:
     # CP-SAT's model building is not covered by its time limit (see scheduling.repair).
     open_operations = len(problem.instance.operations) - len(problem.frozen)
-    return 0 < open_operations <= OPERATIONS_PER_SECOND * settings.seconds
-
-
-OPERATIONS_PER_SECOND = 300
+    return 0 < open_operations <= CP_OPERATIONS_PER_SECOND * settings.seconds
 
 
 def _apply(problem: FactoryProblem, schedule: Schedule) -> list[Task]:
