@@ -1,7 +1,7 @@
 """An in-memory implementation of the storage port, for fast unit tests and dry runs.
 
-It keeps copies, not references, so that code under test sees the same isolation it would get
-from a database: a change is visible to others only after ``commit()``.
+It keeps copies, not references, so that code under test sees the isolation a database gives:
+a change is visible to others only after ``commit()``.
 """
 
 from __future__ import annotations

@@ -38,8 +38,8 @@ class Estimate:
     minutes: float
     material_g: float | None = None
     material_cm3: float | None = None
-    """The volume of filament or stock behind ``material_g``: another material's weight follows
-    from its own density."""
+    """The volume of filament or stock behind ``material_g``, so that a part made of another
+    material is weighed with that material's density."""
     filament_m: float | None = None
     sheet_area_m2: float | None = None
     detail: dict[str, float] | None = None
