@@ -56,7 +56,9 @@ class Services:
     ) -> NetworkController:
         """A controller with a driver for every machine of every micro-factory."""
         if not self.machines:
-            programs = JobPrograms(self.uow, self.network, folder=self.settings.gcode_dir)
+            programs = JobPrograms(
+                self.uow, self.network, lambda: self.estimator.catalog, self.settings.gcode_dir
+            )
             for site in self.network.factories:
                 for spec in site.machines:
                     rng = (

@@ -79,7 +79,7 @@ class Plant:
         self.spec: MachineSpec = network.site("berlin").machines[0]
         self.data = MemoryData()
         catalog = CatalogService(Registry([TEMPLATES], entry_points_enabled=False))
-        self.programs = JobPrograms(self.uow, network, catalog, folder)
+        self.programs = JobPrograms(self.uow, network, lambda: catalog, folder)
         self.clock = ManualClock(T0)
 
     def uow(self) -> MemoryUnitOfWork:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,9 +39,11 @@ class JobPrograms:
         self,
         uow: UnitOfWorkFactory,
         network: Network,
-        catalog: CatalogService | None = None,
+        catalog: Callable[[], CatalogService] | None = None,
         folder: Path | None = None,
     ) -> None:
+        """``catalog`` gives the catalog service whose cache the order estimates filled (it is
+        called on the first slice only, so a simulated network never loads the geometry)."""
         self._uow = uow
         self._network = network
         self._catalog = catalog
@@ -84,12 +87,15 @@ class JobPrograms:
         from microfab.catalog.geometry import Solid
         from microfab.catalog.service import CatalogService
 
-        self._catalog = self._catalog or CatalogService()
+        if self._catalog is None:
+            service = CatalogService()
+            self._catalog = lambda: service
+        catalog = self._catalog()
         product = self._network.product(line.product_id)
-        template = self._catalog.template_of(product)
+        template = catalog.template_of(product)
         names = {p.name for p in template.parameters}
         values = template.validate({k: v for k, v in line.params.items() if k in names})
-        geometry = self._catalog.geometry(template, values)
+        geometry = catalog.geometry(template, values)
         if not isinstance(geometry, Solid):
             raise MachineError(f"{product.id} is cut from a sheet; only solid parts are sliced")
         return export(geometry, ".stl", Labels(product.id, line.material))

@@ -129,14 +129,10 @@ def line_machines(site: Site, line: OrderLine, operation: Operation) -> list[Mac
 
 
 def site_can_make(site: Site, product: ProductTemplate, line: OrderLine) -> bool:
-    """Every step of ``line`` has a machine at ``site`` with room for it, and a skilled person
-    where the step is attended."""
-    for operation in product.routing:
-        if not line_machines(site, line, operation):
-            return False
-        if operation.attended and not site.operators_for(Process(operation.process)):
-            return False
-    return True
+    """``Site.can_make`` for this line, and every step has a machine with room for its part."""
+    return site.can_make(product, line.material) and all(
+        line_machines(site, line, operation) for operation in product.routing
+    )
 
 
 def step_minutes(

@@ -17,7 +17,7 @@ from microfab.footprint.model import ROAD_CIRCUITY, Footprint, energy_kg, transp
 from microfab.network.model import Lane, Network, Site
 from microfab.orders.model import Destination, OrderLine, site_can_make
 from microfab.quoting.model import Quote, QuoteOption
-from microfab.scheduling.dispatch import Plan, SiteLoad, plan_order
+from microfab.scheduling.dispatch import Plan, SiteLoad, plan_order, site_load
 
 
 def can_make(site: Site, network: Network, lines: Sequence[OrderLine]) -> bool:
@@ -37,7 +37,7 @@ def quote(
     for site in network.sites:
         if not can_make(site, network, lines):
             continue
-        load = loads.get(site.id) or SiteLoad({m.id: now for m in site.machines})
+        load = loads.get(site.id) or site_load(site, (), now)
         plan = plan_order(network, site, lines, now, load)
         for lane in _lanes(network, site, destination):
             option = _option(network, plan, lines, lane, destination)
