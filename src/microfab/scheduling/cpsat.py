@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from microfab.scheduling import tabu
 from microfab.scheduling.model import (
     Assignment,
     Criterion,
@@ -50,8 +51,6 @@ class Settings:
     seed: int = 0
     lns: bool = True
     log: bool = False
-    # Plain job shops: CP-SAT LNS-only after a short full search (see _Search._cp_lns).
-    jobshop_lns: bool = False
 
 
 @dataclass(eq=False)
@@ -436,15 +435,30 @@ class _Search:
         if self._lns() and self._large():
             best, bound, status = hint, 0, "feasible"
         else:
-            share = FULL_SHARE if self._lns() else CP_LNS_SHARE if self._cp_lns() else 1.0
+            share = FULL_SHARE if self._lns() else TABU_SHARE if self._tabu() else 1.0
             best, bound, status = self._full(hint, limit * share)
         if status in {"optimal", "infeasible", "invalid"}:
             return best, bound, status
-        if self._cp_lns():
-            found, _, _ = self._full(best, clock.left(), lns_only=True)
+        if self._tabu():
+            # The tabu search while it improves; then CP-SAT from its schedule, for the proof.
+            target = max(bound, lower_bound(self.instance))
+            seconds = clock.left() - limit * TABU_SHARE
+            found = tabu.improve(
+                self.instance,
+                best,
+                seconds,
+                self.settings.workers,
+                self.settings.seed,
+                target,
+                patience=seconds * TABU_PATIENCE,
+            )
             best = min(best, found, key=self.value)
-            status = "optimal" if self.value(best) <= bound else "feasible"
-            return best, bound, status
+            if self.value(best) <= target:
+                return best, target, "optimal"
+            final, last_bound, status = self._full(best, clock.left())
+            best = min(best, final, key=self.value)
+            bound = max(bound, last_bound)
+            return best, bound, "optimal" if self.value(best) <= bound else "feasible"
         if not self._lns():
             return best, bound, status
         size = 0.15 if self._large() else 0.3
@@ -452,28 +466,28 @@ class _Search:
         best = lns.improve(best, bound, clock)
         return best, bound, "optimal" if self.value(best) <= bound else "feasible"
 
-    def _cp_lns(self) -> bool:
-        """Opt-in (``Settings.jobshop_lns``): on a plain job shop, LNS-only after a short search.
+    def _tabu(self) -> bool:
+        """A plain job shop (one machine per operation) for its makespan: tabu search pays.
 
-        With 2 workers CP-SAT runs one full search (default_lp) and interleaves its LNS on the
-        other; with this switch both workers go to LNS (``use_lns_only``) after
-        ``CP_LNS_SHARE`` of the time, from the best schedule so far. Not the default: in one
-        30 s pass over ft06-la38 it reached la27's optimum (1269 → 1235) and la25's (983 → 977)
-        but ended worse on la29 (1175 → 1184), la36 (1268 → 1274) and la38 (1196 → 1201) and
-        lost the optimality proofs of la19, la22 and la37. On mk10 it ended at 214 against 211
-        with the Python LNS.
+        CP-SAT proves the easy instances optimal in its share of the time; on the hard ones its
+        search stalls (la27 1269-1275, la29 1175-1184 in 30 s), where the tabu search over
+        machine sequences reaches 1235 and 1157-1168 (``microfab.scheduling.tabu``).
         """
-        flexible = any(len(op.durations) > 1 for op in self.instance.iter_operations())
-        plain = self.instance.is_plain and not flexible
-        return self.settings.lns and self.settings.jobshop_lns and plain
+        one_machine = all(len(op.durations) == 1 for op in self.instance.iter_operations())
+        makespan_only = dict(self.weights) == {Criterion.MAKESPAN: 1} and not self.caps
+        return (
+            self.settings.lns
+            and self.instance.is_plain
+            and one_machine
+            and makespan_only
+            and not self.frozen
+            and self.not_before == 0
+        )
 
-    def _full(
-        self, hint: Schedule, limit: float, lns_only: bool = False
-    ) -> tuple[Schedule, int, str]:
+    def _full(self, hint: Schedule, limit: float) -> tuple[Schedule, int, str]:
         """Solve the whole model; without a solution in time, the hint stands (it is feasible)."""
         model = self.model(hint)
         solver = _solver(self.settings, limit)
-        solver.parameters.use_lns_only = lns_only
         code = solver.solve(model.cp)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return model.schedule(solver), int(solver.best_objective_bound), STATUS[code]
@@ -482,9 +496,12 @@ class _Search:
 
 # Share of a stage's time given to the full model before LNS takes over.
 FULL_SHARE = 0.3
-# Share of a plain job shop's time given to the full search before LNS-only (easy instances
-# are proved optimal within it; see _Search._cp_lns).
-CP_LNS_SHARE = 0.1
+# Share of a plain job shop's time given to CP-SAT before the tabu search (the easy instances
+# are proved optimal within it; see _Search._tabu).
+TABU_SHARE = 0.15
+# The tabu search hands back to CP-SAT (another TABU_SHARE of the time, or all that is left)
+# once no thread has improved for this share of the time it was given.
+TABU_PATIENCE = 0.4
 # Operations above which a model with changeovers skips the full solve (see _Search._large).
 LARGE = 300
 

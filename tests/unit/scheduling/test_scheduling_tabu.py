@@ -1,0 +1,77 @@
+"""The tabu search over machine sequences: valid schedules, cycles caught, targets kept."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from microfab.scheduling.checker import check
+from microfab.scheduling.formats import read_instance
+from microfab.scheduling.model import Instance, Job, Machine, Operation
+from microfab.scheduling.rules import best_dispatch
+from microfab.scheduling.tabu import Sequencing, _heads_tails, improve
+
+
+def crossing() -> Instance:
+    """Job a runs on m1 then m2, job b on m2 then m1."""
+    a = (Operation("a1", "a", {"m1": 3}), Operation("a2", "a", {"m2": 2}))
+    b = (Operation("b1", "b", {"m2": 4}), Operation("b2", "b", {"m1": 1}))
+    return Instance("crossing", (Job("a", a), Job("b", b)), (Machine("m1"), Machine("m2")))
+
+
+def test_sequences_of_a_dispatch_give_a_valid_schedule_no_longer(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "jssp" / "la01.txt")
+    start = best_dispatch(instance)
+    flat = Sequencing.of(instance)
+    schedule = flat.schedule(*flat.links(start))
+    assert check(instance, schedule) == []
+    assert schedule.makespan <= start.makespan
+
+
+def test_sequences_that_wait_on_each_other_are_a_cycle() -> None:
+    flat = Sequencing.of(crossing())
+    a1, a2, b1, b2 = (flat.ids.index(k) for k in ("a1", "a2", "b1", "b2"))
+    prev = np.full(4, -1, dtype=np.int64)
+    nxt = np.full(4, -1, dtype=np.int64)
+    nxt[b2], prev[a1] = a1, b2  # m1: b2 before a1
+    nxt[a2], prev[b1] = b1, a2  # m2: a2 before b1, but b1 comes before b2 and a1 before a2
+    scratch = [np.zeros(4, dtype=np.int64) for _ in range(4)]
+    arrays = (flat.job_prev, flat.job_next, prev, nxt, flat.duration, flat.release)
+    assert _heads_tails(*arrays, *scratch) == -1
+    nxt[b2], prev[a1] = -1, -1
+    nxt[a1], prev[b2] = b2, a1  # m1: a1 before b2 instead
+    # a1 0-3, a2 3-5, b1 waits for a2: 5-9, b2 9-10
+    assert _heads_tails(*arrays, *scratch) == 10
+
+
+def test_improves_ft10_and_every_schedule_is_valid(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "jssp" / "ft10.txt")
+    start = best_dispatch(instance)
+    found = improve(instance, start, seconds=1.0, workers=2, seed=3)
+    assert check(instance, found) == []
+    assert 930 <= found.makespan < start.makespan
+
+
+def test_stops_at_the_target(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "jssp" / "ft06.txt")
+    began = time.monotonic()
+    found = improve(instance, best_dispatch(instance), seconds=60.0, target=55)
+    assert found.makespan == 55
+    assert check(instance, found) == []
+    assert time.monotonic() - began < 30.0
+
+
+def test_stops_when_it_no_longer_improves(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "jssp" / "la01.txt")
+    began = time.monotonic()
+    found = improve(instance, best_dispatch(instance), seconds=60.0, patience=0.5)
+    assert found.makespan == 666  # la01's optimum, reached long before the patience runs out
+    assert time.monotonic() - began < 30.0
+
+
+def test_operations_with_a_choice_of_machines_are_refused(benchmarks: Path) -> None:
+    with pytest.raises(ValueError, match="exactly one machine"):
+        Sequencing.of(read_instance(benchmarks / "fjsp" / "mk01.fjs"))
