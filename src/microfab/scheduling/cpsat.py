@@ -435,7 +435,7 @@ class _Search:
         if self._lns() and self._large():
             best, bound, status = hint, 0, "feasible"
         else:
-            share = FULL_SHARE if self._lns() else TABU_SHARE if self._tabu() else 1.0
+            share = TABU_SHARE if self._tabu() else FULL_SHARE if self._lns() else 1.0
             best, bound, status = self._full(hint, limit * share)
         if status in {"optimal", "infeasible", "invalid"}:
             return best, bound, status
@@ -467,18 +467,17 @@ class _Search:
         return best, bound, "optimal" if self.value(best) <= bound else "feasible"
 
     def _tabu(self) -> bool:
-        """A plain job shop (one machine per operation) for its makespan: tabu search pays.
+        """A plain (flexible) job shop for its makespan: the tabu search pays there.
 
         CP-SAT proves the easy instances optimal in its share of the time; on the hard ones its
-        search stalls (la27 1269-1275, la29 1175-1184 in 30 s), where the tabu search over
-        machine sequences reaches 1235 and 1157-1168 (``microfab.scheduling.tabu``).
+        search stalls (la27 1269-1275, la29 1175-1184, mk10 206-211 with LNS in 30 s), where
+        the tabu search (``microfab.scheduling.tabu``) reached 1235, 1156-1157 and 198.
         """
-        one_machine = all(len(op.durations) == 1 for op in self.instance.iter_operations())
         makespan_only = dict(self.weights) == {Criterion.MAKESPAN: 1} and not self.caps
         return (
             self.settings.lns
             and self.instance.is_plain
-            and one_machine
+            and len(self.instance.operations) <= tabu.MAX_OPERATIONS
             and makespan_only
             and not self.frozen
             and self.not_before == 0

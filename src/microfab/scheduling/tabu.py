@@ -1,17 +1,20 @@
-"""Tabu search over machine sequences, for job shops where each operation has one machine.
+"""Tabu search over machines and machine sequences, for plain and flexible job shops.
 
 CP-SAT proves the easy textbook instances optimal in seconds but stalls on the hard ones
-(la24-la29 at 30 s on two cores). There a local search that knows the problem's structure does
-better: it keeps one machine sequence per machine, computes each operation's earliest start
-(its head) and the time it still needs after it (its tail), and moves along the critical path.
+(la24-la29, mk06, mk10 at 30 s on two cores). There a local search that knows the problem's
+structure does better: it keeps each operation's machine and one sequence per machine,
+computes each operation's earliest start (its head) and the time still needed after it (its
+tail), and moves along a critical path.
 
-The neighbourhood is a classic one for the job shop (N7): on the critical path, split into
-blocks of operations that follow each other on one machine, an inner operation of a block moves
-to its front or its back, and the first or last operation moves inside. Each move is judged by
-a quick estimate of the longest path through the operations it reorders; the best move that is
-not tabu (or that beats the best schedule seen) is made, and undoing it is tabu for a few
-iterations. After a long stretch without
-improvement the search goes back to the best schedule and shakes it with a few random swaps.
+The moves are classic ones. In each block of the critical path (operations that follow each
+other on one machine) an inner operation moves to the block's front or back, and the first or
+last operation moves inside (the N7 neighbourhood). Where operations may run on several
+machines, a critical operation also moves to another of its machines, at the place there that
+the heads and tails without it say is best and safe. Each move is judged by a quick estimate
+of the longest path through what it changes; the best move that is not tabu (or that beats
+the best schedule seen) is made, and undoing it is tabu for a few iterations. After a long
+stretch without improvement the search goes back to the best schedule and shakes it with a
+few random swaps.
 
 The kernels are compiled with numba, because a Python loop would make a few thousand moves a
 second where these make hundreds of thousands; they release the GIL, so two searches with
@@ -23,7 +26,6 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,12 +39,14 @@ Ints = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Sequencing:
-    """An instance flattened to arrays: operation ``k`` has one machine and one duration."""
+    """An instance flattened to arrays; ``alternatives[k, m]`` is operation k's time on m.
+
+    A machine that cannot do the operation has -1 there.
+    """
 
     ids: tuple[str, ...]
     machines: tuple[str, ...]
-    machine: Ints
-    duration: Ints
+    alternatives: Ints
     release: Ints
     job_prev: Ints
     job_next: Ints
@@ -56,19 +60,28 @@ class Sequencing:
         job_prev = np.full(len(ops), -1, dtype=np.int64)
         job_next = np.full(len(ops), -1, dtype=np.int64)
         for job in instance.jobs:
-            for a, b in zip(job.operations, job.operations[1:], strict=False):
+            for a, b in itertools.pairwise(job.operations):
                 job_next[index[a.id]] = index[b.id]
                 job_prev[index[b.id]] = index[a.id]
-        (machine_of,) = zip(*(_only(op.durations) for op in ops), strict=True)
+        alternatives = np.full((len(ops), len(machines)), -1, dtype=np.int64)
+        for k, op in enumerate(ops):
+            for m, d in op.durations.items():
+                alternatives[k, where[m]] = d
         return cls(
             ids=tuple(index),
             machines=machines,
-            machine=np.array([where[m] for m in machine_of], dtype=np.int64),
-            duration=np.array([next(iter(op.durations.values())) for op in ops], dtype=np.int64),
+            alternatives=alternatives,
             release=np.array([instance.job[op.job].release for op in ops], dtype=np.int64),
             job_prev=job_prev,
             job_next=job_next,
         )
+
+    def assigned(self, schedule: Schedule) -> tuple[Ints, Ints]:
+        """Each operation's machine and its time there, as ``schedule`` has them."""
+        where = {m: k for k, m in enumerate(self.machines)}
+        machine = np.array([where[schedule.of[op].machine] for op in self.ids], dtype=np.int64)
+        duration = self.alternatives[np.arange(len(self.ids)), machine].copy()
+        return machine, duration
 
     def links(self, schedule: Schedule) -> tuple[Ints, Ints]:
         """Each operation's predecessor and successor on its machine, as ``schedule`` runs."""
@@ -81,33 +94,30 @@ class Sequencing:
                 nxt[a], prev[b] = b, a
         return prev, nxt
 
-    def schedule(self, prev: Ints, nxt: Ints) -> Schedule:
-        """The semi-active schedule of these machine sequences: every operation at its head."""
-        head, tail = np.zeros_like(self.duration), np.zeros_like(self.duration)
-        order, indegree = np.zeros_like(self.duration), np.zeros_like(self.duration)
-        _evaluate(self, prev, nxt, head, tail, order, indegree)
+    def schedule(self, machine: Ints, duration: Ints, prev: Ints, nxt: Ints) -> Schedule:
+        """The semi-active schedule of these machines and sequences: each operation at its head."""
+        head, tail = np.zeros_like(duration), np.zeros_like(duration)
+        order, indegree = np.zeros_like(duration), np.zeros_like(duration)
+        _heads_tails(
+            self.job_prev,
+            self.job_next,
+            prev,
+            nxt,
+            duration,
+            self.release,
+            head,
+            tail,
+            order,
+            indegree,
+        )
         return Schedule(
             tuple(
-                Assignment(op, self.machines[self.machine[k]], int(head[k]), int(head[k] + d))
-                for k, (op, d) in enumerate(zip(self.ids, self.duration.tolist(), strict=True))
+                Assignment(op, self.machines[m], int(h), int(h + d))
+                for op, m, h, d in zip(
+                    self.ids, machine.tolist(), head.tolist(), duration.tolist(), strict=True
+                )
             )
         )
-
-
-def _only(durations: Mapping[str, int]) -> tuple[str]:
-    if len(durations) != 1:
-        raise ValueError("tabu search sequences operations that each have exactly one machine")
-    return (next(iter(durations)),)
-
-
-def _evaluate(
-    s: Sequencing, prev: Ints, nxt: Ints, head: Ints, tail: Ints, order: Ints, indegree: Ints
-) -> int:
-    return int(
-        _heads_tails(
-            s.job_prev, s.job_next, prev, nxt, s.duration, s.release, head, tail, order, indegree
-        )
-    )
 
 
 def improve(
@@ -133,7 +143,7 @@ def improve(
     for t in threads:
         t.join()
     best = min(searches, key=lambda s: s.best)
-    return flat.schedule(best.best_prev, best.best_next)
+    return flat.schedule(*best.kept)
 
 
 class _Race:
@@ -161,11 +171,15 @@ class _Search:
     """One tabu search thread; the kernel runs in slices so the deadline is checked between."""
 
     def __init__(self, flat: Sequencing, start: Schedule, seed: int) -> None:
-        n = len(flat.ids)
+        n, machines = flat.alternatives.shape
         self.flat = flat
-        self.prev, self.next = flat.links(start)
-        self.best_prev, self.best_next = self.prev.copy(), self.next.copy()
+        # current and best: machine, duration, machine predecessor, machine successor
+        machine, duration = flat.assigned(start)
+        prev, nxt = flat.links(start)
+        self.now = (machine, duration, prev, nxt)
+        self.kept = (machine.copy(), duration.copy(), prev.copy(), nxt.copy())
         self.forbidden = np.zeros(n * n, dtype=np.int64)
+        self.forbidden_machine = np.zeros(n * machines, dtype=np.int64)
         # iteration, last improving iteration, best makespan, seed
         self.state = np.array([0, 0, start.makespan, seed], dtype=np.int64)
 
@@ -179,13 +193,12 @@ class _Search:
             _tabu_search(
                 f.job_prev,
                 f.job_next,
-                f.duration,
+                f.alternatives,
                 f.release,
-                self.prev,
-                self.next,
-                self.best_prev,
-                self.best_next,
+                *self.now,
+                *self.kept,
                 self.forbidden,
+                self.forbidden_machine,
                 self.state,
                 SLICE,
                 race.target,
@@ -194,6 +207,8 @@ class _Search:
             )
 
 
+# The tabu marks take operations² entries per search: 32 MB at this size.
+MAX_OPERATIONS = 2000
 # Iterations per kernel call: a few hundredths of a second on a 300-operation instance.
 SLICE = 5000
 # A move stays tabu to undo for TENURE to 2 x TENURE iterations, and the search goes back to
@@ -485,25 +500,31 @@ def _forbid(
 def _tabu_search(
     job_prev: Ints,
     job_next: Ints,
-    duration: Ints,
+    alternatives: Ints,
     release: Ints,
+    machine: Ints,
+    duration: Ints,
     prev: Ints,
     nxt: Ints,
+    best_machine: Ints,
+    best_duration: Ints,
     best_prev: Ints,
     best_next: Ints,
     forbidden: Ints,
+    forbidden_machine: Ints,
     state: Ints,
     iterations: int,
     target: int,
     tenure: int,
     stall: int,
 ) -> bool:
-    """Run ``iterations`` moves from the current sequences; True once ``target`` is reached.
+    """Run ``iterations`` moves from the current schedule; True once ``target`` is reached.
 
-    ``state`` carries the iteration count, the last improving iteration, the best makespan and
-    the random seed from one call to the next.
+    A move reorders a critical block, or moves a critical operation to another of its machines
+    at the best place there. ``state`` carries the iteration count, the last improving
+    iteration, the best makespan and the random seed from one call to the next.
     """
-    n = duration.size
+    n, machines = alternatives.shape
     head = np.zeros(n, dtype=np.int64)
     tail = np.zeros(n, dtype=np.int64)
     order = np.zeros(n, dtype=np.int64)
@@ -511,7 +532,15 @@ def _tabu_search(
     path = np.zeros(n, dtype=np.int64)
     segment = np.zeros(n, dtype=np.int64)
     scratch = np.zeros(n, dtype=np.int64)
-    moves = np.zeros(3 * n * n, dtype=np.int64)
+    moves = np.zeros(12 * n + 12, dtype=np.int64)  # at most four moves per path operation
+    without = np.zeros((2, n), dtype=np.int64)
+    first = np.zeros(machines, dtype=np.int64)
+    place = np.zeros(3, dtype=np.int64)
+    chosen_place = np.zeros(3, dtype=np.int64)
+    flexible = False
+    for v in range(n):
+        if (alternatives[v] >= 0).sum() > 1:
+            flexible = True
     if state[0] == 0:
         np.random.seed(state[3])
     it = state[0]
@@ -523,26 +552,21 @@ def _tabu_search(
         )
         if makespan < 0 or it - state[1] > stall:
             # Back to the best schedule, shaken by a few random swaps on its critical path.
+            machine[:] = best_machine
+            duration[:] = best_duration
             prev[:] = best_prev
             nxt[:] = best_next
             forbidden[:] = 0
+            forbidden_machine[:] = 0
             state[1] = it
             _kick(
-                job_prev,
-                job_next,
-                duration,
-                release,
-                prev,
-                nxt,
-                head,
-                tail,
-                order,
-                indegree,
-                path,
+                job_prev, job_next, duration, release, prev, nxt, head, tail, order, indegree, path
             )
             continue
         if makespan < best:
             best = makespan
+            best_machine[:] = machine
+            best_duration[:] = duration
             best_prev[:] = prev
             best_next[:] = nxt
             state[1] = it
@@ -550,11 +574,12 @@ def _tabu_search(
                 break
         length = _critical_path(job_prev, prev, duration, head, tail, makespan, path)
         count = _moves(nxt, job_prev, job_next, duration, head, tail, path, length, moves)
-        if count == 0:
+        if count == 0 and not flexible:
             # One block or none: the critical path is a job or one machine, so it is optimal.
             state[2] = best
             state[0] = it
             return True
+        until = it + tenure + np.random.randint(tenure + 1)
         chosen = -1
         chosen_value = 0
         ties = 0
@@ -584,6 +609,67 @@ def _tabu_search(
                 ties += 1
                 if np.random.randint(ties) == 0:
                     chosen = k
+        moved = -1
+        if flexible:
+            first[:] = -1
+            for u in range(n):
+                if prev[u] < 0:
+                    first[machine[u]] = u
+            for t in range(length):
+                v = path[t]
+                if (alternatives[v] >= 0).sum() < 2:
+                    continue
+                _without(
+                    v, job_prev, job_next, prev, nxt, duration, release, without, order, indegree
+                )
+                for m in range(machines):
+                    if m == machine[v] or alternatives[v, m] < 0:
+                        continue
+                    value = _best_place(
+                        v,
+                        m,
+                        first,
+                        alternatives,
+                        job_prev,
+                        job_next,
+                        nxt,
+                        duration,
+                        release,
+                        without,
+                        place,
+                    )
+                    if value < 0:
+                        continue
+                    if value >= best and forbidden_machine[v * machines + m] > it:
+                        continue
+                    if (chosen < 0 and moved < 0) or value < chosen_value:
+                        chosen, chosen_value, ties, moved = -1, value, 1, v
+                        place[2] = m
+                        chosen_place[:] = place
+                    elif value == chosen_value:
+                        ties += 1
+                        if np.random.randint(ties) == 0:
+                            chosen, moved = -1, v
+                            place[2] = m
+                            chosen_place[:] = place
+        if moved >= 0:
+            old = machine[moved]
+            _reassign(
+                moved,
+                chosen_place[0],
+                chosen_place[1],
+                chosen_place[2],
+                alternatives,
+                machine,
+                duration,
+                prev,
+                nxt,
+            )
+            forbidden_machine[moved * machines + old] = until
+            continue
+        if count == 0:
+            state[1] = it - stall  # nothing to move: go back to the best schedule
+            continue
         if chosen < 0:
             chosen = np.random.randint(count)
         i = moves[3 * chosen]
@@ -591,10 +677,134 @@ def _tabu_search(
         direction = moves[3 * chosen + 2]
         size = _reordered(path, i, j, direction, segment)
         _relink(segment, size, prev[path[i]], nxt[path[j]], prev, nxt)
-        _forbid(path, i, j, direction, forbidden, n, it + tenure + np.random.randint(tenure + 1))
+        _forbid(path, i, j, direction, forbidden, n, until)
     state[0] = it
     state[2] = best
     return bool(best <= target)
+
+
+@njit(cache=True, nogil=True)
+def _without(
+    v: int,
+    job_prev: Ints,
+    job_next: Ints,
+    prev: Ints,
+    nxt: Ints,
+    duration: Ints,
+    release: Ints,
+    without: Ints,
+    order: Ints,
+    indegree: Ints,
+) -> None:
+    """Heads and tails (rows 0 and 1 of ``without``) with v taken off its machine."""
+    before = prev[v]
+    after = nxt[v]
+    if before >= 0:
+        nxt[before] = after
+    if after >= 0:
+        prev[after] = before
+    prev[v] = -1
+    nxt[v] = -1
+    _heads_tails(
+        job_prev, job_next, prev, nxt, duration, release, without[0], without[1], order, indegree
+    )
+    prev[v] = before
+    nxt[v] = after
+    if before >= 0:
+        nxt[before] = v
+    if after >= 0:
+        prev[after] = v
+
+
+@njit(cache=True, nogil=True)
+def _best_place(
+    v: int,
+    m: int,
+    first: Ints,
+    alternatives: Ints,
+    job_prev: Ints,
+    job_next: Ints,
+    nxt: Ints,
+    duration: Ints,
+    release: Ints,
+    without: Ints,
+    place: Ints,
+) -> int:
+    """The estimated makespan of v on machine m at its best place there (-1: no safe place).
+
+    v goes between two neighbours a and b on m. The place is safe when no path leads from v
+    to a or from b to v, which the heads and tails without v rule out: a path v -> a would
+    make a's head at least v's head plus v's time, a path b -> v likewise for the tails.
+    ``place`` receives a and b.
+    """
+    head = without[0]
+    tail = without[1]
+    rest = 0
+    for k in range(head.size):
+        if head[k] + duration[k] + tail[k] > rest and k != v:
+            rest = head[k] + duration[k] + tail[k]
+    earliest = release[v]
+    a = job_prev[v]
+    if a >= 0 and head[a] + duration[a] > earliest:
+        earliest = head[a] + duration[a]
+    latest = 0
+    b = job_next[v]
+    if b >= 0 and tail[b] + duration[b] > latest:
+        latest = tail[b] + duration[b]
+    reach = head[v] + duration[v]
+    need = tail[v] + duration[v]
+    found = -1
+    a = -1
+    b = first[m]
+    while True:
+        if a >= 0 and head[a] >= reach:
+            break
+        if b < 0 or tail[b] < need:
+            start = earliest
+            if a >= 0 and head[a] + duration[a] > start:
+                start = head[a] + duration[a]
+            end = latest
+            if b >= 0 and tail[b] + duration[b] > end:
+                end = tail[b] + duration[b]
+            value = max(rest, start + alternatives[v, m] + end)
+            if found < 0 or value < found:
+                found = value
+                place[0] = a
+                place[1] = b
+        if b < 0:
+            break
+        a = b
+        b = nxt[b]
+    return found
+
+
+@njit(cache=True, nogil=True)
+def _reassign(
+    v: int,
+    a: int,
+    b: int,
+    m: int,
+    alternatives: Ints,
+    machine: Ints,
+    duration: Ints,
+    prev: Ints,
+    nxt: Ints,
+) -> None:
+    """Take v off its machine and put it on m between a and b."""
+    before = prev[v]
+    after = nxt[v]
+    if before >= 0:
+        nxt[before] = after
+    if after >= 0:
+        prev[after] = before
+    machine[v] = m
+    duration[v] = alternatives[v, m]
+    prev[v] = a
+    nxt[v] = b
+    if a >= 0:
+        nxt[a] = v
+    if b >= 0:
+        prev[b] = v
 
 
 @njit(cache=True, nogil=True)
