@@ -277,3 +277,18 @@ def test_a_long_queue_is_re_planned_less_often_for_new_orders() -> None:
 
     assert replanning_gap(40) == timedelta(minutes=5)
     assert replanning_gap(300) == timedelta(minutes=45)
+
+
+def test_the_plan_starts_from_what_each_printer_is_set_up_for(
+    network: Network, berlin: Site
+) -> None:
+    jobs, tasks = grips(6, colours=("blue",))
+    printers = berlin.machines_for(Process.FDM, "pla")
+    loaded = {m.id: "pla-red" for m in printers}
+    state = FactoryState(jobs, due_in(jobs, 24), loaded=loaded)
+    problem = factory_problem(network, berlin, tasks, state, MONDAY)
+    assert {problem.instance.machine[m.id].setup for m in printers} == {"pla-red"}
+    replan(problem, PlanningSettings())
+    purge = timedelta(minutes=min(m.changeover_minutes for m in printers))
+    assert purge > timedelta(0)
+    assert all(t.planned_start >= MONDAY + purge for t in tasks if t.process == "fdm")

@@ -111,6 +111,8 @@ class NetworkController:
         self._lines: dict[str, tuple[OrderLine, ...]] = {}
         self._to_plan: set[str] = set()
         self._urgent: set[str] = set()
+        # The setup family of the work each machine last started: its plan starts from it.
+        self._loaded: dict[str, str] = {}
         self._planned_at: dict[str, datetime] = {}
         self._plan_due: dict[str, datetime] = {}
 
@@ -125,6 +127,7 @@ class NetworkController:
         for task in running:
             if task.machine_id in self._machines and task.started_at is not None:
                 self._machines[task.machine_id].resume(_job_of(task), task.started_at)
+                self._loaded[task.machine_id] = task.setup_family
         return len(running)
 
     def step(self) -> StepReport:
@@ -358,6 +361,7 @@ class NetworkController:
             due={t.order_id: self._due_of(uow, t.order_id) for t in tasks},
             down_until=down,
             lines={t.job_id: self._line_of(uow, t) for t in tasks},
+            loaded=self._loaded,
         )
         plan = replan_factory(self._network, site, tasks, state, now, self._planning)
         uow.tasks.move(plan.moved)
@@ -508,6 +512,8 @@ class NetworkController:
                 self._machines[task.machine_id].start(_job_of(task))
             except MachineError as exc:
                 refused.append((task, exc.message))
+            else:
+                self._loaded[task.machine_id] = task.setup_family
         if not refused:
             return
         with self._uow() as uow:

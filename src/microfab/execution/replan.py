@@ -70,6 +70,9 @@ class FactoryState:
     """Machines that cannot work now, and until when."""
     lines: Mapping[str, OrderLine] = field(default_factory=dict)
     """Each job's order line, where known: its part's size rules out machines too small."""
+    loaded: Mapping[str, str] = field(default_factory=dict)
+    """The setup family each machine last started work of (machine id to family), where known:
+    the plan's first task there of another family pays the changeover."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,11 @@ def factory_problem(
             )
         )
     families = {op.family for j in jobs for op in j.operations}
-    machines = tuple(_machine(m, families, state.down_until, now) for m in site.machines)
+    families |= {state.loaded[m.id] for m in site.machines if m.id in state.loaded}
+    machines = tuple(
+        _machine(m, families, state.down_until, now, state.loaded.get(m.id, ""))
+        for m in site.machines
+    )
     operators = tuple(_operator(site, person, now, horizon) for person in site.operators)
     instance = Instance(f"{site.id}@{now.isoformat()}", tuple(jobs), machines, operators, OBJECTIVE)
     frozen = {op: _with_person(instance, a) for op, a in frozen.items()}
@@ -274,7 +281,11 @@ def _with_person(instance: Instance, a: Assignment) -> Assignment:
 
 
 def _machine(
-    spec: MachineSpec, families: set[str], down_until: Mapping[str, datetime], now: datetime
+    spec: MachineSpec,
+    families: set[str],
+    down_until: Mapping[str, datetime],
+    now: datetime,
+    setup: str = "",
 ) -> Machine:
     changeovers: dict[tuple[str, str], int] = {}
     minutes = math.ceil(spec.changeover_minutes)
@@ -284,7 +295,7 @@ def _machine(
     back = down_until.get(spec.id)
     if back is not None and back > now:
         unavailable = (Window(0, max(1, _minutes(back - now))),)
-    return Machine(spec.id, spec.process.value, changeovers, unavailable)
+    return Machine(spec.id, spec.process.value, changeovers, unavailable, setup=setup)
 
 
 def _operator(site: Site, person: Person, now: datetime, horizon: timedelta) -> Operator:

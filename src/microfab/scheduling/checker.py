@@ -91,6 +91,8 @@ def _machines(instance: Instance, schedule: Schedule) -> Iterator[Violation]:
             yield from _calendar(machine, run[0])
         for first, second in itertools.pairwise(machine_runs):
             yield from _gap(instance, machine, first[0], second[0])
+        if machine_runs:
+            yield from _first_setup(instance, machine, machine_runs[0][0])
 
 
 def _batch(instance: Instance, machine: Machine, run: list[Assignment]) -> Iterator[Violation]:
@@ -112,6 +114,17 @@ def _batch(instance: Instance, machine: Machine, run: list[Assignment]) -> Itera
 def _calendar(machine: Machine, a: Assignment) -> Iterator[Violation]:
     if not machine.is_available(a.start, a.end):
         yield Violation(Rule.CALENDAR, a.operation, f"{machine.id} is unavailable then")
+
+
+def _first_setup(instance: Instance, machine: Machine, a: Assignment) -> Iterator[Violation]:
+    setup = machine.first_changeover(instance.operations[a.operation].family)
+    if a.start < setup:
+        yield Violation(
+            Rule.OVERLAP,
+            a.operation,
+            f"starts at {a.start} on {machine.id} before its changeover from {machine.setup} "
+            f"ends at {setup}",
+        )
 
 
 def _gap(instance: Instance, machine: Machine, a: Assignment, b: Assignment) -> Iterator[Violation]:

@@ -143,7 +143,7 @@ class CpModel:
         intervals = [t.intervals[machine.id] for t in tasks]
         intervals += [self._fixed(w) for w in machine.unavailable]
         self.cp.add_no_overlap(intervals)
-        if any(machine.changeovers.values()) and len(tasks) > 1:
+        if any(machine.changeovers.values()) and (len(tasks) > 1 or machine.setup):
             self._circuit(machine, tasks)
 
     def _fixed(self, window: Window) -> cp_model.IntervalVar:
@@ -165,7 +165,12 @@ class CpModel:
         arcs: list[tuple[int, int, cp_model.LiteralT]] = [(0, 0, self.cp.new_bool_var(""))]
         for i, task in enumerate(tasks, start=1):
             if i not in fixed_nodes or i == ends[0]:
-                arcs.append((0, i, self.cp.new_bool_var("")))
+                lit = self.cp.new_bool_var("")
+                arcs.append((0, i, lit))
+                setup = 0 if i in fixed_nodes else machine.first_changeover(task.lead.family)
+                if setup:
+                    self.cp.add(task.start >= setup).only_enforce_if(lit)
+                    self.changeover_terms.append((setup, lit))
             if i not in fixed_nodes or i == ends[-1]:
                 arcs.append((i, 0, self.cp.new_bool_var("")))
             arcs.append((i, i, ~task.on[machine.id]))

@@ -63,7 +63,9 @@ class Machine:
 
     ``changeovers`` maps (from family, to family) to the idle time needed between two runs; a
     missing pair costs nothing. ``capacity`` above 1 makes it a batch machine (SLS, resin) that
-    processes up to that many operations of one family in a single run.
+    processes up to that many operations of one family in a single run. ``setup`` is the
+    family the machine is set up for when the plan starts (empty when unknown): its first run
+    pays the changeover from it, and cannot start before that changeover is done.
     """
 
     id: str
@@ -71,9 +73,14 @@ class Machine:
     changeovers: Mapping[tuple[str, str], int] = field(default_factory=dict)
     unavailable: tuple[Window, ...] = ()
     capacity: int = 1
+    setup: str = ""
 
     def changeover(self, before: str, after: str) -> int:
         return 0 if before == after else self.changeovers.get((before, after), 0)
+
+    def first_changeover(self, family: str) -> int:
+        """The changeover before the plan's first run on this machine."""
+        return self.changeover(self.setup, family) if self.setup else 0
 
     def is_available(self, start: int, end: int) -> bool:
         return not any(w.overlaps(start, end) for w in self.unavailable)
@@ -247,6 +254,7 @@ def score(instance: Instance, schedule: Schedule) -> Scores:
     for m in instance.machines:
         families = [instance.operations[run[0].operation].family for run in runs(schedule, m.id)]
         changeover += sum(m.changeover(a, b) for a, b in itertools.pairwise(families))
+        changeover += m.first_changeover(families[0]) if families else 0
     return Scores(schedule.makespan, tardiness, changeover)
 
 

@@ -68,7 +68,9 @@ class Dispatcher:
     not_before: int = 0
 
     def __post_init__(self) -> None:
-        self.machines = {m.id: _MachineState() for m in self.instance.machines}
+        self.machines = {
+            m.id: _MachineState(family=m.setup or None) for m in self.instance.machines
+        }
         self.operators = {o.id: 0 for o in self.instance.operators}
         self.shifts = {o.id: sorted(o.shifts, key=lambda w: w.end) for o in self.instance.operators}
         self.shift_ends = {o: [w.end for w in shifts] for o, shifts in self.shifts.items()}

@@ -88,6 +88,24 @@ def test_solves_mk01_to_its_known_optimum(benchmarks: Path) -> None:
     assert check(instance, solution.schedule) == []
 
 
+def test_the_first_run_pays_the_changeover_from_the_machine_setup() -> None:
+    instance = colours(Objective({Criterion.CHANGEOVER: 1}))
+    (printer,) = instance.machines
+    white = tuple(j for j in instance.jobs if j.operations[0].family == "white")
+    instance = replace(instance, jobs=white, machines=(replace(printer, setup="black"),))
+    rule = dispatch(instance, "atcs")
+    assert min(a.start for a in rule.assignments) == 10
+    assert score(instance, rule).changeover == 10
+    solution = solve(instance, QUICK)
+    assert (solution.objective, solution.status) == (10, "optimal")
+    assert check(instance, solution.schedule) == []
+    early = replace(
+        rule,
+        assignments=tuple(replace(a, start=a.start - 10, end=a.end - 10) for a in rule.assignments),
+    )
+    assert [v.operation for v in check(instance, early)] == [early.on_machine("p")[0].operation]
+
+
 def test_groups_colours_to_the_least_changeover() -> None:
     instance = colours(Objective({Criterion.CHANGEOVER: 1}))
     solution = solve(instance, QUICK)
