@@ -619,7 +619,7 @@ def _tabu_search(
                 v = path[t]
                 if (alternatives[v] >= 0).sum() < 2:
                     continue
-                _without(
+                rest = _without(
                     v, job_prev, job_next, prev, nxt, duration, release, without, order, indegree
                 )
                 for m in range(machines):
@@ -636,6 +636,7 @@ def _tabu_search(
                         duration,
                         release,
                         without,
+                        rest,
                         place,
                     )
                     if value < 0:
@@ -695,25 +696,21 @@ def _without(
     without: Ints,
     order: Ints,
     indegree: Ints,
-) -> None:
-    """Heads and tails (rows 0 and 1 of ``without``) with v taken off its machine."""
+) -> int:
+    """Heads and tails (rows 0 and 1 of ``without``) with v taken off its machine, and the
+    longest path through any other operation then."""
     before = prev[v]
     after = nxt[v]
-    if before >= 0:
-        nxt[before] = after
-    if after >= 0:
-        prev[after] = before
-    prev[v] = -1
-    nxt[v] = -1
+    _unlink(v, prev, nxt)
     _heads_tails(
         job_prev, job_next, prev, nxt, duration, release, without[0], without[1], order, indegree
     )
-    prev[v] = before
-    nxt[v] = after
-    if before >= 0:
-        nxt[before] = v
-    if after >= 0:
-        prev[after] = v
+    _link(v, before, after, prev, nxt)
+    rest = 0
+    for k in range(duration.size):
+        if k != v and without[0, k] + duration[k] + without[1, k] > rest:
+            rest = without[0, k] + duration[k] + without[1, k]
+    return rest
 
 
 @njit(cache=True, nogil=True)
@@ -728,6 +725,7 @@ def _best_place(
     duration: Ints,
     release: Ints,
     without: Ints,
+    rest: int,
     place: Ints,
 ) -> int:
     """The estimated makespan of v on machine m at its best place there (-1: no safe place).
@@ -739,10 +737,6 @@ def _best_place(
     """
     head = without[0]
     tail = without[1]
-    rest = 0
-    for k in range(head.size):
-        if head[k] + duration[k] + tail[k] > rest and k != v:
-            rest = head[k] + duration[k] + tail[k]
     earliest = release[v]
     a = job_prev[v]
     if a >= 0 and head[a] + duration[a] > earliest:
@@ -791,14 +785,28 @@ def _reassign(
     nxt: Ints,
 ) -> None:
     """Take v off its machine and put it on m between a and b."""
+    _unlink(v, prev, nxt)
+    machine[v] = m
+    duration[v] = alternatives[v, m]
+    _link(v, a, b, prev, nxt)
+
+
+@njit(cache=True, nogil=True)
+def _unlink(v: int, prev: Ints, nxt: Ints) -> None:
+    """Take v out of its machine sequence, joining its neighbours."""
     before = prev[v]
     after = nxt[v]
     if before >= 0:
         nxt[before] = after
     if after >= 0:
         prev[after] = before
-    machine[v] = m
-    duration[v] = alternatives[v, m]
+    prev[v] = -1
+    nxt[v] = -1
+
+
+@njit(cache=True, nogil=True)
+def _link(v: int, a: int, b: int, prev: Ints, nxt: Ints) -> None:
+    """Put v between a and b (-1: the start or the end of the sequence)."""
     prev[v] = a
     nxt[v] = b
     if a >= 0:
