@@ -437,14 +437,15 @@ class _Search:
 
     def run(self, hint: Schedule, limit: float) -> tuple[Schedule, int, str]:
         clock = _Clock(limit)
+        use_tabu = self._tabu()
         if self._lns() and self._large():
             best, bound, status = hint, 0, "feasible"
         else:
-            share = TABU_SHARE if self._tabu() else FULL_SHARE if self._lns() else 1.0
+            share = TABU_SHARE if use_tabu else FULL_SHARE if self._lns() else 1.0
             best, bound, status = self._full(hint, limit * share)
         if status in {"optimal", "infeasible", "invalid"}:
             return best, bound, status
-        if self._tabu():
+        if use_tabu:
             # The tabu search while it improves; then CP-SAT from its schedule, for the proof.
             target = max(bound, lower_bound(self.instance))
             seconds = clock.left() - limit * TABU_SHARE

@@ -220,6 +220,12 @@ STALL = 20_000
 
 
 @njit(cache=True, nogil=True)
+def _past(a: int, times: Ints, duration: Ints) -> int:
+    """Where operation a's head (or tail) plus its time reaches; 0 for no operation (-1)."""
+    return int(times[a] + duration[a]) if a >= 0 else 0
+
+
+@njit(cache=True, nogil=True)
 def _heads_tails(
     job_prev: Ints,
     job_next: Ints,
@@ -266,26 +272,13 @@ def _heads_tails(
     makespan = 0
     for k in range(n):
         v = order[k]
-        h = release[v]
-        a = job_prev[v]
-        if a >= 0 and head[a] + duration[a] > h:
-            h = head[a] + duration[a]
-        a = prev[v]
-        if a >= 0 and head[a] + duration[a] > h:
-            h = head[a] + duration[a]
+        h = max(release[v], _past(job_prev[v], head, duration), _past(prev[v], head, duration))
         head[v] = h
         if h + duration[v] > makespan:
             makespan = h + duration[v]
     for k in range(n - 1, -1, -1):
         v = order[k]
-        t = 0
-        a = job_next[v]
-        if a >= 0 and tail[a] + duration[a] > t:
-            t = tail[a] + duration[a]
-        a = nxt[v]
-        if a >= 0 and tail[a] + duration[a] > t:
-            t = tail[a] + duration[a]
-        tail[v] = t
+        tail[v] = max(_past(job_next[v], tail, duration), _past(nxt[v], tail, duration))
     return makespan
 
 
@@ -422,27 +415,17 @@ def _estimate(
 
     ``before`` and ``after`` are the machine neighbours around the segment (-1 for none).
     """
-    reach = 0
-    if before >= 0:
-        reach = head[before] + duration[before]
+    reach = _past(before, head, duration)
     for k in range(size):
         v = segment[k]
-        h = max(reach, release[v])
-        a = job_prev[v]
-        if a >= 0 and head[a] + duration[a] > h:
-            h = head[a] + duration[a]
+        h = max(reach, release[v], _past(job_prev[v], head, duration))
         new_head[k] = h
         reach = h + duration[v]
-    rest = 0
-    if after >= 0:
-        rest = tail[after] + duration[after]
+    rest = _past(after, tail, duration)
     longest = 0
     for k in range(size - 1, -1, -1):
         v = segment[k]
-        t = rest
-        a = job_next[v]
-        if a >= 0 and tail[a] + duration[a] > t:
-            t = tail[a] + duration[a]
+        t = max(rest, _past(job_next[v], tail, duration))
         if new_head[k] + duration[v] + t > longest:
             longest = new_head[k] + duration[v] + t
         rest = t + duration[v]
@@ -537,10 +520,8 @@ def _tabu_search(
     first = np.zeros(machines, dtype=np.int64)
     place = np.zeros(3, dtype=np.int64)
     chosen_place = np.zeros(3, dtype=np.int64)
-    flexible = False
-    for v in range(n):
-        if (alternatives[v] >= 0).sum() > 1:
-            flexible = True
+    choices = (alternatives >= 0).sum(axis=1)
+    flexible = choices.max() > 1
     if state[0] == 0:
         np.random.seed(state[3])
     it = state[0]
@@ -617,7 +598,7 @@ def _tabu_search(
                     first[machine[u]] = u
             for t in range(length):
                 v = path[t]
-                if (alternatives[v] >= 0).sum() < 2:
+                if choices[v] < 2:
                     continue
                 rest = _without(
                     v, job_prev, job_next, prev, nxt, duration, release, without, order, indegree
@@ -737,14 +718,8 @@ def _best_place(
     """
     head = without[0]
     tail = without[1]
-    earliest = release[v]
-    a = job_prev[v]
-    if a >= 0 and head[a] + duration[a] > earliest:
-        earliest = head[a] + duration[a]
-    latest = 0
-    b = job_next[v]
-    if b >= 0 and tail[b] + duration[b] > latest:
-        latest = tail[b] + duration[b]
+    earliest = max(release[v], _past(job_prev[v], head, duration))
+    latest = _past(job_next[v], tail, duration)
     reach = head[v] + duration[v]
     need = tail[v] + duration[v]
     found = -1
@@ -754,12 +729,8 @@ def _best_place(
         if a >= 0 and head[a] >= reach:
             break
         if b < 0 or tail[b] < need:
-            start = earliest
-            if a >= 0 and head[a] + duration[a] > start:
-                start = head[a] + duration[a]
-            end = latest
-            if b >= 0 and tail[b] + duration[b] > end:
-                end = tail[b] + duration[b]
+            start = max(earliest, _past(a, head, duration))
+            end = max(latest, _past(b, tail, duration))
             value = max(rest, start + alternatives[v, m] + end)
             if found < 0 or value < found:
                 found = value
