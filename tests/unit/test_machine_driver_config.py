@@ -127,6 +127,12 @@ def test_one_octoprint_drives_one_printer(doc: dict[str, Any]) -> None:
         build_network(doc, "net.yaml")
 
 
+def test_an_octoprint_printer_is_not_a_batch_machine(doc: dict[str, Any]) -> None:
+    driven(doc, OCTOPRINT)["factories"][2]["machines"][0]["batch_capacity"] = 4
+    with pytest.raises(InvalidNetwork, match=r"batch_capacity: an OctoPrint printer runs one"):
+        build_network(doc, "net.yaml")
+
+
 def test_the_registry_builds_an_octoprint_driver(
     doc: dict[str, Any], clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -101,6 +101,19 @@ def test_a_negative_power_is_refused(doc: dict[str, Any]) -> None:
         build_network(doc, "net.yaml")
 
 
+def test_a_batch_machine_holds_at_least_one_part(doc: dict[str, Any]) -> None:
+    doc["factories"][0]["machines"][0]["batch_capacity"] = 0
+    with pytest.raises(InvalidNetwork, match=r"batch_capacity: Input should be greater than or"):
+        build_network(doc, "net.yaml")
+
+
+def test_the_demo_sls_and_resin_printers_make_parts_in_batches(network: Network) -> None:
+    capacity = {m.process.value: m.batch_capacity for s in network.factories for m in s.machines}
+    assert capacity["sls"] == 16
+    assert capacity["sla"] == 6
+    assert capacity["fdm"] == 1
+
+
 def test_a_lane_to_nowhere_is_refused(doc: dict[str, Any]) -> None:
     doc["lanes"][0]["destination"] = "atlantis"
     with pytest.raises(InvalidNetwork, match=r"lanes\[0\]\.destination: unknown site or region"):

@@ -253,6 +253,11 @@ def _check_driver(path: str, machine: MachineFile) -> Iterator[tuple[str, str]]:
             )
         if machine.count != 1:
             yield f"{path}.count", "one OctoPrint drives one printer: list each printer on its own"
+        if machine.batch_capacity != 1:
+            yield (
+                f"{path}.batch_capacity",
+                "an OctoPrint printer runs one print job at a time: leave out batch_capacity",
+            )
         for material in driver.slicer.profiles if driver.slicer else ():
             if material not in machine.materials:
                 where = f"{path}.driver.slicer.profiles.{material}"
@@ -323,6 +328,7 @@ def _machines(machine: MachineFile) -> Iterator[MachineSpec]:
             failure_rate_per_hour=machine.failure_rate_per_hour,
             repair_minutes=machine.repair_minutes,
             changeover_minutes=machine.changeover_minutes,
+            batch_capacity=machine.batch_capacity,
             cents_per_hour=machine.cents_per_hour,
             driver_options=dict(machine.driver_options),
             link=_link(machine),

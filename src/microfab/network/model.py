@@ -104,6 +104,9 @@ class MachineSpec:
     repair_minutes: float = 60.0
     changeover_minutes: float = 0.0
     """Idle time to switch from one setup family to another (filament, resin, stock)."""
+    batch_capacity: int = 1
+    """Parts of one setup family made together in one run (an SLS chamber, a resin platform);
+    a run lasts as long as its longest part."""
     cents_per_hour: float = 0.0
     driver_options: Mapping[str, str] = field(default_factory=dict)
     link: DriverLink | None = None

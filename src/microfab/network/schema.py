@@ -180,6 +180,7 @@ class MachineFile(Strict):
     failure_rate_per_hour: NonNegative = 0.01
     repair_minutes: NonNegative = 60.0
     changeover_minutes: NonNegative = 0.0
+    batch_capacity: Annotated[int, Field(ge=1, le=1000)] = 1
     cents_per_hour: NonNegative = 0.0
 
 
