@@ -124,10 +124,11 @@ class NetworkController:
         """After a restart: tell each machine which job the store says it is running."""
         with self._uow() as uow:
             running = uow.tasks.in_states(None, (TaskState.RUNNING,))
-        for task in running:
-            if task.machine_id in self._machines and task.started_at is not None:
-                self._machines[task.machine_id].resume(_job_of(task), task.started_at)
-                self._loaded[task.machine_id] = task.setup_family
+        for run in _runs(running):
+            lead = run[0]
+            if lead.machine_id in self._machines and lead.started_at is not None:
+                self._machines[lead.machine_id].resume(_job_of(run), lead.started_at)
+                self._loaded[lead.machine_id] = lead.setup_family
         return len(running)
 
     def step(self) -> StepReport:
@@ -201,21 +202,27 @@ class NetworkController:
         now: datetime,
         report: StepReport,
     ) -> None:
-        task = active.get(outcome.job_id) or uow.tasks.get(outcome.job_id)
-        if task.state is not TaskState.RUNNING:
+        lead = active.get(outcome.job_id) or uow.tasks.get(outcome.job_id)
+        if lead.state is not TaskState.RUNNING:
             return
-        if outcome.finished:
-            task.finish(outcome.at)
-            uow.tasks.save(task)
-            active.settle(task)
-            report.finished += 1
-            self._finish_order_if_done(uow, active, task.order_id, outcome.at)
-        else:
-            task.fail(outcome.at, outcome.reason)
-            uow.tasks.save(task)
-            active.settle(task)
-            report.failed += 1
-            self._retry(uow, active, task, now)
+        run = [lead]
+        if lead.run is not None:
+            run += [t for t in active.all() if t.run == lead.run and t is not lead]
+        for task in run:
+            if task.state is not TaskState.RUNNING:
+                continue
+            if outcome.finished:
+                task.finish(outcome.at)
+                uow.tasks.save(task)
+                active.settle(task)
+                report.finished += 1
+                self._finish_order_if_done(uow, active, task.order_id, outcome.at)
+            else:
+                task.fail(outcome.at, outcome.reason)
+                uow.tasks.save(task)
+                active.settle(task)
+                report.failed += 1
+                self._retry(uow, active, task, now)
 
     def _finish_order_if_done(
         self, uow: UnitOfWork, active: ActiveTasks, order_id: str, at: datetime
@@ -453,12 +460,15 @@ class NetworkController:
             task = self._pick(uow, site, machine, ready, idle_ids, now, attended_running)
             if task is None:
                 continue
-            ready.remove(task)
             attended_running += task.attended
-            task.machine_id = machine.id
-            task.start(now)
-            uow.tasks.save(task)
-            claimed.append(task)
+            run = [task, *self._mates(uow, machine, task, ready, idle_ids)]
+            for member in run:
+                ready.remove(member)
+                member.machine_id = machine.id
+                member.run = task.id if len(run) > 1 else None
+                member.start(now)
+                uow.tasks.save(member)
+            claimed.extend(run)
         return claimed
 
     def _pick(
@@ -484,6 +494,44 @@ class NetworkController:
             return task
         return None
 
+    def _mates(
+        self,
+        uow: UnitOfWork,
+        machine: MachineSpec,
+        lead: Task,
+        ready: list[Task],
+        idle_ids: set[str],
+    ) -> list[Task]:
+        """What a batch machine makes in one run with ``lead``: ready tasks of its setup family
+        and attendance, those the plan put in this run first, then this machine's later ones,
+        then those waiting for a busy machine."""
+        if machine.batch_capacity < 2:
+            return []
+        fits = [
+            t
+            for t in ready
+            if t is not lead
+            and t.setup_family == lead.setup_family
+            and t.attended == lead.attended
+            and t.process == lead.process
+            and (t.machine_id == machine.id or t.machine_id not in idle_ids)
+        ]
+        fits.sort(
+            key=lambda t: (
+                t.machine_id != machine.id,
+                t.planned_start != lead.planned_start,
+                t.planned_start,
+                t.id,
+            )
+        )
+        mates: list[Task] = []
+        for task in fits:
+            if len(mates) + 1 >= machine.batch_capacity:
+                break
+            if task.machine_id == machine.id or self._can_take(uow, machine, task):
+                mates.append(task)
+        return mates
+
     def _can_take(self, uow: UnitOfWork, machine: MachineSpec, task: Task) -> bool:
         job = self._job(uow, task.job_id)
         operation = self._network.product(job.product_id).routing[task.step]
@@ -507,13 +555,14 @@ class NetworkController:
         self, active: ActiveTasks, claimed: list[Task], now: datetime, report: StepReport
     ) -> None:
         refused: list[tuple[Task, str]] = []
-        for task in claimed:
+        for run in _runs(claimed):
+            lead = run[0]
             try:
-                self._machines[task.machine_id].start(_job_of(task))
+                self._machines[lead.machine_id].start(_job_of(run))
             except MachineError as exc:
-                refused.append((task, exc.message))
+                refused.extend((task, exc.message) for task in run)
             else:
-                self._loaded[task.machine_id] = task.setup_family
+                self._loaded[lead.machine_id] = lead.setup_family
         if not refused:
             return
         with self._uow() as uow:
@@ -610,8 +659,18 @@ def _ready(active: list[Task]) -> list[Task]:
     return [t for t in active if t.state is TaskState.SCHEDULED and first_open[t.job_id] == t.step]
 
 
-def _job_of(task: Task) -> MachineJob:
-    return MachineJob(task.id, task.minutes, task.setup_family)
+def _runs(tasks: list[Task]) -> list[list[Task]]:
+    """Tasks grouped by the run they are made in, each run's leader first."""
+    runs: dict[str, list[Task]] = {}
+    for task in tasks:
+        runs.setdefault(task.run or task.id, []).append(task)
+    return [sorted(run, key=lambda t: t.id != (t.run or t.id)) for run in runs.values()]
+
+
+def _job_of(run: list[Task]) -> MachineJob:
+    """The machine's job for a run: the leader's id, as long as the run's longest task."""
+    lead = run[0]
+    return MachineJob(lead.id, max(t.minutes for t in run), lead.setup_family)
 
 
 class _Shelves:

@@ -30,6 +30,8 @@ def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
         key=lambda t: (t.job_id, t.step, t.attempt),
     )
     origin = min((_start(t) for t in active), default=now).replace(second=0, microsecond=0)
+    batch_machines = {m.id for m in site.machines if m.batch_capacity > 1}
+    runs = _runs(t for t in active if t.machine_id in batch_machines)
     jobs: dict[str, list[Operation]] = {}
     assignments: list[Assignment] = []
     for task in active:
@@ -38,13 +40,26 @@ def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
         jobs.setdefault(task.job_id, []).append(
             Operation(task.id, task.job_id, {task.machine_id: end - start}, task.setup_family)
         )
-        assignments.append(Assignment(task.id, task.machine_id, start, end))
+        assignments.append(Assignment(task.id, task.machine_id, start, end, runs.get(task.id)))
     instance = Instance(
         name=f"{site.name}: plan from {origin:%Y-%m-%d %H:%M} UTC",
         jobs=tuple(Job(job_id, tuple(ops)) for job_id, ops in jobs.items()),
-        machines=tuple(Machine(m.id, m.process.value) for m in site.machines),
+        machines=tuple(
+            Machine(m.id, m.process.value, capacity=m.batch_capacity) for m in site.machines
+        ),
     )
     return FloorPlan(origin, instance, Schedule(tuple(assignments)))
+
+
+def _runs(tasks: Iterable[Task]) -> dict[str, int]:
+    """A batch number for each task made with others in one run: the run under way, or the
+    tasks planned on one batch machine at one time."""
+    groups: dict[object, list[str]] = {}
+    for task in tasks:
+        key = task.run or (task.machine_id, task.planned_start)
+        groups.setdefault(key, []).append(task.id)
+    numbered = (ids for ids in groups.values() if len(ids) > 1)
+    return {t: k for k, ids in enumerate(numbered, start=1) for t in ids}
 
 
 def _start(task: Task) -> datetime:

@@ -1,8 +1,8 @@
 """Jobs and tasks: what a factory makes for an order line, step by step.
 
 A *job* is one order line made at one factory; its *tasks* are the operations of the product's
-routing, each on one machine. A task that fails is not retried in place: a new attempt is made,
-so the history of every attempt stays.
+routing, each on one machine (a batch machine makes several tasks in one run). A task that
+fails is not retried in place: a new attempt is made, so the history of every attempt stays.
 """
 
 from __future__ import annotations
@@ -57,6 +57,9 @@ class Task:
     started_at: datetime | None = None
     ended_at: datetime | None = None
     note: str = ""
+    run: str | None = None
+    """On a batch machine, the id of the task that leads the run this one is made in (its own
+    id for the leader); the machine runs the whole run as one job, the leader's."""
     version: int = 0
 
     def _move(self, allowed_from: TaskState, to: TaskState) -> None:

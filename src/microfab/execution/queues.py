@@ -38,7 +38,8 @@ def site_loads(network: Network, tasks: Iterable[Task], now: datetime) -> dict[s
 
 
 def backlog_hours(network: Network, tasks: Iterable[Task]) -> dict[tuple[str, str], float]:
-    """Queued hours per machine of each (site, process): the work waiting, spread evenly."""
+    """Queued hours per machine of each (site, process): the work waiting, spread evenly over
+    the parts the machines make at once (a batch machine makes several per run)."""
     minutes: dict[tuple[str, str], float] = {}
     for task in tasks:
         if task.state is TaskState.SCHEDULED or task.state is TaskState.RUNNING:
@@ -46,6 +47,7 @@ def backlog_hours(network: Network, tasks: Iterable[Task]) -> dict[tuple[str, st
             minutes[key] = minutes.get(key, 0.0) + task.minutes
     hours: dict[tuple[str, str], float] = {}
     for (site_id, process), total in minutes.items():
-        count = sum(1 for m in network.site(site_id).machines if m.process.value == process)
-        hours[(site_id, process)] = total / 60 / max(count, 1)
+        machines = network.site(site_id).machines
+        parts = sum(m.batch_capacity for m in machines if m.process.value == process)
+        hours[(site_id, process)] = total / 60 / max(parts, 1)
     return hours

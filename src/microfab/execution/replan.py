@@ -131,6 +131,7 @@ def factory_problem(
     frozen: dict[str, Assignment] = {}
     minutes: dict[tuple[str, str], float] = {}
     longest_shift = _longest_shift_minutes(site)
+    runs = _run_numbers(t for ts in by_job.values() for t in ts)
     for job_id, job_tasks in by_job.items():
         job = state.jobs[job_id]
         operations = []
@@ -140,7 +141,7 @@ def factory_problem(
             operations.append(operation)
             minutes.update(((task.id, m), v) for m, v in on.items())
             if task.state is TaskState.RUNNING:
-                frozen[task.id] = _running(task, now)
+                frozen[task.id] = _running(task, now, runs.get(task.run or ""))
         due = state.due.get(job.order_id)
         jobs.append(
             SchedulingJob(
@@ -214,7 +215,9 @@ def _apply(problem: FactoryProblem, schedule: Schedule) -> list[Task]:
         task.minutes = problem.minutes[task.id, a.machine]
         task.machine_id = a.machine
         task.planned_start = start
-        task.planned_end = start + timedelta(minutes=task.minutes)
+        # a batch run's parts are done when the run is: as long as its longest part
+        minutes = a.end - a.start if a.batch is not None else task.minutes
+        task.planned_end = start + timedelta(minutes=minutes)
         moved.append(task)
     return moved
 
@@ -262,11 +265,22 @@ def _minutes_on(
     return round(setup + work, 3)
 
 
-def _running(task: Task, now: datetime) -> Assignment:
+def _run_numbers(tasks: Iterable[Task]) -> dict[str, tuple[int, float]]:
+    """Each batch run under way: its number, so its tasks stay one batch in the new plan, and
+    its length, its longest task's."""
+    lengths: dict[str, float] = {}
+    for t in tasks:
+        if t.state is TaskState.RUNNING and t.run:
+            lengths[t.run] = max(lengths.get(t.run, 0.0), t.minutes)
+    return {run: (k, lengths[run]) for k, run in enumerate(sorted(lengths), start=1)}
+
+
+def _running(task: Task, now: datetime, run: tuple[int, float] | None = None) -> Assignment:
     started = task.started_at or now
     start = -_minutes(now - started)
-    end = max(start + max(1, math.ceil(task.minutes)), 1)
-    return Assignment(task.id, task.machine_id, start, end)
+    batch, minutes = run if run is not None else (None, task.minutes)
+    end = max(start + max(1, math.ceil(minutes)), 1)
+    return Assignment(task.id, task.machine_id, start, end, batch)
 
 
 def _with_person(instance: Instance, a: Assignment) -> Assignment:
@@ -295,7 +309,9 @@ def _machine(
     back = down_until.get(spec.id)
     if back is not None and back > now:
         unavailable = (Window(0, max(1, _minutes(back - now))),)
-    return Machine(spec.id, spec.process.value, changeovers, unavailable, setup=setup)
+    return Machine(
+        spec.id, spec.process.value, changeovers, unavailable, spec.batch_capacity, setup
+    )
 
 
 def _operator(site: Site, person: Person, now: datetime, horizon: timedelta) -> Operator:

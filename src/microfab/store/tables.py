@@ -119,6 +119,7 @@ tasks = Table(
     Column("started_at", UtcDateTime),
     Column("ended_at", UtcDateTime),
     Column("note", Text, nullable=False),
+    Column("run", String),
     Column("version", Integer, nullable=False),
     Index(None, "factory_id", "state"),
 )

@@ -1,0 +1,154 @@
+"""Batch machines in the live network: several parts of one family in one run.
+
+The demo's SLS printers (Formlabs Fuse 1) sinter up to 16 nylon parts per run, its resin
+printers cure up to 6. The controller starts the ready parts together as one machine job, the
+run's outcome settles all of them, a restart resumes the run as one job, and re-planning keeps
+a run under way as one batch.
+"""
+
+import copy
+import random
+from datetime import timedelta
+
+from microfab.bootstrap import Services, build_services
+from microfab.clock import ManualClock
+from microfab.execution.model import Task, TaskState
+from microfab.execution.replan import FactoryState, factory_problem
+from microfab.ids import random_ids
+from microfab.network.model import Location
+from microfab.network.service import install_network
+from microfab.orders.model import Destination, OrderState
+from microfab.orders.service import LineRequest, PlaceOrder
+from microfab.scheduling.checker import check
+from microfab.scheduling.rules import dispatch
+from microfab.settings import Settings
+
+from .conftest import MemoryStore
+from .test_order_journey import drive
+
+MUNICH = Destination(Location(48.14, 11.58), "Munich")
+
+
+def mount(diameter: float) -> LineRequest:
+    return LineRequest("bike-mount", 1, {"bar_diameter_mm": diameter}, "pa12")
+
+
+def place_mounts(services: Services, count: int) -> list[str]:
+    return [
+        services.orders.place(PlaceOrder(f"cust-{k}", (mount(22 + k / 2),), MUNICH)).order.id
+        for k in range(count)
+    ]
+
+
+def sintering(services: Services, order_ids: list[str]) -> list[Task]:
+    with services.uow() as uow:
+        tasks = [t for o in order_ids for t in uow.tasks.for_order(o)]
+    return [t for t in tasks if t.process == "sls"]
+
+
+def test_ready_parts_are_sintered_in_one_run(services: Services, clock: ManualClock) -> None:
+    controller = services.controller(seed=1, failure_rate=0)
+    orders = place_mounts(services, 3)
+    controller.step()
+    running = sintering(services, orders)
+    assert {t.state for t in running} == {TaskState.RUNNING}
+    assert {t.machine_id for t in running} == {"munich-sls"}
+    lead = min(running, key=lambda t: t.run != t.id)
+    assert {t.run for t in running} == {lead.id}
+    status = services.machines["munich-sls"].status()
+    assert status.job_id == lead.id
+    drive(controller, clock, clock.now() + timedelta(days=2))
+    done = sintering(services, orders)
+    assert {t.state for t in done} == {TaskState.FINISHED}
+    assert len({(t.started_at, t.ended_at) for t in done}) == 1
+    # the run lasts as long as its longest part
+    started, ended = done[0].started_at, done[0].ended_at
+    assert started is not None
+    assert ended is not None
+    longest = max(t.minutes for t in done)
+    assert ended - started >= timedelta(minutes=longest) - timedelta(seconds=1)
+    for order_id in orders:
+        assert services.orders.get(order_id).state is OrderState.DELIVERED
+
+
+def test_a_run_takes_no_more_parts_than_the_machine_holds(
+    demo_doc: dict[str, object], clock: ManualClock
+) -> None:
+    doc = copy.deepcopy(demo_doc)
+    munich = next(s for s in doc["factories"] if s["id"] == "munich")  # type: ignore[attr-defined]
+    next(m for m in munich["machines"] if m["id"] == "munich-sls")["batch_capacity"] = 4
+    store = MemoryStore()
+    with store.unit_of_work() as uow:
+        install_network(uow, doc, clock.now())
+        uow.commit()
+    services = build_services(
+        Settings(), clock=clock, ids=random_ids(random.Random(7)), store=store
+    )
+    controller = services.controller(seed=1, failure_rate=0)
+    orders = place_mounts(services, 6)
+    controller.step()
+    at_munich = [t for t in sintering(services, orders) if t.factory_id == "munich"]
+    assert len(at_munich) > 4, "more parts wait than one run holds"
+    running = [t for t in at_munich if t.state is TaskState.RUNNING]
+    assert len(running) == 4
+    assert len({t.run for t in running}) == 1
+
+
+def test_a_failed_run_fails_every_part_and_each_is_made_again(
+    services: Services, clock: ManualClock
+) -> None:
+    controller = services.controller(seed=2, failure_rate=50)
+    orders = place_mounts(services, 3)
+    controller.step()
+    first = {t.id for t in sintering(services, orders)}
+    while not any(t.state is TaskState.FAILED for t in sintering(services, orders)):
+        wake = controller.next_wakeup()
+        assert wake is not None
+        clock.set(wake)
+        controller.step()
+    tasks = sintering(services, orders)
+    failed = [t for t in tasks if t.id in first]
+    assert {t.state for t in failed} == {TaskState.FAILED}
+    assert len({t.ended_at for t in failed}) == 1
+    again = [t for t in tasks if t.attempt == 2]
+    assert sorted(t.job_id for t in again) == sorted(t.job_id for t in failed)
+
+
+def test_a_restarted_controller_resumes_a_run_as_one_job(
+    services: Services, clock: ManualClock
+) -> None:
+    first = services.controller(seed=1, failure_rate=0)
+    orders = place_mounts(services, 3)
+    first.step()
+    lead = next(t for t in sintering(services, orders) if t.run == t.id)
+    services.machines.clear()  # the process died: its machine drivers are gone
+    second = services.controller(seed=2, failure_rate=0)
+    assert second.recover() >= 3
+    assert services.machines["munich-sls"].status().job_id == lead.id
+    drive(second, clock, clock.now() + timedelta(days=2))
+    assert {t.state for t in sintering(services, orders)} == {TaskState.FINISHED}
+
+
+def test_replanning_keeps_a_run_under_way_as_one_batch(
+    services: Services, clock: ManualClock
+) -> None:
+    controller = services.controller(seed=1, failure_rate=0)
+    orders = place_mounts(services, 3)
+    controller.step()
+    later = place_mounts(services, 2)
+    controller.step()  # routes them; the SLS printer is busy with the first run
+    with services.uow() as uow:
+        tasks = uow.tasks.in_states("munich", (TaskState.SCHEDULED, TaskState.RUNNING))
+        jobs = {t.job_id: uow.tasks.get_job(t.job_id) for t in tasks}
+    site = services.network.site("munich")
+    due = {o: clock.now() + timedelta(days=2) for o in orders + later}
+    problem = factory_problem(services.network, site, tasks, FactoryState(jobs, due), clock.now())
+    runs = {a.batch for op, a in problem.frozen.items() if problem.tasks[op].process == "sls"}
+    assert len(runs) == 1
+    assert None not in runs
+    schedule = dispatch(problem.instance, "atcs", problem.frozen, 0)
+    assert check(problem.instance, schedule) == []
+    new = [schedule.of[t.id] for t in tasks if t.process == "sls" and t.order_id in later]
+    assert len(new) == 2
+    assert all(a.machine == "munich-sls" for a in new)
+    assert len({(a.start, a.batch) for a in new}) == 1, "the two new parts share the next run"
