@@ -10,6 +10,8 @@ import copy
 import random
 from datetime import timedelta
 
+import pytest
+
 from microfab.bootstrap import Services, build_services
 from microfab.clock import ManualClock
 from microfab.execution.model import Task, TaskState
@@ -22,6 +24,7 @@ from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.scheduling.checker import check
 from microfab.scheduling.rules import dispatch
 from microfab.settings import Settings
+from microfab.simulation.summary import RunWindow, utilisation
 
 from .conftest import MemoryStore
 from .test_order_journey import drive
@@ -152,3 +155,20 @@ def test_replanning_keeps_a_run_under_way_as_one_batch(
     assert len(new) == 2
     assert all(a.machine == "munich-sls" for a in new)
     assert len({(a.start, a.batch) for a in new}) == 1, "the two new parts share the next run"
+
+
+def test_a_run_counts_once_in_its_factorys_utilisation(
+    services: Services, clock: ManualClock
+) -> None:
+    start = clock.now()
+    controller = services.controller(seed=1, failure_rate=0)
+    orders = place_mounts(services, 3)
+    controller.step()
+    clock.set(start + timedelta(minutes=10))
+    window = RunWindow(start, clock.now())
+    running = sintering(services, orders)
+    assert len(running) == 3
+    munich = services.network.site("munich")
+    ten_minutes_of_one_machine = 10 / (10 * len(munich.machines))
+    busy = utilisation(services.network, running, window)["munich"]
+    assert busy == pytest.approx(ten_minutes_of_one_machine, abs=1e-4)

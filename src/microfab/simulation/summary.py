@@ -87,11 +87,15 @@ def changeovers(network: Network, tasks: list[Task]) -> dict[str, float]:
 
 
 def utilisation(network: Network, tasks: list[Task], window: RunWindow) -> dict[str, float]:
-    """Share of machine time spent running tasks in the window, per factory."""
+    """Share of machine time spent running tasks in the window, per factory; the parts of one
+    batch run count once."""
     busy: dict[str, float] = {}
+    counted: set[str] = set()
     for task in tasks:
-        if task.started_at is None:
+        if task.started_at is None or task.run in counted:
             continue
+        if task.run is not None:
+            counted.add(task.run)
         begin = max(task.started_at, window.start)
         end = min(task.ended_at or window.end, window.end)
         if end > begin:
