@@ -126,6 +126,28 @@ def test_jobs_are_listed_and_shown_with_their_tasks(api: Api, services: Services
     assert [t["step"] for t in job["tasks"]] == [0, 1]
 
 
+def test_the_parts_of_a_batch_run_show_their_run(api: Api, services: Services) -> None:
+    munich = {"lat": 48.14, "lon": 11.58, "label": "Marienplatz 1, München"}
+    mounts = [
+        {"product": "bike-mount", "quantity": 1, "material": "pa12", "params": {}}
+        for _ in range(2)
+    ]
+    orders = [api.place(destination=munich, lines=[line]) for line in mounts]
+    services.controller(seed=1, failure_rate=0).step()
+
+    tasks = []
+    for order in orders:
+        job = api.get("/v1/jobs", "admin", params={"order_id": order["id"]}).json()["items"][0]
+        tasks += api.get(f"/v1/jobs/{job['id']}").json()["tasks"]
+    sintered = [t for t in tasks if t["process"] == "sls"]
+
+    assert [t["state"] for t in sintered] == ["running", "running"]
+    runs = {t["run"] for t in sintered}
+    assert len(runs) == 1
+    assert runs <= {t["id"] for t in sintered}
+    assert all(t["run"] is None for t in tasks if t["process"] != "sls")
+
+
 def test_an_operator_of_another_factory_cannot_see_its_jobs(api: Api, services: Services) -> None:
     api.place()
     services.controller(seed=1).step()

@@ -73,6 +73,11 @@ class TaskPublic(BaseModel):
     started_at: UtcTime | None
     ended_at: UtcTime | None
     note: str
+    run: str | None = Field(
+        None,
+        description="On a batch machine (SLS, resin), the id of the task leading the run this "
+        "part is made in; every part of a run starts and ends with it",
+    )
 
     @classmethod
     def of(cls, task: Task) -> Self:
@@ -93,6 +98,7 @@ class TaskPublic(BaseModel):
             started_at=task.started_at,
             ended_at=task.ended_at,
             note=task.note,
+            run=task.run,
         )
 
 
