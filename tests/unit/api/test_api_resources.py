@@ -129,8 +129,7 @@ def test_jobs_are_listed_and_shown_with_their_tasks(api: Api, services: Services
 def test_the_parts_of_a_batch_run_show_their_run(api: Api, services: Services) -> None:
     munich = {"lat": 48.14, "lon": 11.58, "label": "Marienplatz 1, München"}
     mounts = [
-        {"product": "bike-mount", "quantity": 1, "material": "pa12", "params": {}}
-        for _ in range(2)
+        {"product": "bike-mount", "quantity": 1, "material": "pa12", "params": {}} for _ in range(2)
     ]
     orders = [api.place(destination=munich, lines=[line]) for line in mounts]
     services.controller(seed=1, failure_rate=0).step()
