@@ -97,6 +97,23 @@ def test_a_run_takes_no_more_parts_than_the_machine_holds(
     assert len({t.run for t in running}) == 1
 
 
+def test_a_quote_shares_the_run_with_the_parts_waiting_for_it(
+    services: Services, clock: ManualClock
+) -> None:
+    def munich_cents() -> int:
+        offer = services.orders.quote((mount(30),), MUNICH)
+        return next(o.production_cents for o in offer.local if o.site_id == "munich")
+
+    alone = munich_cents()
+    controller = services.controller(seed=1, failure_rate=0)
+    place_mounts(services, 3)
+    controller.step()  # a run of three starts
+    assert munich_cents() == alone, "a run under way takes no more parts"
+    place_mounts(services, 2)
+    controller.step()  # two more wait for the next run
+    assert munich_cents() < alone
+
+
 def test_a_failed_run_fails_every_part_and_each_is_made_again(
     services: Services, clock: ManualClock
 ) -> None:

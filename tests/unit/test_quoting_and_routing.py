@@ -9,9 +9,10 @@ from microfab.errors import NoCapableFactory
 from microfab.network.model import Location, Network, Process
 from microfab.orders.model import Destination, OrderLine
 from microfab.orders.service import LineRequest, PlaceOrder
+from microfab.quoting.model import QuoteOption
 from microfab.quoting.service import quote
 from microfab.routing.service import choose_factory
-from microfab.scheduling.dispatch import SiteLoad
+from microfab.scheduling.dispatch import SiteLoad, plan_order
 
 HAMBURG = Destination(Location(53.55, 10.0), "Hamburg")
 
@@ -60,6 +61,37 @@ def test_a_busy_factory_quotes_a_later_ready_date(network: Network, clock: Manua
     assert busy.best.site_id != "hamburg"
     hamburg_option = next(o for o in busy.local if o.site_id == "hamburg")
     assert hamburg_option.ready_at > now + timedelta(hours=30)
+
+
+def test_a_part_on_a_batch_machine_pays_its_share_of_the_run(
+    network: Network, clock: ManualClock
+) -> None:
+    munich = Destination(Location(48.14, 11.58), "Munich")
+    product = network.product("bike-mount")
+    line = OrderLine("bike-mount", 1, "pa12", product.validate({}))
+    now = clock.now()
+    site = network.site("munich")
+    alone = SiteLoad({m.id: now for m in site.machines})
+    shared = SiteLoad({m.id: now for m in site.machines}, waiting={("sls", "pa12"): 3})
+
+    def option(load: SiteLoad) -> QuoteOption:
+        offer = quote(network, [line], munich, now, {"munich": load})
+        return next(o for o in offer.local if o.site_id == "munich")
+
+    plan = plan_order(network, site, [line], now, alone)
+    sinter = next(step for step in plan.steps if step.operation.process == "sls")
+    run_kwh = sinter.machine.power_kw * sinter.minutes / 60
+    run_cents = sinter.machine.cents_per_hour * sinter.minutes / 60
+    run_cents += run_kwh * site.energy_cents_per_kwh
+    # with three parts of its family waiting, the part expects a run of four
+    first, fourth = option(alone), option(shared)
+    assert first.production_cents - fourth.production_cents == pytest.approx(
+        run_cents * 3 / 4, abs=1
+    )
+    energy_kg = run_kwh * site.grid_gco2_per_kwh / 1000
+    assert first.footprint.energy - fourth.footprint.energy == pytest.approx(
+        energy_kg * 3 / 4, rel=1e-3
+    )
 
 
 def test_a_quote_waits_for_people_the_plan_has_already_taken(

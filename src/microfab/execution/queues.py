@@ -26,15 +26,23 @@ def bookings(tasks: Iterable[Task], now: datetime) -> list[Booking]:
 
 
 def site_loads(network: Network, tasks: Iterable[Task], now: datetime) -> dict[str, SiteLoad]:
-    """For every site, what its plan already takes: machines until when, people when."""
+    """For every site, what its plan already takes: machines until when, people when, and the
+    parts waiting to start."""
+    tasks = list(tasks)
     booked = bookings(tasks, now)
     by_site: dict[str, list[Booking]] = {}
     for booking in booked:
         by_site.setdefault(booking.machine_id, []).append(booking)
-    return {
+    loads = {
         site.id: site_load(site, (b for m in site.machines for b in by_site.get(m.id, ())), now)
         for site in network.sites
     }
+    for task in tasks:
+        if task.state is TaskState.SCHEDULED and task.factory_id in loads:
+            waiting = loads[task.factory_id].waiting
+            key = (task.process, task.setup_family)
+            waiting[key] = waiting.get(key, 0) + 1
+    return loads
 
 
 def backlog_hours(network: Network, tasks: Iterable[Task]) -> dict[tuple[str, str], float]:

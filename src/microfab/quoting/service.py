@@ -3,6 +3,8 @@
 For each capable site: plan the work on its machines (the same plan dispatching would make),
 cost machine hours, energy, attended labour, materials and components, add the margin and the
 shipping over the fastest delivery lane, and add up the CO2e of energy, materials and transport.
+On a batch machine (SLS, resin) a part pays its share of the run's machine time, energy and
+labour: one over the parts expected in the run, this one and those of its family waiting there.
 Machine minutes (the plan's, from ``orders.model.step_minutes``), material and mass come from a
 line's geometry estimate when it has one, else from the product's models.
 """
@@ -102,7 +104,7 @@ def production_cost(
     cents = 0.0
     kwh = 0.0
     for step in plan.steps:
-        hours = step.minutes / 60
+        hours = step.minutes / 60 * step.share  # a batch run's time is shared by its parts
         kwh += step.machine.power_kw * hours
         cents += step.machine.cents_per_hour * hours
         if step.operation.attended:

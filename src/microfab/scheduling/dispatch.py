@@ -31,6 +31,10 @@ class PlannedStep:
     minutes: float
     setup_family: str
     material: str | None
+    share: float = 1.0
+    """The part of the machine's run this step pays for: all of it on a one-part machine; on a
+    batch machine one over the parts expected in its run (this one and the parts of its family
+    already waiting there, up to the machine's capacity)."""
 
 
 @dataclass(frozen=True)
@@ -55,19 +59,35 @@ class Booking:
 
 @dataclass
 class SiteLoad:
-    """A factory's plan as a new order sees it: when each machine is free, and the stretches of
-    attended work already planned for each process (people are as scarce as machines)."""
+    """A factory's plan as a new order sees it: when each machine is free, the stretches of
+    attended work already planned for each process (people are as scarce as machines), and the
+    parts waiting to start, by process and setup family (a batch machine makes them together).
+    """
 
     machines: dict[str, datetime]
     attended: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    waiting: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def book(self, step: PlannedStep) -> None:
         self.machines[step.machine.id] = step.end
+        process = step.operation.process
         if step.operation.attended:
-            self.attended.setdefault(step.operation.process, []).append((step.start, step.end))
+            self.attended.setdefault(process, []).append((step.start, step.end))
+        key = (process, step.setup_family)
+        self.waiting[key] = self.waiting.get(key, 0) + 1
+
+    def run_share(self, machine: MachineSpec, process: str, family: str) -> float:
+        """One over the parts a new part of ``family`` would expect in a run on ``machine``."""
+        if machine.batch_capacity < 2:
+            return 1.0
+        return 1 / min(machine.batch_capacity, 1 + self.waiting.get((process, family), 0))
 
     def copy(self) -> SiteLoad:
-        return SiteLoad(dict(self.machines), {p: list(w) for p, w in self.attended.items()})
+        return SiteLoad(
+            dict(self.machines),
+            {p: list(w) for p, w in self.attended.items()},
+            dict(self.waiting),
+        )
 
 
 def site_load(site: Site, bookings: Iterable[Booking], now: datetime) -> SiteLoad:
@@ -124,7 +144,10 @@ def place_step(
             start = attended_start(site, process, start, minutes, load.attended.get(process, ()))
         end = start + timedelta(minutes=minutes)
         if best is None or end < best.end:
-            best = PlannedStep(*position, operation, machine, start, end, minutes, family, material)
+            share = load.run_share(machine, process.value, family)
+            best = PlannedStep(
+                *position, operation, machine, start, end, minutes, family, material, share
+            )
     assert best is not None
     return best
 
