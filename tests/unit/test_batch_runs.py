@@ -15,15 +15,16 @@ import pytest
 from microfab.bootstrap import Services, build_services
 from microfab.clock import ManualClock
 from microfab.execution.model import Task, TaskState
-from microfab.execution.replan import FactoryState, factory_problem
+from microfab.execution.replan import FactoryState, PlanningSettings, factory_problem, replan
 from microfab.ids import random_ids
 from microfab.network.model import Location
 from microfab.network.service import install_network
 from microfab.orders.model import Destination, OrderState
 from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.scheduling.checker import check
+from microfab.scheduling.cpsat import Settings, solve
 from microfab.scheduling.rules import dispatch
-from microfab.settings import Settings
+from microfab.settings import Settings as ServiceSettings
 from microfab.simulation.summary import RunWindow, utilisation
 
 from .conftest import MemoryStore
@@ -85,7 +86,7 @@ def test_a_run_takes_no_more_parts_than_the_machine_holds(
         install_network(uow, doc, clock.now())
         uow.commit()
     services = build_services(
-        Settings(), clock=clock, ids=random_ids(random.Random(7)), store=store
+        ServiceSettings(), clock=clock, ids=random_ids(random.Random(7)), store=store
     )
     controller = services.controller(seed=1, failure_rate=0)
     orders = place_mounts(services, 6)
@@ -189,3 +190,26 @@ def test_a_run_counts_once_in_its_factorys_utilisation(
     ten_minutes_of_one_machine = 10 / (10 * len(munich.machines))
     busy = utilisation(services.network, running, window)["munich"]
     assert busy == pytest.approx(ten_minutes_of_one_machine, abs=1e-4)
+
+
+def test_cp_sat_plans_around_a_run_under_way(services: Services, clock: ManualClock) -> None:
+    controller = services.controller(seed=1, failure_rate=0)
+    orders = place_mounts(services, 3)
+    controller.step()
+    later = place_mounts(services, 4)
+    controller.step()
+    with services.uow() as uow:
+        tasks = uow.tasks.in_states("munich", (TaskState.SCHEDULED, TaskState.RUNNING))
+        jobs = {t.job_id: uow.tasks.get_job(t.job_id) for t in tasks}
+    site = services.network.site("munich")
+    due = {o: clock.now() + timedelta(hours=6) for o in orders + later}
+    problem = factory_problem(services.network, site, tasks, FactoryState(jobs, due), clock.now())
+    solution = solve(problem.instance, Settings(time_limit=2.0, workers=1), frozen=problem.frozen)
+    assert solution.status == "optimal"
+    assert check(problem.instance, solution.schedule) == []
+    for op, held in problem.frozen.items():
+        assert solution.schedule.of[op] == held
+    replan(problem, PlanningSettings("atcs", seconds=2.0, workers=1))
+    sls = [t for t in problem.tasks.values() if t.process == "sls" and t.order_id in later]
+    assert len(sls) == 4
+    assert len({(t.machine_id, t.planned_start) for t in sls}) == 1, "the waiting four: one run"
