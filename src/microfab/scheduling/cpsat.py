@@ -438,6 +438,8 @@ class _Search:
     def run(self, hint: Schedule, limit: float) -> tuple[Schedule, int, str]:
         clock = _Clock(limit)
         use_tabu = self._tabu()
+        if use_tabu:
+            tabu.warm_up()  # compiles while CP-SAT's first pass runs
         if self._lns() and self._large():
             best, bound, status = hint, 0, "feasible"
         else:

@@ -146,6 +146,52 @@ def improve(
     return flat.schedule(*best.kept)
 
 
+def warm_up() -> threading.Thread:
+    """Compile the kernels in a background thread, and return it.
+
+    The first compile takes about 7 s (then numba keeps the machine code on disk); the solver
+    starts it before CP-SAT's first pass, so that the two overlap instead of the compile
+    eating into the tabu search's time.
+    """
+    thread = threading.Thread(target=_compile, name="tabu-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _compile() -> None:
+    # Two operations on two machines, either machine for each: every kernel is reached.
+    flat = Sequencing(
+        ids=("a", "b"),
+        machines=("m1", "m2"),
+        alternatives=np.array([[1, 2], [2, 1]], dtype=np.int64),
+        release=np.zeros(2, dtype=np.int64),
+        job_prev=np.array([-1, 0], dtype=np.int64),
+        job_next=np.array([1, -1], dtype=np.int64),
+    )
+    machine = np.array([0, 1], dtype=np.int64)
+    duration = np.array([1, 1], dtype=np.int64)
+    none = np.full(2, -1, dtype=np.int64)
+    kept = (machine.copy(), duration.copy(), none.copy(), none.copy())
+    _tabu_search(
+        flat.job_prev,
+        flat.job_next,
+        flat.alternatives,
+        flat.release,
+        machine,
+        duration,
+        none.copy(),
+        none.copy(),
+        *kept,
+        np.zeros(4, dtype=np.int64),
+        np.zeros(4, dtype=np.int64),
+        np.array([0, 0, 2, 0], dtype=np.int64),
+        1,
+        0,
+        TENURE,
+        STALL,
+    )
+
+
 class _Race:
     """What the searches share: the deadline, the target and when the best last improved."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -80,3 +82,17 @@ def test_moves_operations_between_machines_on_a_flexible_job_shop(benchmarks: Pa
     assert 40 <= found.makespan < start.makespan
     moved = [a for a in found.assignments if start.of[a.operation].machine != a.machine]
     assert moved
+
+
+def test_the_kernels_compile_in_the_background() -> None:
+    # In a fresh process, where nothing has called the kernels yet.
+    program = (
+        "from microfab.scheduling import tabu\n"
+        "before = len(tabu._tabu_search.signatures)\n"
+        "tabu.warm_up().join()\n"
+        "print(before, len(tabu._tabu_search.signatures))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout.split() == ["0", "1"]
