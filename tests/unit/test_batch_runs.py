@@ -14,6 +14,7 @@ import pytest
 
 from microfab.bootstrap import Services, build_services
 from microfab.clock import ManualClock
+from microfab.execution.floor_plan import floor_plan
 from microfab.execution.model import Task, TaskState
 from microfab.execution.replan import FactoryState, PlanningSettings, factory_problem, replan
 from microfab.ids import random_ids
@@ -213,3 +214,27 @@ def test_cp_sat_plans_around_a_run_under_way(services: Services, clock: ManualCl
     sls = [t for t in problem.tasks.values() if t.process == "sls" and t.order_id in later]
     assert len(sls) == 4
     assert len({(t.machine_id, t.planned_start) for t in sls}) == 1, "the waiting four: one run"
+
+
+def test_the_gantt_plan_of_a_run_under_way_passes_the_checker(
+    services: Services, clock: ManualClock
+) -> None:
+    controller = services.controller(seed=1, failure_rate=0)
+    orders = place_mounts(services, 3)
+    controller.step()
+    running = sintering(services, orders)
+    assert len({t.planned_end for t in running}) == 1, "the parts end when the run does"
+    with services.uow() as uow:
+        tasks = uow.tasks.in_states("munich", (TaskState.SCHEDULED, TaskState.RUNNING))
+    plan = floor_plan(services.network.site("munich"), tasks, clock.now())
+    assert check(plan.instance, plan.schedule) == []
+    assert len({plan.schedule.of[t.id].batch for t in running}) == 1
+
+
+def test_routing_counts_a_batch_machines_queue_by_the_parts_it_makes_at_once(
+    services: Services,
+) -> None:
+    controller = services.controller(seed=1, failure_rate=0)
+    orders = place_mounts(services, 12)
+    controller.step()
+    assert {services.orders.get(o).factory_id for o in orders} == {"munich"}

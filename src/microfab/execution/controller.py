@@ -20,7 +20,7 @@ from microfab.errors import MachineError, OutOfStock, StaleState
 from microfab.execution.active import RELOAD_EVERY, ActiveTasks
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.execution.planning import jobs_and_tasks, next_attempt
-from microfab.execution.queues import backlog_hours, bookings, site_loads
+from microfab.execution.queues import backlog_hours, bookings, queued_hours, site_loads
 from microfab.execution.replan import FactoryState, PlanningSettings, replan_factory
 from microfab.execution.views import operators_on_shift
 from microfab.footprint.model import transport_kg
@@ -297,8 +297,9 @@ class NetworkController:
                 uow.tasks.add(task)
                 active.add(task)
                 key = (site.id, task.process)
-                machines = len(site.machines_for(Process(task.process)))
-                backlog[key] = backlog.get(key, 0.0) + task.minutes / 60 / max(machines, 1)
+                backlog[key] = backlog.get(key, 0.0) + queued_hours(
+                    site, task.process, task.minutes
+                )
             order.route_to(site.id, now)
             self._due[order.id] = self._due_at(order, site)
             self._lines[order.id] = order.lines
@@ -465,7 +466,9 @@ class NetworkController:
             for member in run:
                 ready.remove(member)
                 member.machine_id = machine.id
-                member.run = task.id if len(run) > 1 else None
+                if len(run) > 1:  # every part of a run is done when its longest part is
+                    member.run = task.id
+                    member.planned_end = now + timedelta(minutes=max(t.minutes for t in run))
                 member.start(now)
                 uow.tasks.save(member)
             claimed.extend(run)
@@ -504,7 +507,8 @@ class NetworkController:
     ) -> list[Task]:
         """What a batch machine makes in one run with ``lead``: ready tasks of its setup family
         and attendance, those the plan put in this run first, then this machine's later ones,
-        then those waiting for a busy machine."""
+        then those waiting for a busy machine. An attended run takes no part longer than the
+        lead, whose time the person on shift was found for."""
         if machine.batch_capacity < 2:
             return []
         fits = [
@@ -513,6 +517,7 @@ class NetworkController:
             if t is not lead
             and t.setup_family == lead.setup_family
             and t.attended == lead.attended
+            and (not t.attended or t.minutes <= lead.minutes)  # the person was found for lead's
             and t.process == lead.process
             and (t.machine_id == machine.id or t.machine_id not in idle_ids)
         ]

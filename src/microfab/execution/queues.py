@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from microfab.execution.model import ACTIVE_TASK_STATES, Task, TaskState
-from microfab.network.model import Network
+from microfab.network.model import Network, Process, Site
 from microfab.scheduling.dispatch import Booking, SiteLoad, site_load
 
 
@@ -53,9 +53,14 @@ def backlog_hours(network: Network, tasks: Iterable[Task]) -> dict[tuple[str, st
         if task.state is TaskState.SCHEDULED or task.state is TaskState.RUNNING:
             key = (task.factory_id, task.process)
             minutes[key] = minutes.get(key, 0.0) + task.minutes
-    hours: dict[tuple[str, str], float] = {}
-    for (site_id, process), total in minutes.items():
-        machines = network.site(site_id).machines
-        parts = sum(m.batch_capacity for m in machines if m.process.value == process)
-        hours[(site_id, process)] = total / 60 / max(parts, 1)
-    return hours
+    return {
+        (site_id, process): queued_hours(network.site(site_id), process, total)
+        for (site_id, process), total in minutes.items()
+    }
+
+
+def queued_hours(site: Site, process: str, minutes: float) -> float:
+    """``minutes`` of queued work at ``site`` in hours per machine of ``process``, spread over
+    the parts the machines make at once (a batch machine makes several per run)."""
+    parts = sum(m.batch_capacity for m in site.machines_for(Process(process)))
+    return minutes / 60 / max(parts, 1)

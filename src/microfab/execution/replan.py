@@ -210,14 +210,15 @@ def _apply(problem: FactoryProblem, schedule: Schedule) -> list[Task]:
             continue
         a = schedule.of[task.id]
         start = problem.now + timedelta(minutes=a.start)
-        if task.machine_id == a.machine and task.planned_start == start:
+        minutes = problem.minutes[task.id, a.machine]
+        # a batch run's parts are done when the run is: as long as its longest part
+        end = start + timedelta(minutes=a.end - a.start if a.batch is not None else minutes)
+        if (task.machine_id, task.planned_start, task.planned_end) == (a.machine, start, end):
             continue
-        task.minutes = problem.minutes[task.id, a.machine]
+        task.minutes = minutes
         task.machine_id = a.machine
         task.planned_start = start
-        # a batch run's parts are done when the run is: as long as its longest part
-        minutes = a.end - a.start if a.batch is not None else task.minutes
-        task.planned_end = start + timedelta(minutes=minutes)
+        task.planned_end = end
         moved.append(task)
     return moved
 
