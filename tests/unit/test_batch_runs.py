@@ -76,19 +76,24 @@ def test_ready_parts_are_sintered_in_one_run(services: Services, clock: ManualCl
         assert services.orders.get(order_id).state is OrderState.DELIVERED
 
 
-def test_a_run_takes_no_more_parts_than_the_machine_holds(
-    demo_doc: dict[str, object], clock: ManualClock
-) -> None:
-    doc = copy.deepcopy(demo_doc)
+def with_sls_capacity(doc: dict[str, object], clock: ManualClock, capacity: int) -> Services:
+    """The demo network with Munich's SLS printer holding ``capacity`` pieces per run."""
+    doc = copy.deepcopy(doc)
     munich = next(s for s in doc["factories"] if s["id"] == "munich")  # type: ignore[attr-defined]
-    next(m for m in munich["machines"] if m["id"] == "munich-sls")["batch_capacity"] = 4
+    next(m for m in munich["machines"] if m["id"] == "munich-sls")["batch_capacity"] = capacity
     store = MemoryStore()
     with store.unit_of_work() as uow:
         install_network(uow, doc, clock.now())
         uow.commit()
-    services = build_services(
+    return build_services(
         ServiceSettings(), clock=clock, ids=random_ids(random.Random(7)), store=store
     )
+
+
+def test_a_run_takes_no_more_parts_than_the_machine_holds(
+    demo_doc: dict[str, object], clock: ManualClock
+) -> None:
+    services = with_sls_capacity(demo_doc, clock, 4)
     controller = services.controller(seed=1, failure_rate=0)
     orders = place_mounts(services, 6)
     controller.step()
@@ -97,6 +102,27 @@ def test_a_run_takes_no_more_parts_than_the_machine_holds(
     running = [t for t in at_munich if t.state is TaskState.RUNNING]
     assert len(running) == 4
     assert len({t.run for t in running}) == 1
+
+
+def test_a_run_counts_the_pieces_of_each_line(
+    demo_doc: dict[str, object], clock: ManualClock
+) -> None:
+    services = with_sls_capacity(demo_doc, clock, 4)
+    controller = services.controller(seed=1, failure_rate=0)
+    three = LineRequest("bike-mount", 3, {"bar_diameter_mm": 31.8}, "pa12")
+    orders = [services.orders.place(PlaceOrder("cust-a", (three,), MUNICH)).order.id]
+    orders += place_mounts(services, 2)
+    controller.step()
+    at_munich = [t for t in sintering(services, orders) if t.factory_id == "munich"]
+    assert len(at_munich) == 3
+    with services.uow() as uow:
+        pieces = {t.id: uow.tasks.get_job(t.job_id).quantity for t in at_munich}
+    running = [t for t in at_munich if t.state is TaskState.RUNNING]
+    room = 4 - sum(pieces[t.id] for t in running)
+    waiting = [t for t in at_munich if t.state is TaskState.SCHEDULED]
+    assert room >= 0
+    assert waiting, "five pieces do not fit in a run of four"
+    assert all(pieces[t.id] > room for t in waiting), "a part that fits is not left behind"
 
 
 def test_a_quote_shares_the_run_with_the_parts_waiting_for_it(

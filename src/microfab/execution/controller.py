@@ -507,8 +507,8 @@ class NetworkController:
     ) -> list[Task]:
         """What a batch machine makes in one run with ``lead``: ready tasks of its setup family
         and attendance, those the plan put in this run first, then this machine's later ones,
-        then those waiting for a busy machine. An attended run takes no part longer than the
-        lead, whose time the person on shift was found for."""
+        then those waiting for a busy machine, as long as their pieces fit. An attended run
+        takes no part longer than the lead, whose time the person on shift was found for."""
         if machine.batch_capacity < 2:
             return []
         fits = [
@@ -529,12 +529,15 @@ class NetworkController:
                 t.id,
             )
         )
+        room = machine.batch_capacity - self._job(uow, lead.job_id).quantity
         mates: list[Task] = []
         for task in fits:
-            if len(mates) + 1 >= machine.batch_capacity:
-                break
+            pieces = self._job(uow, task.job_id).quantity
+            if pieces > room:
+                continue
             if task.machine_id == machine.id or self._can_take(uow, machine, task):
                 mates.append(task)
+                room -= pieces
         return mates
 
     def _can_take(self, uow: UnitOfWork, machine: MachineSpec, task: Task) -> bool:

@@ -252,7 +252,9 @@ def _operation(
     attended = None
     if skill is not None and longest_shift and max(durations.values()) > longest_shift:
         attended = longest_shift
-    operation = Operation(task.id, job.id, durations, task.setup_family, skill, attended)
+    operation = Operation(
+        task.id, job.id, durations, task.setup_family, skill, attended, size=job.quantity
+    )
     return operation, minutes
 
 

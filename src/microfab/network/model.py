@@ -105,8 +105,8 @@ class MachineSpec:
     changeover_minutes: float = 0.0
     """Idle time to switch from one setup family to another (filament, resin, stock)."""
     batch_capacity: int = 1
-    """Parts of one setup family made together in one run (an SLS chamber, a resin platform);
-    a run lasts as long as its longest part."""
+    """Pieces of one setup family made together in one run (an SLS chamber, a resin platform);
+    a run lasts as long as its longest task, and an order line larger than this runs alone."""
     cents_per_hour: float = 0.0
     driver_options: Mapping[str, str] = field(default_factory=dict)
     link: DriverLink | None = None

@@ -97,11 +97,12 @@ def _machines(instance: Instance, schedule: Schedule) -> Iterator[Violation]:
 
 def _batch(instance: Instance, machine: Machine, run: list[Assignment]) -> Iterator[Violation]:
     lead = run[0]
-    if len(run) > machine.capacity:
+    size = sum(instance.operations[a.operation].size for a in run)
+    if len(run) > 1 and size > machine.capacity:
         yield Violation(
             Rule.BATCH,
             lead.operation,
-            f"{len(run)} in one run on {machine.id}, capacity {machine.capacity}",
+            f"{size} pieces in one run on {machine.id}, capacity {machine.capacity}",
         )
     families = {instance.operations[a.operation].family for a in run}
     if len(families) > 1:

@@ -32,7 +32,9 @@ class Operation:
     ``durations`` maps each eligible machine to the processing time there. ``family`` is the
     setup family (material, colour, nozzle, tool) that decides the changeover before it.
     ``skill`` names the operator skill the step needs; the operator is busy for ``attended``
-    time units from the start (the whole step when ``None``).
+    time units from the start (the whole step when ``None``). ``size`` is the room it takes in
+    a batch run (the pieces of its order line); one larger than a machine's capacity runs
+    alone there.
     """
 
     id: str
@@ -41,6 +43,7 @@ class Operation:
     family: str = ""
     skill: str | None = None
     attended: int | None = None
+    size: int = 1
 
     def attended_time(self, duration: int) -> int:
         return duration if self.attended is None else min(self.attended, duration)
@@ -63,9 +66,10 @@ class Machine:
 
     ``changeovers`` maps (from family, to family) to the idle time needed between two runs; a
     missing pair costs nothing. ``capacity`` above 1 makes it a batch machine (SLS, resin) that
-    processes up to that many operations of one family in a single run. ``setup`` is the
-    family the machine is set up for when the plan starts (empty when unknown): its first run
-    pays the changeover from it, and cannot start before that changeover is done.
+    processes operations of one family in a single run, as many as their sizes fit in.
+    ``setup`` is the family the machine is set up for when the plan starts (empty when
+    unknown): its first run pays the changeover from it, and cannot start before that
+    changeover is done.
     """
 
     id: str

@@ -169,7 +169,13 @@ class Dispatcher:
             and self.earliest(o) <= option.start
         ]
         mates.sort(key=lambda o: (self.instance.job[o.job].due or math.inf, o.id))
-        return tuple(mates[: machine.capacity - 1])
+        room = machine.capacity - op.size
+        joined = []
+        for mate in mates:
+            if mate.size <= room:
+                joined.append(mate)
+                room -= mate.size
+        return tuple(joined)
 
     def _fit(
         self, op: Operation, machine: Machine, start: int, duration: int

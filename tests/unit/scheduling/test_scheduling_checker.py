@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from microfab.scheduling.checker import Rule, check
-from microfab.scheduling.model import Assignment, Instance, Schedule
+from microfab.scheduling.model import Assignment, Instance, Job, Schedule
 
 
 def feasible() -> Schedule:
@@ -94,6 +94,20 @@ def test_rejects_a_batch_over_capacity_or_mixed_or_out_of_step(workshop: Instanc
         for j in workshop.jobs
     )
     assert Rule.BATCH in rules(replace(workshop, jobs=jobs), feasible())
+
+
+def test_a_batch_counts_pieces_and_a_large_operation_may_run_alone(workshop: Instance) -> None:
+    def sized(job_id: str, size: int) -> tuple[Job, ...]:
+        return tuple(
+            replace(j, operations=(replace(j.operations[0], size=size),)) if j.id == job_id else j
+            for j in workshop.jobs
+        )
+
+    three_pieces = replace(workshop, jobs=sized("d", 2))
+    found = [v for v in check(three_pieces, feasible()) if v.rule is Rule.BATCH]
+    assert [v.message for v in found] == ["3 pieces in one run on sls, capacity 2"]
+    alone = changed("d.print", start=30, end=55, batch=None)
+    assert Rule.BATCH not in rules(replace(workshop, jobs=sized("d", 5)), alone)
 
 
 def test_rejects_work_in_a_maintenance_window(workshop: Instance) -> None:

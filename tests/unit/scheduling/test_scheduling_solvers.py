@@ -45,6 +45,18 @@ def test_dispatch_batches_parts_of_one_family(workshop: Instance) -> None:
     assert (c.batch, c.start, c.end) == (d.batch, d.start, d.end) == (1, 0, 30)
 
 
+def test_dispatch_fills_a_batch_only_as_far_as_its_pieces_fit(workshop: Instance) -> None:
+    jobs = tuple(
+        replace(j, operations=(replace(j.operations[0], size=2),)) if j.id == "d" else j
+        for j in workshop.jobs
+    )
+    instance = replace(workshop, jobs=jobs)
+    schedule = dispatch(instance, "atcs")
+    c, d = schedule.of["c.print"], schedule.of["d.print"]
+    assert c.batch != d.batch
+    assert check(instance, schedule) == []
+
+
 def test_earliest_due_date_goes_first_on_a_busy_machine() -> None:
     jobs = tuple(
         Job(f"j{k}", (Operation(f"j{k}.cut", f"j{k}", {"laser": 4}),), due=due)
