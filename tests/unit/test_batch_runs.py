@@ -16,7 +16,13 @@ from microfab.bootstrap import Services, build_services
 from microfab.clock import ManualClock
 from microfab.execution.floor_plan import floor_plan
 from microfab.execution.model import Task, TaskState
-from microfab.execution.replan import FactoryState, PlanningSettings, factory_problem, replan
+from microfab.execution.replan import (
+    FactoryProblem,
+    FactoryState,
+    PlanningSettings,
+    factory_problem,
+    replan,
+)
 from microfab.ids import random_ids
 from microfab.network.model import Location
 from microfab.network.service import install_network
@@ -177,20 +183,30 @@ def test_a_restarted_controller_resumes_a_run_as_one_job(
     assert {t.state for t in sintering(services, orders)} == {TaskState.FINISHED}
 
 
-def test_replanning_keeps_a_run_under_way_as_one_batch(
-    services: Services, clock: ManualClock
-) -> None:
+def munich_problem(
+    services: Services, clock: ManualClock, running: int, waiting: int, due: timedelta
+) -> tuple[FactoryProblem, list[str]]:
+    """Munich's open work with a run of ``running`` mounts under way and ``waiting`` more routed
+    behind it; also the waiting orders' ids."""
     controller = services.controller(seed=1, failure_rate=0)
-    orders = place_mounts(services, 3)
+    orders = place_mounts(services, running)
     controller.step()
-    later = place_mounts(services, 2)
+    later = place_mounts(services, waiting)
     controller.step()  # routes them; the SLS printer is busy with the first run
     with services.uow() as uow:
         tasks = uow.tasks.in_states("munich", (TaskState.SCHEDULED, TaskState.RUNNING))
         jobs = {t.job_id: uow.tasks.get_job(t.job_id) for t in tasks}
+    deadline = {o: clock.now() + due for o in orders + later}
     site = services.network.site("munich")
-    due = {o: clock.now() + timedelta(days=2) for o in orders + later}
-    problem = factory_problem(services.network, site, tasks, FactoryState(jobs, due), clock.now())
+    state = FactoryState(jobs, deadline)
+    return factory_problem(services.network, site, tasks, state, clock.now()), later
+
+
+def test_replanning_keeps_a_run_under_way_as_one_batch(
+    services: Services, clock: ManualClock
+) -> None:
+    problem, later = munich_problem(services, clock, 3, 2, timedelta(days=2))
+    tasks = list(problem.tasks.values())
     runs = {a.batch for op, a in problem.frozen.items() if problem.tasks[op].process == "sls"}
     assert len(runs) == 1
     assert None not in runs
@@ -220,17 +236,7 @@ def test_a_run_counts_once_in_its_factorys_utilisation(
 
 
 def test_cp_sat_plans_around_a_run_under_way(services: Services, clock: ManualClock) -> None:
-    controller = services.controller(seed=1, failure_rate=0)
-    orders = place_mounts(services, 3)
-    controller.step()
-    later = place_mounts(services, 4)
-    controller.step()
-    with services.uow() as uow:
-        tasks = uow.tasks.in_states("munich", (TaskState.SCHEDULED, TaskState.RUNNING))
-        jobs = {t.job_id: uow.tasks.get_job(t.job_id) for t in tasks}
-    site = services.network.site("munich")
-    due = {o: clock.now() + timedelta(hours=6) for o in orders + later}
-    problem = factory_problem(services.network, site, tasks, FactoryState(jobs, due), clock.now())
+    problem, later = munich_problem(services, clock, 3, 4, timedelta(hours=6))
     solution = solve(problem.instance, Settings(time_limit=2.0, workers=1), frozen=problem.frozen)
     assert solution.status == "optimal"
     assert check(problem.instance, solution.schedule) == []
