@@ -31,7 +31,7 @@ def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
     )
     origin = min((_start(t) for t in active), default=now).replace(second=0, microsecond=0)
     batch_machines = {m.id for m in site.machines if m.batch_capacity > 1}
-    runs = _runs(t for t in active if t.machine_id in batch_machines)
+    batches = _batch_numbers(t for t in active if t.machine_id in batch_machines)
     jobs: dict[str, list[Operation]] = {}
     assignments: list[Assignment] = []
     for task in active:
@@ -40,7 +40,7 @@ def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
         jobs.setdefault(task.job_id, []).append(
             Operation(task.id, task.job_id, {task.machine_id: end - start}, task.setup_family)
         )
-        assignments.append(Assignment(task.id, task.machine_id, start, end, runs.get(task.id)))
+        assignments.append(Assignment(task.id, task.machine_id, start, end, batches.get(task.id)))
     instance = Instance(
         name=f"{site.name}: plan from {origin:%Y-%m-%d %H:%M} UTC",
         jobs=tuple(Job(job_id, tuple(ops)) for job_id, ops in jobs.items()),
@@ -51,7 +51,7 @@ def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
     return FloorPlan(origin, instance, Schedule(tuple(assignments)))
 
 
-def _runs(tasks: Iterable[Task]) -> dict[str, int]:
+def _batch_numbers(tasks: Iterable[Task]) -> dict[str, int]:
     """A batch number for each task made with others in one run: the run under way, or the
     tasks planned on one batch machine at one time."""
     groups: dict[object, list[str]] = {}

@@ -141,7 +141,8 @@ def factory_problem(
             operations.append(operation)
             minutes.update(((task.id, m), v) for m, v in on.items())
             if task.state is TaskState.RUNNING:
-                frozen[task.id] = _running(task, now, runs.get(task.run or ""))
+                run = runs.get(task.run) if task.run is not None else None
+                frozen[task.id] = _running(task, now, run)
         due = state.due.get(job.order_id)
         jobs.append(
             SchedulingJob(
