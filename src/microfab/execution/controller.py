@@ -270,8 +270,9 @@ class NetworkController:
         if not waiting:
             return []
         tasks = active.all()
-        backlog = backlog_hours(self._network, tasks)
-        loads = site_loads(self._network, tasks, now)
+        pieces = {t.job_id: self._job(uow, t.job_id).quantity for t in tasks}
+        backlog = backlog_hours(self._network, tasks, pieces)
+        loads = site_loads(self._network, tasks, now, pieces)
         shelves = _Shelves(uow)
         touched: list[tuple[str, str]] = []
         routed: list[Order] = []
@@ -293,12 +294,13 @@ class NetworkController:
                 self._jobs[job.id] = job
             for step in plan.steps:
                 loads[site.id].book(step)
-            for task in tasks:
+            for step, task in zip(plan.steps, tasks, strict=True):
                 uow.tasks.add(task)
                 active.add(task)
                 key = (site.id, task.process)
+                places = min(step.pieces, step.machine.batch_capacity)
                 backlog[key] = backlog.get(key, 0.0) + queued_hours(
-                    site, task.process, task.minutes
+                    site, task.process, task.minutes * places
                 )
             order.route_to(site.id, now)
             self._due[order.id] = self._due_at(order, site)

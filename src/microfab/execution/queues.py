@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from microfab.execution.model import ACTIVE_TASK_STATES, Task, TaskState
 from microfab.network.model import Network, Process, Site
-from microfab.scheduling.dispatch import Booking, SiteLoad, site_load
+from microfab.scheduling.dispatch import Booking, PlannedRun, SiteLoad, site_load
 
 
 def bookings(tasks: Iterable[Task], now: datetime) -> list[Booking]:
@@ -25,10 +25,20 @@ def bookings(tasks: Iterable[Task], now: datetime) -> list[Booking]:
     ]
 
 
-def site_loads(network: Network, tasks: Iterable[Task], now: datetime) -> dict[str, SiteLoad]:
-    """For every site, what its plan already takes: machines until when, people when, and the
-    parts waiting to start."""
+def site_loads(
+    network: Network,
+    tasks: Iterable[Task],
+    now: datetime,
+    pieces: Mapping[str, int] | None = None,
+) -> dict[str, SiteLoad]:
+    """For every site, what its plan already takes: machines until when, people when, the
+    pieces waiting to start, and the runs planned on its batch machines.
+
+    ``pieces`` gives each job's quantity (job id to pieces) for the scheduled tasks; a job not
+    in it counts as one piece.
+    """
     tasks = list(tasks)
+    pieces = pieces or {}
     booked = bookings(tasks, now)
     by_site: dict[str, list[Booking]] = {}
     for booking in booked:
@@ -37,22 +47,60 @@ def site_loads(network: Network, tasks: Iterable[Task], now: datetime) -> dict[s
         site.id: site_load(site, (b for m in site.machines for b in by_site.get(m.id, ())), now)
         for site in network.sites
     }
-    for task in tasks:
-        if task.state is TaskState.SCHEDULED and task.factory_id in loads:
-            waiting = loads[task.factory_id].waiting
-            key = (task.process, task.setup_family)
-            waiting[key] = waiting.get(key, 0) + 1
+    sites = {m.id: site.id for site in network.sites for m in site.machines}
+    batch = {m.id for site in network.sites for m in site.machines if m.batch_capacity > 1}
+    scheduled = [t for t in tasks if t.state is TaskState.SCHEDULED and t.factory_id in loads]
+    for task in scheduled:
+        waiting = loads[task.factory_id].waiting
+        key = (task.process, task.setup_family)
+        waiting[key] = waiting.get(key, 0) + pieces.get(task.job_id, 1)
+    on_batch = [t for t in scheduled if t.machine_id in batch]
+    for machine_id, runs in _planned_runs(on_batch, pieces).items():
+        loads[sites[machine_id]].runs[machine_id] = runs
     return loads
 
 
-def backlog_hours(network: Network, tasks: Iterable[Task]) -> dict[tuple[str, str], float]:
+def _planned_runs(tasks: Iterable[Task], pieces: Mapping[str, int]) -> dict[str, list[PlannedRun]]:
+    """The runs planned on each batch machine, in start order: its scheduled tasks of one family
+    and attendance planned to start together (the re-planner gives a run's parts one start)."""
+    grouped: dict[tuple[str, datetime, str, bool], list[Task]] = {}
+    for task in tasks:
+        key = (task.machine_id, task.planned_start, task.setup_family, task.attended)
+        grouped.setdefault(key, []).append(task)
+    runs: dict[str, list[PlannedRun]] = {}
+    for (machine_id, start, family, attended), members in grouped.items():
+        run = PlannedRun(
+            family,
+            attended,
+            start,
+            max(t.planned_end for t in members),
+            sum(pieces.get(t.job_id, 1) for t in members),
+            min(t.minutes for t in members),
+        )
+        runs.setdefault(machine_id, []).append(run)
+    for machine_runs in runs.values():
+        machine_runs.sort(key=lambda r: r.start)
+    return runs
+
+
+def backlog_hours(
+    network: Network, tasks: Iterable[Task], pieces: Mapping[str, int] | None = None
+) -> dict[tuple[str, str], float]:
     """Queued hours per machine of each (site, process): the work waiting, spread evenly over
-    the parts the machines make at once (a batch machine makes several per run)."""
+    the parts the machines make at once (a batch machine makes several per run).
+
+    A task on a batch machine lasts its runs (``orders.model.step_minutes``) and takes as many
+    of their places as its job has pieces (``pieces``: job id to quantity, one if missing), up
+    to the machine's capacity.
+    """
+    pieces = pieces or {}
+    capacity = {m.id: m.batch_capacity for site in network.sites for m in site.machines}
     minutes: dict[tuple[str, str], float] = {}
     for task in tasks:
         if task.state is TaskState.SCHEDULED or task.state is TaskState.RUNNING:
             key = (task.factory_id, task.process)
-            minutes[key] = minutes.get(key, 0.0) + task.minutes
+            places = min(pieces.get(task.job_id, 1), capacity.get(task.machine_id, 1))
+            minutes[key] = minutes.get(key, 0.0) + task.minutes * places
     return {
         (site_id, process): queued_hours(network.site(site_id), process, total)
         for (site_id, process), total in minutes.items()

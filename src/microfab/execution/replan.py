@@ -2,9 +2,10 @@
 
 When a factory gets new orders, loses a machine or gets it back, the controller hands its open
 work to ``microfab.scheduling``: every scheduled task becomes an operation that any capable
-machine of the factory can run (its duration scaled by the machine's speed), with the job's
-due date (when it must be ready to still arrive as promised), its setup family, and the skill of
-a person if it is attended; running tasks are frozen where they are. The changeover-aware ATCS
+machine of the factory can run (its duration scaled by the machine's speed, in as many runs as
+a batch machine's capacity needs for its pieces), with the job's due date (when it must be
+ready to still arrive as promised), its setup family, and the skill of a person if it is
+attended; running tasks are frozen where they are. The changeover-aware ATCS
 rule gives a plan at once; with a time budget, CP-SAT then improves it. The plan is written back
 as each task's machine and planned start and end, which is what the machines claim work by.
 
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 from microfab.execution.model import Job, Task, TaskState
 from microfab.network.model import MachineSpec, Network, Process, Site
 from microfab.network.model import Operator as Person
-from microfab.orders.model import OrderLine, line_machines
+from microfab.orders.model import OrderLine, line_machines, minutes_moved
 from microfab.scheduling.model import (
     Assignment,
     Criterion,
@@ -246,7 +247,8 @@ def _operation(
         else:
             capable = line_machines(site, line, routing)
         current = next((m for m in site.machines if m.id == task.machine_id), None)
-        minutes = {m.id: _minutes_on(task, current, m, routing.setup_minutes) for m in capable}
+        setup = routing.setup_minutes
+        minutes = {m.id: _minutes_on(task, job, current, m, setup) for m in capable}
         minutes = minutes or {task.machine_id: task.minutes}
     durations = {m: max(1, math.ceil(v)) for m, v in minutes.items()}
     skill = task.process if task.attended else None
@@ -260,13 +262,13 @@ def _operation(
 
 
 def _minutes_on(
-    task: Task, current: MachineSpec | None, machine: MachineSpec, setup: float
+    task: Task, job: Job, current: MachineSpec | None, machine: MachineSpec, setup: float
 ) -> float:
-    """Setup stays as it is; the rest of the work scales with the machines' speeds."""
+    """Set-ups stay as they are; a piece's time scales with the machines' speeds, and a batch
+    machine makes the job's pieces in as many runs as its capacity needs."""
     if current is None or machine.id == current.id:
         return task.minutes
-    work = max(task.minutes - setup, 0.0) * current.speed_factor / machine.speed_factor
-    return round(setup + work, 3)
+    return round(minutes_moved(task.minutes, job.quantity, setup, current, machine), 3)
 
 
 def _run_numbers(tasks: Iterable[Task]) -> dict[str, tuple[int, float]]:

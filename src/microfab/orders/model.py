@@ -140,14 +140,46 @@ def step_minutes(
 ) -> float:
     """Minutes ``operation`` of ``line`` takes on ``machine``, set-up included.
 
-    The one place a planned step's duration comes from: the line's stored geometry estimate for
-    the operation's process when it has one, the product's duration model otherwise; both are
-    divided by the machine's speed factor.
+    The one place a planned step's duration comes from: a piece's minutes come from the line's
+    stored geometry estimate for the operation's process when it has one, the product's duration
+    model otherwise, divided by the machine's speed factor. A one-part machine makes the pieces
+    one after another after one set-up; a batch machine (``batch_capacity`` of 2 or more) makes
+    up to its capacity at once, so the line takes ``ceil(quantity / capacity)`` runs, each a
+    set-up and one piece's minutes (the run's length for this part).
     """
     estimate = line.estimate.for_process(operation.process) if line.estimate else None
     if estimate is None:
-        return operation.minutes(product, line.params, line.quantity, machine.speed_factor)
-    return operation.setup_minutes + line.quantity * estimate.minutes / machine.speed_factor
+        piece = operation.minutes_per_unit.evaluate(product, line.params)
+    else:
+        piece = estimate.minutes
+    setups, pieces = _setups_and_piece_times(line.quantity, machine)
+    return setups * operation.setup_minutes + pieces * piece / machine.speed_factor
+
+
+def minutes_moved(
+    minutes: float, quantity: int, setup: float, current: MachineSpec, machine: MachineSpec
+) -> float:
+    """A step's ``minutes`` on ``current`` (as ``step_minutes`` gave them) on ``machine`` instead.
+
+    Set-ups stay as long; a piece's time scales with the machines' speeds; the count of set-ups
+    and piece times follows each machine's batch capacity, as in ``step_minutes``.
+    """
+    setups, pieces = _setups_and_piece_times(quantity, current)
+    piece = max(minutes - setups * setup, 0.0) / pieces * current.speed_factor
+    setups, pieces = _setups_and_piece_times(quantity, machine)
+    return setups * setup + pieces * piece / machine.speed_factor
+
+
+def batch_runs(quantity: int, machine: MachineSpec) -> int:
+    """How many runs ``quantity`` pieces take on ``machine``: one per capacity's worth."""
+    return -(-quantity // max(machine.batch_capacity, 1))
+
+
+def _setups_and_piece_times(quantity: int, machine: MachineSpec) -> tuple[int, int]:
+    if machine.batch_capacity < 2:
+        return 1, quantity
+    runs = batch_runs(quantity, machine)
+    return runs, runs
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,10 @@ class OrderService:
     def _quote(self, uow: UnitOfWork, lines: Sequence[OrderLine], dest: Destination) -> Quote:
         now = self._clock.now()
         active = uow.tasks.in_states(None, (TaskState.SCHEDULED, TaskState.RUNNING))
-        return quote(self._network, lines, dest, now, site_loads(self._network, active, now))
+        pieces = uow.tasks.pieces((TaskState.SCHEDULED,))
+        return quote(
+            self._network, lines, dest, now, site_loads(self._network, active, now, pieces)
+        )
 
     def place(self, command: PlaceOrder) -> Placed:
         """Place an order once: a retry with the same key returns the first order."""

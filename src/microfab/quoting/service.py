@@ -3,8 +3,10 @@
 For each capable site: plan the work on its machines (the same plan dispatching would make),
 cost machine hours, energy, attended labour, materials and components, add the margin and the
 shipping over the fastest delivery lane, and add up the CO2e of energy, materials and transport.
-On a batch machine (SLS, resin) a part pays its share of the run's machine time, energy and
-labour: one over the parts expected in the run, this one and those of its family waiting there.
+On a batch machine (SLS, resin) a line pays its pieces' share of the run's machine time, energy
+and labour: its pieces over the pieces expected in the run, its own and those of its family
+waiting there, up to the capacity (``scheduling.dispatch.SiteLoad.run_share``); a part that
+joins a run already planned is promised that run's end.
 Machine minutes (the plan's, from ``orders.model.step_minutes``), material and mass come from a
 line's geometry estimate when it has one, else from the product's models.
 """

@@ -4,20 +4,23 @@ Each operation of each order line goes, in routing order, to the capable machine
 on which it would finish first, after what the factory's plan already has on that machine.
 Operations that need a person wait for a skilled person's shift and for a gap in the attended
 work already planned, so a weekend's queue pushes a quote to Monday afternoon, not Monday
-morning. Quoting uses this, so a quoted ready date is where the order would fit into the plan
+morning. On a batch machine a step joins a run of its family planned there and not yet started
+when the run starts once the step is ready and has room for its pieces (the machine fills a run
+with the ready parts of its family when it starts it), else it goes after that machine's work.
+Quoting uses this, so a quoted ready date is where the order would fit into the plan
 at that moment; once routed, the factory is re-planned as a whole (``execution.replan``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from microfab.catalog.model import Operation, ProductTemplate
 from microfab.errors import NoCapableFactory
 from microfab.network.model import MachineSpec, Network, Process, Site
-from microfab.orders.model import OrderLine, line_machines, step_minutes
+from microfab.orders.model import OrderLine, batch_runs, line_machines, step_minutes
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,12 @@ class PlannedStep:
     setup_family: str
     material: str | None
     share: float = 1.0
-    """The part of the machine's run this step pays for: all of it on a one-part machine; on a
-    batch machine one over the parts expected in its run (this one and the parts of its family
-    already waiting there, up to the machine's capacity)."""
+    """The part of the step's machine time this step pays for (``SiteLoad.run_share``): all of
+    it on a one-part machine; on a batch machine its pieces' share of the runs they expect."""
+    pieces: int = 1
+    """The order line's quantity: the places the step takes in a batch run."""
+    joined: bool = False
+    """True when the step joins a run already planned on its batch machine."""
 
 
 @dataclass(frozen=True)
@@ -57,36 +63,138 @@ class Booking:
     attended_from: datetime | None = None
 
 
+@dataclass(frozen=True)
+class PlannedRun:
+    """A run planned on a batch machine and not yet started: its parts' setup family and
+    attendance, when it starts and ends, the pieces it holds, and its shortest part's minutes
+    (an attended run takes no part longer than its lead, whose time a person was found for)."""
+
+    family: str
+    attended: bool
+    start: datetime
+    end: datetime
+    pieces: int
+    shortest: float
+
+    def takes(
+        self, family: str, attended: bool, ready: datetime, pieces: int, minutes: float, room: int
+    ) -> bool:
+        """Whether a step of ``pieces`` pieces and ``minutes`` minutes, ready at ``ready``, can
+        join: same family and attendance, the run starts once the step is ready, its pieces fit
+        in the machine's ``room``, and an attended step is no longer than any part in the run."""
+        return (
+            self.family == family
+            and self.attended == attended
+            and self.start >= ready
+            and self.pieces + pieces <= room
+            and (not attended or minutes <= self.shortest)
+        )
+
+
 @dataclass
 class SiteLoad:
     """A factory's plan as a new order sees it: when each machine is free, the stretches of
-    attended work already planned for each process (people are as scarce as machines), and the
-    parts waiting to start, by process and setup family (a batch machine makes them together).
+    attended work already planned for each process (people are as scarce as machines), the
+    pieces waiting to start, by process and setup family (a batch machine makes them together),
+    and the runs planned on each batch machine that have not started, in start order.
     """
 
     machines: dict[str, datetime]
     attended: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     waiting: dict[tuple[str, str], int] = field(default_factory=dict)
+    runs: dict[str, list[PlannedRun]] = field(default_factory=dict)
 
     def book(self, step: PlannedStep) -> None:
-        self.machines[step.machine.id] = step.end
+        """Take ``step``'s machine and person, count its pieces as waiting, and put it in its
+        run: the planned run it joins, or a new one after the machine's work."""
+        if not (step.joined and self._join(step)):
+            self._add_run(step)
         process = step.operation.process
         if step.operation.attended:
             self.attended.setdefault(process, []).append((step.start, step.end))
         key = (process, step.setup_family)
-        self.waiting[key] = self.waiting.get(key, 0) + 1
+        self.waiting[key] = self.waiting.get(key, 0) + step.pieces
 
-    def run_share(self, machine: MachineSpec, process: str, family: str) -> float:
-        """One over the parts a new part of ``family`` would expect in a run on ``machine``."""
+    def _add_run(self, step: PlannedStep) -> None:
+        machine_id = step.machine.id
+        self.machines[machine_id] = max(self.machines.get(machine_id, step.end), step.end)
+        if step.machine.batch_capacity > 1:
+            run = PlannedRun(
+                step.setup_family,
+                step.operation.attended,
+                step.start,
+                step.end,
+                step.pieces,
+                step.minutes,
+            )
+            self.runs.setdefault(machine_id, []).append(run)
+
+    def _join(self, step: PlannedStep) -> bool:
+        """Add ``step`` to the planned run it joins, if that is there; a part longer than the
+        run makes it, and the machine's later work, that much later."""
+        machine_id = step.machine.id
+        runs = self.runs.get(machine_id, [])
+        at = (step.start, step.setup_family, step.operation.attended)
+        k = next((k for k, r in enumerate(runs) if (r.start, r.family, r.attended) == at), None)
+        if k is None:
+            return False
+        run = runs[k]
+        later = max(step.end - run.end, timedelta(0))
+        runs[k] = replace(
+            run,
+            end=run.end + later,
+            pieces=run.pieces + step.pieces,
+            shortest=min(run.shortest, step.minutes),
+        )
+        if later:
+            for j in range(k + 1, len(runs)):
+                runs[j] = replace(runs[j], start=runs[j].start + later, end=runs[j].end + later)
+            self.machines[machine_id] = self.machines.get(machine_id, step.end) + later
+        return True
+
+    def open_run(
+        self,
+        machine: MachineSpec,
+        family: str,
+        attended: bool,
+        ready: datetime,
+        pieces: int,
+        minutes: float,
+    ) -> PlannedRun | None:
+        """The first run planned on ``machine`` that a step of ``pieces`` pieces and ``minutes``
+        minutes, ready at ``ready``, can join (``PlannedRun.takes``), if any."""
         if machine.batch_capacity < 2:
+            return None
+        capacity = machine.batch_capacity
+        runs = self.runs.get(machine.id, ())
+        return next(
+            (r for r in runs if r.takes(family, attended, ready, pieces, minutes, capacity)), None
+        )
+
+    def run_share(self, machine: MachineSpec, process: str, family: str, pieces: int = 1) -> float:
+        """The share of its machine time a step of ``pieces`` pieces of ``family`` pays.
+
+        All of it on a one-part machine. On a batch machine of capacity ``c`` the step takes
+        ``ceil(pieces / c)`` runs (``orders.model.step_minutes``): it fills all but the last
+        alone and pays them whole; the last holds its remaining ``r`` pieces and, it expects,
+        as many of the pieces of its family waiting at the factory as fit, so it pays
+        ``r / min(c, r + waiting)`` of that run. So a 3-piece line with 3 pieces waiting pays
+        3/6 of a 6-piece resin run, and a 10-piece line with none waiting pays both its runs.
+        """
+        capacity = machine.batch_capacity
+        if capacity < 2:
             return 1.0
-        return 1 / min(machine.batch_capacity, 1 + self.waiting.get((process, family), 0))
+        runs = batch_runs(pieces, machine)
+        last = pieces - (runs - 1) * capacity
+        waiting = self.waiting.get((process, family), 0)
+        return (runs - 1 + last / min(capacity, last + waiting)) / runs
 
     def copy(self) -> SiteLoad:
         return SiteLoad(
             dict(self.machines),
             {p: list(w) for p, w in self.attended.items()},
             dict(self.waiting),
+            {m: list(r) for m, r in self.runs.items()},
         )
 
 
@@ -139,17 +247,48 @@ def place_step(
     best: PlannedStep | None = None
     for machine in machines:
         minutes = step_minutes(product, line, operation, machine)
-        start = max(ready, load.machines.get(machine.id, ready))
-        if operation.attended:
-            start = attended_start(site, process, start, minutes, load.attended.get(process, ()))
-        end = start + timedelta(minutes=minutes)
+        start, end, joined = _slot(site, operation, machine, family, line, ready, load, minutes)
         if best is None or end < best.end:
-            share = load.run_share(machine, process.value, family)
+            share = load.run_share(machine, process.value, family, line.quantity)
             best = PlannedStep(
-                *position, operation, machine, start, end, minutes, family, material, share
+                *position,
+                operation,
+                machine,
+                start,
+                end,
+                minutes,
+                family,
+                material,
+                share,
+                line.quantity,
+                joined,
             )
     assert best is not None
     return best
+
+
+def _slot(
+    site: Site,
+    operation: Operation,
+    machine: MachineSpec,
+    family: str,
+    line: OrderLine,
+    ready: datetime,
+    load: SiteLoad,
+    minutes: float,
+) -> tuple[datetime, datetime, bool]:
+    """When ``operation`` would start and end on ``machine``, and whether in a planned run: a
+    run it can join ends no earlier than its own end would be, else it waits for the machine's
+    work and, if attended, for a skilled person who is free."""
+    attended = operation.attended
+    run = load.open_run(machine, family, attended, ready, line.quantity, minutes)
+    if run is not None:  # the run's person, if any, was found for a part no shorter than this
+        return run.start, max(run.end, run.start + timedelta(minutes=minutes)), True
+    start = max(ready, load.machines.get(machine.id, ready))
+    if attended:
+        process = Process(operation.process)
+        start = attended_start(site, process, start, minutes, load.attended.get(process, ()))
+    return start, start + timedelta(minutes=minutes), False
 
 
 def attended_start(
