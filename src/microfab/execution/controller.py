@@ -20,7 +20,13 @@ from microfab.errors import MachineError, OutOfStock, StaleState
 from microfab.execution.active import RELOAD_EVERY, ActiveTasks
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.execution.planning import jobs_and_tasks, next_attempt
-from microfab.execution.queues import backlog_hours, bookings, queued_hours, site_loads
+from microfab.execution.queues import (
+    backlog_hours,
+    bookings,
+    place_minutes,
+    queued_hours,
+    site_loads,
+)
 from microfab.execution.replan import FactoryState, PlanningSettings, replan_factory
 from microfab.execution.views import operators_on_shift
 from microfab.footprint.model import transport_kg
@@ -298,10 +304,8 @@ class NetworkController:
                 uow.tasks.add(task)
                 active.add(task)
                 key = (site.id, task.process)
-                places = min(step.pieces, step.machine.batch_capacity)
-                backlog[key] = backlog.get(key, 0.0) + queued_hours(
-                    site, task.process, task.minutes * places
-                )
+                work = place_minutes(task.minutes, step.pieces, step.machine.batch_capacity)
+                backlog[key] = backlog.get(key, 0.0) + queued_hours(site, task.process, work)
             order.route_to(site.id, now)
             self._due[order.id] = self._due_at(order, site)
             self._lines[order.id] = order.lines

@@ -99,12 +99,20 @@ def backlog_hours(
     for task in tasks:
         if task.state is TaskState.SCHEDULED or task.state is TaskState.RUNNING:
             key = (task.factory_id, task.process)
-            places = min(pieces.get(task.job_id, 1), capacity.get(task.machine_id, 1))
-            minutes[key] = minutes.get(key, 0.0) + task.minutes * places
+            work = place_minutes(
+                task.minutes, pieces.get(task.job_id, 1), capacity.get(task.machine_id, 1)
+            )
+            minutes[key] = minutes.get(key, 0.0) + work
     return {
         (site_id, process): queued_hours(network.site(site_id), process, total)
         for (site_id, process), total in minutes.items()
     }
+
+
+def place_minutes(minutes: float, pieces: int, capacity: int) -> float:
+    """A task's minutes times the places it takes in its machine's runs: its pieces, up to the
+    machine's capacity (one place on a one-part machine)."""
+    return minutes * min(pieces, capacity)
 
 
 def queued_hours(site: Site, process: str, minutes: float) -> float:
