@@ -2,10 +2,13 @@
 
 Each operation gets one optional interval per eligible machine; machines get a NoOverlap over
 those intervals and their unavailable windows, plus a circuit of successor literals carrying the
-changeover times when the machine has a changeover matrix. Batch runs are taken as the dispatch
-rule formed them (the members share one interval). Operators get an optional interval per
-skilled person and a NoOverlap with their off-shift time. A large-neighbourhood search (LNS)
-around CP-SAT then re-optimises a part of the schedule at a time with the rest of it fixed.
+changeover times when the machine has a changeover matrix. On batch machines without
+changeovers the parts regroup: each machine gets run slots (the hint's runs and a few spare
+ones) and every part picks one, within the capacity and of one family; elsewhere runs are
+taken as the dispatch rule formed them (the members share one interval). Operators get an
+optional interval per skilled person and a NoOverlap with their off-shift time. A
+large-neighbourhood search (LNS) around CP-SAT then re-optimises a part of the schedule at a
+time with the rest of it fixed.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -63,10 +66,28 @@ class _Task:
     on: dict[str, cp_model.IntVar] = field(default_factory=dict)
     intervals: dict[str, cp_model.IntervalVar] = field(default_factory=dict)
     by: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    # A part free to join any run slot of its machines (see CpModel._slots); its runs are
+    # the machines' slots, not intervals of its own.
+    regrouped: bool = False
 
     @property
     def lead(self) -> Operation:
         return self.members[0]
+
+
+@dataclass(eq=False)
+class _Slot:
+    """A run a batch machine may make: the parts that pick it share its start and end."""
+
+    machine: Machine
+    start: cp_model.IntVar
+    end: cp_model.IntVar
+    length: cp_model.IntVar
+    used: cp_model.IntVar
+    interval: cp_model.IntervalVar
+    parts: dict[str, cp_model.IntVar] = field(default_factory=dict)  # part -> in this run
+    kinds: dict[str, cp_model.IntVar] = field(default_factory=dict)  # family -> the run's
+    hinted: set[str] = field(default_factory=set)  # the parts the hint runs in it
 
 
 class CpModel:
@@ -86,6 +107,7 @@ class CpModel:
         self.horizon = max(instance.horizon(), hint.makespan)
         self.tasks = self._tasks(not_before)
         self.task_of = {op.id: t for t in self.tasks for op in t.members}
+        self.slots = self._slots()
         self.changeover_terms: list[tuple[int, cp_model.IntVar]] = []
         self.arcs: dict[str, tuple[list[_Task], list[tuple[int, int, cp_model.LiteralT]]]] = {}
         self._precedences()
@@ -97,17 +119,43 @@ class CpModel:
 
     def _tasks(self, not_before: int) -> list[_Task]:
         tasks = []
-        for members in _batches(self.instance, self.hint):
-            lead = members[0]
-            low = max(self.instance.job[op.job].release for op in members)
-            if lead.id not in self.frozen:
-                low = max(low, not_before)
-            start = self.cp.new_int_var(low, self.horizon, f"s_{lead.id}")
-            end = self.cp.new_int_var(low, self.horizon, f"e_{lead.id}")
-            task = _Task(members, start, end)
-            self._alternatives(task)
-            tasks.append(task)
+        for group in _batches(self.instance, self.hint):
+            regrouped = self._regroupable(group)
+            for members in [[op] for op in group] if regrouped else [group]:
+                lead = members[0]
+                low = max(self.instance.job[op.job].release for op in members)
+                if lead.id not in self.frozen:
+                    low = max(low, not_before)
+                start = self.cp.new_int_var(low, self.horizon, f"s_{lead.id}")
+                end = self.cp.new_int_var(low, self.horizon, f"e_{lead.id}")
+                task = _Task(members, start, end, regrouped=regrouped)
+                self._alternatives(task)
+                tasks.append(task)
         return tasks
+
+    def _regroupable(self, group: list[Operation]) -> bool:
+        """A hint run whose parts may leave it for other runs.
+
+        Only unattended parts that are not frozen, on batch machines without changeovers (a
+        run's changeover would hang on which family it takes), each part fitting every machine
+        it may use (a larger one runs alone, as formed).
+        """
+        if self.instance.machine[self.hint.of[group[0].id].machine].capacity < 2:
+            return False
+        return all(
+            op.id not in self.frozen
+            and not op.skill
+            and all(self._slotted(self.instance.machine[m], op) for m in op.durations)
+            for op in group
+        )
+
+    @staticmethod
+    def _slotted(machine: Machine, op: Operation) -> bool:
+        return (
+            machine.capacity >= 2
+            and op.size <= machine.capacity
+            and not any(machine.changeovers.values())
+        )
 
     def _alternatives(self, task: _Task) -> None:
         machines = set.intersection(*(set(op.durations) for op in task.members))
@@ -115,6 +163,11 @@ class CpModel:
         for m in sorted(machines):
             duration = max(op.durations[m] for op in task.members)
             if fixed is not None and fixed.machine != m:
+                continue
+            if task.regrouped:  # its runs are the machine's slots (see _slots)
+                task.on[m] = (
+                    self.cp.new_constant(1) if len(machines) == 1 else self.cp.new_bool_var("")
+                )
                 continue
             if len(machines) == 1 or fixed is not None:
                 # No choice, so a plain interval: the job shop model then matches the
@@ -132,6 +185,81 @@ class CpModel:
         if fixed is not None:
             self.cp.add(task.start == fixed.start)
 
+    def _slots(self) -> dict[str, list[_Slot]]:
+        """Run slots on the machines where parts regroup, and each part's pick among them.
+
+        A machine gets one slot per run the hint makes there and ``SPARE_RUNS`` more, so a
+        run can split or a new one open anywhere in time. A part sits in one slot of the
+        machine it runs on; a slot holds pieces up to the capacity, of one family, and lasts at
+        least as long as its longest part (``schedule`` trims it to that).
+        """
+        parts = [t for t in self.tasks if t.regrouped]
+        slots: dict[str, list[_Slot]] = {}
+        for machine in self.instance.machines:
+            here = [t for t in parts if machine.id in t.on]
+            if not here:
+                continue
+            runs = _hint_runs(self.hint, machine.id, {t.lead.id for t in here})
+            families = sorted({t.lead.family for t in here})
+            slots[machine.id] = [
+                self._slot(machine, here, families) for _ in range(len(runs) + SPARE_RUNS)
+            ]
+            self._order_spares(slots[machine.id][len(runs) :])
+            self._hint_slots(slots[machine.id], runs)
+        for task in parts:
+            for m, on in task.on.items():
+                self.cp.add(sum(slot.parts[task.lead.id] for slot in slots[m]) == on)
+        return slots
+
+    def _slot(self, machine: Machine, here: list[_Task], families: list[str]) -> _Slot:
+        start = self.cp.new_int_var(0, self.horizon, "")
+        end = self.cp.new_int_var(0, self.horizon, "")
+        length = self.cp.new_int_var(0, self.horizon, "")
+        used = self.cp.new_bool_var("")
+        interval = self.cp.new_optional_interval_var(start, length, end, used, "")
+        slot = _Slot(machine, start, end, length, used, interval)
+        if len(families) > 1:
+            slot.kinds = {f: self.cp.new_bool_var("") for f in families}
+            self.cp.add_at_most_one(slot.kinds.values())
+        pieces = []
+        for task in here:
+            op, lit = task.lead, self.cp.new_bool_var("")
+            slot.parts[op.id] = lit
+            self.cp.add_implication(lit, used)
+            self.cp.add(task.start == start).only_enforce_if(lit)
+            self.cp.add(task.end == end).only_enforce_if(lit)
+            self.cp.add(length >= op.durations[machine.id]).only_enforce_if(lit)
+            if slot.kinds:
+                self.cp.add_implication(lit, slot.kinds[op.family])
+            pieces.append((op.size, lit))
+        self.cp.add(
+            cp_model.LinearExpr.weighted_sum([p for _, p in pieces], [n for n, _ in pieces])
+            <= machine.capacity
+        )
+        self.cp.add_bool_or(list(slot.parts.values())).only_enforce_if(used)
+        return slot
+
+    def _order_spares(self, spares: list[_Slot]) -> None:
+        """Spare slots are alike: they are used, and start, in their order."""
+        for before, after in itertools.pairwise(spares):
+            self.cp.add_implication(after.used, before.used)
+            self.cp.add(after.start >= before.start).only_enforce_if(after.used)
+
+    def _hint_slots(self, slots: list[_Slot], runs: list[list[Assignment]]) -> None:
+        for k, slot in enumerate(slots):
+            run = runs[k] if k < len(runs) else []
+            members = {a.operation for a in run}
+            slot.hinted = members
+            self.cp.add_hint(slot.used, bool(run))
+            self.cp.add_hint(slot.start, run[0].start if run else 0)
+            self.cp.add_hint(slot.end, run[0].end if run else 0)
+            self.cp.add_hint(slot.length, run[0].end - run[0].start if run else 0)
+            for op_id, lit in slot.parts.items():
+                self.cp.add_hint(lit, op_id in members)
+            family = self.instance.operations[run[0].operation].family if run else None
+            for f, lit in slot.kinds.items():
+                self.cp.add_hint(lit, f == family)
+
     def _precedences(self) -> None:
         for op_id, before in self.instance.predecessor.items():
             task, prior = self.task_of[op_id], self.task_of[before.id]
@@ -139,8 +267,9 @@ class CpModel:
                 self.cp.add(task.start >= prior.end)
 
     def _machine(self, machine: Machine) -> None:
-        tasks = [t for t in self.tasks if machine.id in t.on]
+        tasks = [t for t in self.tasks if machine.id in t.intervals]
         intervals = [t.intervals[machine.id] for t in tasks]
+        intervals += [slot.interval for slot in self.slots.get(machine.id, [])]
         intervals += [self._fixed(w) for w in machine.unavailable]
         self.cp.add_no_overlap(intervals)
         if any(machine.changeovers.values()) and (len(tasks) > 1 or machine.setup):
@@ -220,6 +349,7 @@ class CpModel:
     def _criteria(self) -> dict[Criterion, cp_model.LinearExprT]:
         ends = [self.task_of[j.operations[-1].id].end for j in self.instance.jobs if j.operations]
         makespan = self.cp.new_int_var(lower_bound(self.instance), self.horizon, "makespan")
+        self.cp.add_hint(makespan, max(self.hint.makespan, lower_bound(self.instance)))
         self._loads(makespan)
         # Inequalities, not a max equality: presolve kept the LinMax and la29's bound stayed
         # at 1105 for 30 s; as inequalities it reached 1114 at once, as the textbook's does.
@@ -230,6 +360,7 @@ class CpModel:
             if job.due is None or not job.operations:
                 continue
             late = self.cp.new_int_var(0, self.horizon, "")
+            self.cp.add_hint(late, max(0, self.hint.of[job.operations[-1].id].end - job.due))
             self.cp.add(late >= self.task_of[job.operations[-1].id].end - job.due)
             lateness.append(late)
             weights.append(job.weight)
@@ -286,7 +417,11 @@ class CpModel:
                 self.cp.add_hint(lit, on)
 
     def keep(self, schedule: Schedule, free: set[str]) -> None:
-        """Fix machine and order of every operation outside ``free`` as in ``schedule``."""
+        """Fix machine and order of every operation outside ``free`` as in ``schedule``.
+
+        A part that regroups stays in its run, and its runs keep their order; parts that are
+        free may still join them.
+        """
         for machine in self.instance.machines:
             kept = [
                 a
@@ -295,8 +430,17 @@ class CpModel:
             ]
             for a in kept:
                 self.cp.add_bool_and(self.task_of[a.operation].on[machine.id])
-            for a, b in itertools.pairwise(kept):
+            runs = [a for a in kept if not self.task_of[a.operation].regrouped]
+            for a, b in itertools.pairwise(runs):
                 self.cp.add(self.task_of[b.operation].start >= self.task_of[a.operation].end)
+            slots = self.slots.get(machine.id, [])
+            held = [s for s in slots if any(a.operation in s.hinted for a in kept)]
+            for a in kept:
+                for slot in held:
+                    if a.operation in slot.hinted:
+                        self.cp.add_bool_and(slot.parts[a.operation])
+            for before, after in itertools.pairwise(held):
+                self.cp.add(after.start >= before.end)
 
     def _batch_id(self, k: int, task: _Task, machine: str) -> int | None:
         """Frozen runs keep their batch number; new runs are numbered after them."""
@@ -310,6 +454,8 @@ class CpModel:
     def schedule(self, solver: cp_model.CpSolver) -> Schedule:
         rows = []
         for k, task in enumerate(self.tasks):
+            if task.regrouped:
+                continue
             machine = next(m for m, lit in task.on.items() if solver.boolean_value(lit))
             operator = next((o for o, lit in task.by.items() if solver.boolean_value(lit)), None)
             batch = self._batch_id(k, task, machine)
@@ -317,7 +463,20 @@ class CpModel:
             for op in task.members:
                 who = operator if op.skill else None
                 rows.append(Assignment(op.id, machine, start, end, batch, who))
-        return Schedule(tuple(rows))
+        return Schedule((*rows, *self._slotted_rows(solver)))
+
+    def _slotted_rows(self, solver: cp_model.CpSolver) -> Iterator[Assignment]:
+        """Each used slot as a run, as long as its longest part (a slot may be longer)."""
+        batch = _unused(self.frozen) + len(self.tasks)
+        for machine, slots in self.slots.items():
+            for slot in slots:
+                parts = [p for p, lit in slot.parts.items() if solver.boolean_value(lit)]
+                if not parts:
+                    continue
+                start = solver.value(slot.start)
+                end = start + max(self.instance.operations[p].durations[machine] for p in parts)
+                yield from (Assignment(p, machine, start, end, batch) for p in parts)
+                batch += 1
 
 
 def _unused(frozen: Mapping[str, Assignment]) -> int:
@@ -333,6 +492,15 @@ def _batches(instance: Instance, hint: Schedule) -> list[list[Operation]]:
         key: object = (a.machine, a.batch) if batch else op.id
         groups.setdefault(key, []).append(op)
     return list(groups.values())
+
+
+def _hint_runs(hint: Schedule, machine: str, parts: set[str]) -> list[list[Assignment]]:
+    """The hint's runs of ``parts`` on ``machine``, in time order."""
+    runs: dict[object, list[Assignment]] = {}
+    for a in hint.on_machine(machine):
+        if a.operation in parts:
+            runs.setdefault(a.operation if a.batch is None else a.batch, []).append(a)
+    return sorted(runs.values(), key=lambda run: run[0].start)
 
 
 def _off_shift(shifts: Iterable[Window], horizon: int) -> list[Window]:
@@ -492,12 +660,17 @@ class _Search:
         )
 
     def _full(self, hint: Schedule, limit: float) -> tuple[Schedule, int, str]:
-        """Solve the whole model; without a solution in time, the hint stands (it is feasible)."""
+        """Solve the whole model; without a solution in time, the hint stands (it is feasible).
+
+        Building the model counts against ``limit``: CP-SAT gets what is left of it.
+        """
+        began = time.monotonic()
         model = self.model(hint)
-        solver = _solver(self.settings, limit)
+        solver = _solver(self.settings, limit - (time.monotonic() - began), model)
         code = solver.solve(model.cp)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return model.schedule(solver), int(solver.best_objective_bound), STATUS[code]
+            found = min(model.schedule(solver), hint, key=self.value)
+            return found, int(solver.best_objective_bound), STATUS[code]
         return hint, 0, "feasible" if code == cp_model.UNKNOWN else STATUS[code]
 
 
@@ -513,12 +686,17 @@ TABU_PATIENCE = 0.4
 LARGE = 300
 
 
-def _solver(settings: Settings, limit: float) -> cp_model.CpSolver:
+def _solver(settings: Settings, limit: float, model: CpModel) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(limit, 0.05)
     solver.parameters.num_workers = settings.workers
     solver.parameters.random_seed = settings.seed + 1
     solver.parameters.log_search_progress = settings.log
+    if model.slots:
+        # Run slots are interchangeable; presolve's symmetry breaking then cut off the
+        # hint's numbering of them, and the 68 SLS orders of the print farm started from a
+        # schedule 26 times worse than their hint.
+        solver.parameters.symmetry_level = 0
     return solver
 
 
@@ -536,7 +714,7 @@ class _Neighbourhoods:
             model = self.neighbour(best, self.pick(best))
             large = self.search._large()
             limit = SUBSOLVE_SECONDS * (2 if large else 1)
-            solver = _solver(self.search.settings, min(limit, clock.left()))
+            solver = _solver(self.search.settings, min(limit, clock.left()), model)
             if large:
                 # Presolve probing took 5.9 s of a 9 s budget on the full 960-operation
                 # factory model (14 changeover circuits, 23k literals) before any search.
@@ -564,6 +742,7 @@ class _Neighbourhoods:
         Without circuits only machine and order are kept, a looser and better neighbourhood.
         """
         if self.search.instance.has_changeovers:
+            free = _whole_runs(self.search.instance, best, free)
             held = {a.operation: a for a in best.assignments if a.operation not in free}
             return self.search.model(best, {**held, **self.search.frozen})
         model = self.search.model(best)
@@ -571,7 +750,8 @@ class _Neighbourhoods:
         return model
 
     def pick(self, best: Schedule) -> set[str]:
-        kind = self.rng.randrange(3)
+        late = self._late_jobs(best)
+        kind = self.rng.randrange(4 if late else 3)
         ops = list(self.search.instance.operations)
         count = max(2, int(self.size * len(ops)))
         if kind == 0:
@@ -589,6 +769,8 @@ class _Neighbourhoods:
             return {a.operation for a in ordered[first : first + count]}
         jobs = list(self.search.instance.jobs)
         self.rng.shuffle(jobs)
+        if kind == 3:  # the late jobs first, in a random order, then others
+            jobs.sort(key=lambda job: job.id not in late)
         free = set()
         for job in jobs:
             if len(free) >= count:
@@ -596,6 +778,33 @@ class _Neighbourhoods:
             free.update(op.id for op in job.operations)
         return free
 
+    def _late_jobs(self, best: Schedule) -> set[str]:
+        """Jobs finished after their due date, where the objective weighs tardiness."""
+        if not self.search.weights.get(Criterion.TARDINESS):
+            return set()
+        return {
+            job.id
+            for job in self.search.instance.jobs
+            if job.due is not None
+            and job.operations
+            and best.of[job.operations[-1].id].end > job.due
+        }
 
+
+def _whole_runs(instance: Instance, schedule: Schedule, free: set[str]) -> set[str]:
+    """``free`` with the other parts of every batch run it touches, so that no run is split."""
+    runs: dict[tuple[str, int], list[str]] = {}
+    for a in schedule.assignments:
+        if a.batch is not None and instance.machine[a.machine].capacity > 1:
+            runs.setdefault((a.machine, a.batch), []).append(a.operation)
+    whole = set(free)
+    for parts in runs.values():
+        if not whole.isdisjoint(parts):
+            whole.update(parts)
+    return whole
+
+
+# Run slots a batch machine gets beyond the hint's runs, for runs to split or open (_slots).
+SPARE_RUNS = 2
 # Time limit of one LNS sub-solve.
 SUBSOLVE_SECONDS = 1.0

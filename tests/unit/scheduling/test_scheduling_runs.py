@@ -1,0 +1,124 @@
+"""CP-SAT regroups the parts of batch runs: runs split, merge and take parts from each other."""
+
+from __future__ import annotations
+
+from microfab.scheduling.checker import check
+from microfab.scheduling.cpsat import CpModel, Settings, _whole_runs, solve
+from microfab.scheduling.model import (
+    Assignment,
+    Criterion,
+    Instance,
+    Job,
+    Machine,
+    Objective,
+    Operation,
+    Schedule,
+    score,
+)
+
+QUICK = Settings(time_limit=5.0, workers=2)
+TARDINESS = Objective({Criterion.TARDINESS: 1})
+
+
+def part(name: str, minutes: int, family: str = "pa12", *, release: int = 0, due: int) -> Job:
+    return Job(name, (Operation(f"{name}.print", name, {"sls": minutes}, family),), release, due)
+
+
+def sinter(*jobs: Job, capacity: int = 2) -> Instance:
+    return Instance(
+        "sinter", jobs, (Machine("sls", "sls", capacity=capacity),), objective=TARDINESS
+    )
+
+
+def runs_of(schedule: Schedule) -> set[frozenset[str]]:
+    grouped: dict[int | None, set[str]] = {}
+    for a in schedule.assignments:
+        grouped.setdefault(a.batch, set()).add(a.operation.removesuffix(".print"))
+    return {frozenset(r) for r in grouped.values()}
+
+
+def test_a_run_splits_when_a_late_part_holds_an_urgent_one_back() -> None:
+    instance = sinter(part("urgent", 10, due=10), part("later", 10, release=30, due=100))
+    together = Schedule(
+        (
+            Assignment("urgent.print", "sls", 30, 40, batch=1),
+            Assignment("later.print", "sls", 30, 40, batch=1),
+        )
+    )
+    solution = solve(instance, QUICK, hint=together)
+    assert check(instance, solution.schedule) == []
+    assert runs_of(solution.schedule) == {frozenset({"urgent"}), frozenset({"later"})}
+    assert solution.objective == 0
+
+
+def test_parts_swap_runs_so_that_the_short_urgent_ones_go_together() -> None:
+    instance = sinter(
+        part("quick-a", 10, due=10),
+        part("quick-b", 10, due=10),
+        part("slow-a", 60, due=200),
+        part("slow-b", 60, due=200),
+    )
+    mixed = Schedule(
+        (
+            Assignment("quick-a.print", "sls", 0, 60, batch=1),
+            Assignment("slow-a.print", "sls", 0, 60, batch=1),
+            Assignment("quick-b.print", "sls", 60, 120, batch=2),
+            Assignment("slow-b.print", "sls", 60, 120, batch=2),
+        )
+    )
+    assert score(instance, mixed).value(Criterion.TARDINESS) == 160
+    solution = solve(instance, QUICK, hint=mixed)
+    assert check(instance, solution.schedule) == []
+    assert frozenset({"quick-a", "quick-b"}) in runs_of(solution.schedule)
+    assert solution.objective == 0
+    quick = solution.schedule.of["quick-a.print"]
+    assert quick.end - quick.start == 10  # a run lasts as long as its longest part
+
+
+def test_regrouped_runs_keep_one_family_and_the_capacity() -> None:
+    jobs = [part(f"c{k}", 20, "clear", due=20) for k in range(3)]
+    jobs += [part(f"g{k}", 20, "grey", due=20) for k in range(3)]
+    instance = sinter(*jobs, capacity=3)
+    apart = Schedule(
+        tuple(
+            Assignment(f"{j.id}.print", "sls", 20 * k, 20 * k + 20, batch=k + 1)
+            for k, j in enumerate(jobs)
+        )
+    )
+    solution = solve(instance, QUICK, hint=apart)
+    assert check(instance, solution.schedule) == []
+    assert runs_of(solution.schedule) == {
+        frozenset({"c0", "c1", "c2"}),
+        frozenset({"g0", "g1", "g2"}),
+    }
+
+
+def test_attended_or_frozen_runs_stay_as_formed() -> None:
+    jobs = (
+        Job("a", (Operation("a.print", "a", {"sls": 10}, "pa12", skill="load"),), due=100),
+        part("b", 10, due=100),
+    )
+    instance = sinter(*jobs)
+    run = Schedule(
+        (
+            Assignment("a.print", "sls", 0, 10, batch=1, operator="ana"),
+            Assignment("b.print", "sls", 0, 10, batch=1),
+        )
+    )
+    model = CpModel(instance, run)
+    assert not model.slots
+    frozen = {"b.print": run.of["b.print"]}
+    assert not CpModel(sinter(part("a", 10, due=9), part("b", 10, due=9)), run, frozen).slots
+
+
+def test_an_lns_neighbourhood_never_splits_a_run() -> None:
+    instance = sinter(part("a", 10, due=10), part("b", 10, due=10), part("c", 10, due=10))
+    schedule = Schedule(
+        (
+            Assignment("a.print", "sls", 0, 10, batch=1),
+            Assignment("b.print", "sls", 0, 10, batch=1),
+            Assignment("c.print", "sls", 10, 20, batch=2),
+        )
+    )
+    assert _whole_runs(instance, schedule, {"a.print"}) == {"a.print", "b.print"}
+    assert _whole_runs(instance, schedule, {"c.print"}) == {"c.print"}
