@@ -31,9 +31,9 @@ SHIFTS = ((6 * 60, 14 * 60), (14 * 60, 22 * 60))
 
 
 def factory_instance(orders: int = 320, seed: int = 0, days: int = 3) -> Instance:
+    """A seeded print farm with ``orders`` jobs; the same seed gives the same instance."""
     if days < 2:
         raise InvalidInput(f"a factory instance spans at least 2 days, not {days}")
-    """A seeded print farm with ``orders`` jobs; the same seed gives the same instance."""
     rng = random.Random(seed)
     printers = _printers(rng, days)
     benches = (
