@@ -349,7 +349,6 @@ class CpModel:
     def _criteria(self) -> dict[Criterion, cp_model.LinearExprT]:
         ends = [self.task_of[j.operations[-1].id].end for j in self.instance.jobs if j.operations]
         makespan = self.cp.new_int_var(lower_bound(self.instance), self.horizon, "makespan")
-        self.cp.add_hint(makespan, max(self.hint.makespan, lower_bound(self.instance)))
         self._loads(makespan)
         # Inequalities, not a max equality: presolve kept the LinMax and la29's bound stayed
         # at 1105 for 30 s; as inequalities it reached 1114 at once, as the textbook's does.
