@@ -750,9 +750,12 @@ class _Neighbourhoods:
 
     def pick(self, best: Schedule) -> set[str]:
         late = self._late_jobs(best)
-        kind = self.rng.randrange(4 if late else 3)
+        runs = self._batch_parts(best)
+        kind = self.rng.choice([k for k, on in enumerate((True, True, True, late, runs)) if on])
         ops = list(self.search.instance.operations)
         count = max(2, int(self.size * len(ops)))
+        if kind == 4:
+            return self._batch_window(best, runs, late, count)
         if kind == 0:
             machines = [m.id for m in self.search.instance.machines]
             self.rng.shuffle(machines)
@@ -774,6 +777,47 @@ class _Neighbourhoods:
         for job in jobs:
             if len(free) >= count:
                 break
+            free.update(op.id for op in job.operations)
+        return free
+
+    def _batch_parts(self, best: Schedule) -> list[Assignment]:
+        """The parts in runs on batch machines where parts regroup, in time order."""
+        machine = self.search.instance.machine
+        return sorted(
+            (
+                a
+                for a in best.assignments
+                if machine[a.machine].capacity > 1
+                and CpModel._slotted(
+                    machine[a.machine], self.search.instance.operations[a.operation]
+                )
+            ),
+            key=lambda a: a.start,
+        )
+
+    def _batch_window(
+        self, best: Schedule, parts: list[Assignment], late: set[str], count: int
+    ) -> set[str]:
+        """Whole jobs whose parts run in a stretch of time on batch machines of one kind.
+
+        A late part's run cannot move earlier while the runs before it keep their parts and
+        those parts' later steps stay where they are, so the stretch often ends at a late part.
+        """
+        instance = self.search.instance
+        kind = instance.machine[self.rng.choice(parts).machine].kind
+        parts = [a for a in parts if instance.machine[a.machine].kind == kind]
+        tardy = [k for k, a in enumerate(parts) if instance.operations[a.operation].job in late]
+        size = max(1, count // 3)  # jobs have about three operations
+        if tardy and self.rng.random() < 0.5:
+            last = self.rng.choice(tardy)
+            first = max(0, last - size + 1)
+        else:
+            first = self.rng.randrange(len(parts))
+        free: set[str] = set()
+        for a in [*parts[first:], *reversed(parts[:first])]:  # on, then back from the start
+            if len(free) >= count:
+                break
+            job = instance.job[instance.operations[a.operation].job]
             free.update(op.id for op in job.operations)
         return free
 

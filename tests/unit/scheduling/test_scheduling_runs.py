@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import random
+
 from microfab.scheduling.checker import check
-from microfab.scheduling.cpsat import CpModel, Settings, _whole_runs, solve
+from microfab.scheduling.cpsat import (
+    CpModel,
+    Settings,
+    _Neighbourhoods,
+    _Search,
+    _whole_runs,
+    solve,
+)
 from microfab.scheduling.model import (
     Assignment,
     Criterion,
@@ -122,3 +131,35 @@ def test_an_lns_neighbourhood_never_splits_a_run() -> None:
     )
     assert _whole_runs(instance, schedule, {"a.print"}) == {"a.print", "b.print"}
     assert _whole_runs(instance, schedule, {"c.print"}) == {"c.print"}
+
+
+def test_a_batch_window_frees_whole_jobs_up_to_a_late_part() -> None:
+    jobs = tuple(
+        Job(
+            f"j{k}",
+            (
+                Operation(f"j{k}.print", f"j{k}", {"sls": 10}, "pa12"),
+                Operation(f"j{k}.pack", f"j{k}", {"bench": 2}),
+            ),
+            due=100 if k < 5 else 25,
+        )
+        for k in range(6)
+    )
+    machines = (Machine("sls", "sls", capacity=2), Machine("bench", "bench"))
+    instance = Instance("window", jobs, machines, objective=TARDINESS)
+    rows = []
+    for k in range(6):
+        start = 10 * (k // 2)
+        rows.append(Assignment(f"j{k}.print", "sls", start, start + 10, batch=k // 2 + 1))
+        rows.append(Assignment(f"j{k}.pack", "bench", 30 + 2 * k, 32 + 2 * k))
+    schedule = Schedule(tuple(rows))
+    search = _Search(instance, {}, 0, QUICK, {}, {Criterion.TARDINESS: 1})
+    lns = _Neighbourhoods(search, random.Random(3))
+    parts = lns._batch_parts(schedule)
+    assert [a.operation for a in parts][:2] == ["j0.print", "j1.print"]
+    assert lns._late_jobs(schedule) == {"j5"}
+    for _ in range(20):
+        free = lns._batch_window(schedule, parts, {"j5"}, count=6)
+        jobs_freed = {op.split(".")[0] for op in free}
+        assert free == {f"{j}.{step}" for j in jobs_freed for step in ("print", "pack")}
+        assert len(free) >= 6
