@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
+import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -100,6 +103,21 @@ def check_recovered(client: httpx.Client, acknowledged: dict[str, str]) -> None:
     assert set(states.values()) == {"delivered"}, states
 
 
+def wait_for_orders(db: Path, demo: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    """Wait until the running demo has stored orders (set-up takes longer on a busy machine)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert demo.poll() is None, f"the demo exited with {demo.returncode}"
+        try:
+            with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as con:
+                if con.execute("SELECT count(*) FROM orders").fetchone()[0] > 0:
+                    return
+        except sqlite3.OperationalError:
+            pass  # no schema yet, or the demo holds the write lock
+        time.sleep(0.5)
+    pytest.fail(f"the demo stored no order within {seconds} s")
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_stopped_demo_leaves_a_consistent_database_and_serve_carries_on(
     workdir: Path, stop: signal.Signals
@@ -108,7 +126,7 @@ def test_a_stopped_demo_leaves_a_consistent_database_and_serve_carries_on(
         "demo", "--headless", "--speed", SPEED, "--duration", "30d", "--seed", "9",
         "--db", "stop.db", "--no-api", cwd=workdir,
     )  # fmt: skip
-    time.sleep(8)
+    wait_for_orders(workdir / "stop.db", demo)
     demo.send_signal(stop)
     assert demo.wait(timeout=20) == 0
     log = log_of(workdir, "demo").read_text("utf-8")

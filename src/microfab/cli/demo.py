@@ -43,6 +43,9 @@ class Planner(StrEnum):
     GREEDY = "greedy"
 
 
+STOPPED_EARLY = "stopped before the network ran: the database is consistent."
+
+
 @user_errors
 def demo(
     speed: Annotated[
@@ -81,17 +84,22 @@ def demo(
     settings = settings_for(_fresh(db)).model_copy(
         update={"planner": planner.value, "plan_seconds": plan_seconds}
     )
-    store = open_database(settings)
-    with store.unit_of_work() as uow:
-        install_network(uow, normal_form(demo_document(), "<demo>"), DEMO_START)
-        uow.runtime.put("origin", "demo")
-        secret = _admin_key(uow)
-        uow.commit()
-    env = environment(speed)
-    clock = SimClock(env, DEMO_START)
-    services = build_services(
-        settings, clock=clock, ids=random_ids(random.Random(seed)), store=store
-    )
+    stop_on_sigterm()
+    try:  # a stop while setting up leaves the network uninstalled (one transaction)
+        store = open_database(settings)
+        with store.unit_of_work() as uow:
+            install_network(uow, normal_form(demo_document(), "<demo>"), DEMO_START)
+            uow.runtime.put("origin", "demo")
+            secret = _admin_key(uow)
+            uow.commit()
+        env = environment(speed)
+        clock = SimClock(env, DEMO_START)
+        services = build_services(
+            settings, clock=clock, ids=random_ids(random.Random(seed)), store=store
+        )
+    except KeyboardInterrupt:
+        err_console.print(STOPPED_EARLY)
+        return
     try:
         _run(
             services,
@@ -125,17 +133,20 @@ def _run(
     failure_rate: float | None,
     secret: str,
 ) -> None:
-    controller = services.controller(seed, failure_rate)
-    demand = DemandGenerator(
-        services.network, random.Random(seed), orders_per_hour, estimator=services.estimator
-    )
+    try:  # setting up estimates the catalogue's designs: seconds on a cold cache
+        controller = services.controller(seed, failure_rate)
+        demand = DemandGenerator(
+            services.network, random.Random(seed), orders_per_hour, estimator=services.estimator
+        )
+    except KeyboardInterrupt:
+        err_console.print(STOPPED_EARLY)
+        return
     server = ApiServer(services, "127.0.0.1", port) if port is not None else None
     if server is not None:
         server.start()
         err_console.print(f"API on {server.url}/docs — admin key: {secret}", highlight=False)
     until = DEMO_START + span if span else None
     wall = time.monotonic()
-    stop_on_sigterm()
     run = NetworkRun(env, clock, controller, services.orders, demand, max_idle(speed))
     try:
         if headless:
