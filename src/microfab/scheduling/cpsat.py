@@ -79,7 +79,6 @@ class _Task:
 class _Slot:
     """A run a batch machine may make: the parts that pick it share its start and end."""
 
-    machine: Machine
     start: cp_model.IntVar
     end: cp_model.IntVar
     length: cp_model.IntVar
@@ -105,6 +104,8 @@ class CpModel:
         self.frozen = frozen or {}
         self.cp = cp_model.CpModel()
         self.horizon = max(instance.horizon(), hint.makespan)
+        # the hint's runs whose parts regroup, by machine (see _slots)
+        self.hint_runs: dict[str, list[list[Assignment]]] = {}
         self.tasks = self._tasks(not_before)
         self.task_of = {op.id: t for t in self.tasks for op in t.members}
         self.slots = self._slots()
@@ -121,6 +122,9 @@ class CpModel:
         tasks = []
         for group in _batches(self.instance, self.hint):
             regrouped = self._regroupable(group)
+            if regrouped:
+                run = [self.hint.of[op.id] for op in group]
+                self.hint_runs.setdefault(run[0].machine, []).append(run)
             for members in [[op] for op in group] if regrouped else [group]:
                 lead = members[0]
                 low = max(self.instance.job[op.job].release for op in members)
@@ -199,7 +203,7 @@ class CpModel:
             here = [t for t in parts if machine.id in t.on]
             if not here:
                 continue
-            runs = _hint_runs(self.hint, machine.id, {t.lead.id for t in here})
+            runs = sorted(self.hint_runs.get(machine.id, []), key=lambda run: run[0].start)
             families = sorted({t.lead.family for t in here})
             slots[machine.id] = [
                 self._slot(machine, here, families) for _ in range(len(runs) + SPARE_RUNS)
@@ -217,7 +221,7 @@ class CpModel:
         length = self.cp.new_int_var(0, self.horizon, "")
         used = self.cp.new_bool_var("")
         interval = self.cp.new_optional_interval_var(start, length, end, used, "")
-        slot = _Slot(machine, start, end, length, used, interval)
+        slot = _Slot(start, end, length, used, interval)
         if len(families) > 1:
             slot.kinds = {f: self.cp.new_bool_var("") for f in families}
             self.cp.add_at_most_one(slot.kinds.values())
@@ -491,15 +495,6 @@ def _batches(instance: Instance, hint: Schedule) -> list[list[Operation]]:
         key: object = (a.machine, a.batch) if batch else op.id
         groups.setdefault(key, []).append(op)
     return list(groups.values())
-
-
-def _hint_runs(hint: Schedule, machine: str, parts: set[str]) -> list[list[Assignment]]:
-    """The hint's runs of ``parts`` on ``machine``, in time order."""
-    runs: dict[object, list[Assignment]] = {}
-    for a in hint.on_machine(machine):
-        if a.operation in parts:
-            runs.setdefault(a.operation if a.batch is None else a.batch, []).append(a)
-    return sorted(runs.values(), key=lambda run: run[0].start)
 
 
 def _off_shift(shifts: Iterable[Window], horizon: int) -> list[Window]:
