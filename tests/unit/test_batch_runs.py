@@ -270,3 +270,46 @@ def test_routing_counts_a_batch_machines_queue_by_the_parts_it_makes_at_once(
     orders = place_mounts(services, 12)
     controller.step()
     assert {services.orders.get(o).factory_id for o in orders} == {"munich"}
+
+
+def test_a_resin_printer_with_work_in_one_resin_has_no_changeovers_so_cp_sat_may_regroup(
+    services: Services, clock: ManualClock
+) -> None:
+    from microfab.scheduling.cpsat import CpModel
+
+    controller = services.controller(seed=1, failure_rate=0)
+    tips = LineRequest("earbud-tips", 1, {"tip_size_mm": 12}, "resin-standard")
+    for k in range(8):
+        services.orders.place(PlaceOrder(f"cust-{k}", (tips,), MUNICH))
+    controller.step()
+    with services.uow() as uow:
+        tasks = uow.tasks.in_states("munich", (TaskState.SCHEDULED, TaskState.RUNNING))
+        jobs = {t.job_id: uow.tasks.get_job(t.job_id) for t in tasks}
+    assert any(t.machine_id == "munich-sla" for t in tasks)
+    state = FactoryState(jobs, {})
+    problem = factory_problem(
+        services.network, services.network.site("munich"), tasks, state, clock.now()
+    )
+    resin = problem.instance.machine["munich-sla"]
+    assert not any(resin.changeovers.values()), "one resin to print: nothing to change over"
+    hint = dispatch(problem.instance, "atcs", problem.frozen, 0)
+    model = CpModel(problem.instance, hint, problem.frozen)
+    assert "munich-sla" in model.slots, "its waiting parts pick their run in CP-SAT"
+    state = FactoryState(jobs, {}, loaded={"munich-sla": "resin-tough"})
+    problem = factory_problem(
+        services.network, services.network.site("munich"), tasks, state, clock.now()
+    )
+    assert problem.instance.machine["munich-sla"].changeovers[("resin-tough", "resin-standard")] > 0
+
+
+def test_cp_sat_may_regroup_the_runs_of_an_sls_printer(
+    services: Services, clock: ManualClock
+) -> None:
+    from microfab.scheduling.cpsat import CpModel
+
+    problem, _ = munich_problem(services, clock, 3, 4, timedelta(hours=6))
+    sls = problem.instance.machine["munich-sls"]
+    assert not any(sls.changeovers.values())
+    hint = dispatch(problem.instance, "atcs", problem.frozen, 0)
+    model = CpModel(problem.instance, hint, problem.frozen)
+    assert model.slots.get("munich-sls"), "the waiting parts pick their run in CP-SAT"

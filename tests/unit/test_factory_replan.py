@@ -95,6 +95,9 @@ def test_replanning_groups_colours_to_save_changeovers(network: Network, berlin:
         task.machine_id = f"berlin-fdm-{number // 2 % 6 + 1}"  # red, blue, red... on each printer
     before = switches(tasks)
     problem = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 24)), MONDAY)
+    printer = problem.instance.machine["berlin-fdm-1"]
+    assert printer.changeovers[("pla-red", "pla-blue")] > 0
+    assert not problem.instance.machine["berlin-assembly-1"].changeovers, "packing is one family"
     plan = replan(problem, PlanningSettings())
     assert before == 30
     assert switches(tasks) <= 6

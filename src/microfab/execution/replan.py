@@ -152,10 +152,14 @@ def factory_problem(
                 due=None if due is None else _minutes(due - now),
             )
         )
-    families = {op.family for j in jobs for op in j.operations}
-    families |= {state.loaded[m.id] for m in site.machines if m.id in state.loaded}
     machines = tuple(
-        _machine(m, families, state.down_until, now, state.loaded.get(m.id, ""))
+        _machine(
+            m,
+            _families_on(m.id, jobs, state.loaded),
+            state.down_until,
+            now,
+            state.loaded.get(m.id, ""),
+        )
         for m in site.machines
     )
     operators = tuple(_operator(site, person, now, horizon) for person in site.operators)
@@ -298,6 +302,18 @@ def _with_person(instance: Instance, a: Assignment) -> Assignment:
         if op.skill in person.skills and any(w.start <= 0 < w.end for w in person.shifts):
             return Assignment(a.operation, a.machine, a.start, a.end, a.batch, person.id)
     return a
+
+
+def _families_on(
+    machine_id: str, jobs: Iterable[SchedulingJob], loaded: Mapping[str, str]
+) -> set[str]:
+    """The setup families a machine may have to change between: its possible work's, and the
+    one it holds now. A machine that only ever makes one family (an SLS printer with one
+    powder) then has no changeovers, and CP-SAT may regroup its runs."""
+    families = {op.family for j in jobs for op in j.operations if machine_id in op.durations}
+    if machine_id in loaded:
+        families.add(loaded[machine_id])
+    return families
 
 
 def _machine(
