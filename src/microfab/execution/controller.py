@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from microfab.clock import Clock
 from microfab.errors import MachineError, OutOfStock, StaleState
 from microfab.execution.active import RELOAD_EVERY, ActiveTasks
+from microfab.execution.holds import Hold, hold_for
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.execution.planning import jobs_and_tasks, next_attempt
 from microfab.execution.queues import (
@@ -462,13 +463,20 @@ class NetworkController:
             if m.id not in busy and m.id in statuses and statuses[m.id].state is MachineState.IDLE
         ]
         idle_ids = {m.id for m in idle}
+        ready_ids = {t.id for t in ready}
         claimed: list[Task] = []
         for machine in idle:
-            task = self._pick(uow, site, machine, ready, idle_ids, now, attended_running)
+            hold = hold_for(machine, active, ready_ids)
+            task = self._pick(uow, site, machine, ready, idle_ids, now, attended_running, hold)
             if task is None:
                 continue
             attended_running += task.attended
-            run = [task, *self._mates(uow, machine, task, ready, idle_ids)]
+            room = (
+                float("inf")
+                if hold is None
+                else hold.room(machine, self._loaded.get(machine.id), task, now)
+            )
+            run = [task, *self._mates(uow, machine, task, ready, idle_ids, room)]
             for member in run:
                 ready.remove(member)
                 member.machine_id = machine.id
@@ -489,13 +497,18 @@ class NetworkController:
         idle_ids: set[str],
         now: datetime,
         attended_running: int,
+        hold: Hold | None,
     ) -> Task | None:
-        """The machine's own next task, else one waiting for a machine that is not idle."""
+        """The machine's own next task, else one waiting for a machine that is not idle; while
+        the machine holds for a planned task, only work that ends before that task can start."""
         own = [t for t in ready if t.machine_id == machine.id]
         others = [
             t for t in ready if t.process == machine.process.value and t.machine_id not in idle_ids
         ]
+        loaded = self._loaded.get(machine.id)
         for task in [*own, *others]:
+            if hold is not None and not hold.allows(machine, loaded, task, task.minutes, now):
+                continue
             if task.machine_id != machine.id and not self._can_take(uow, machine, task):
                 continue
             if task.attended and not self._staffed(site, task, now, attended_running):
@@ -510,11 +523,13 @@ class NetworkController:
         lead: Task,
         ready: list[Task],
         idle_ids: set[str],
+        room: float,
     ) -> list[Task]:
         """What a batch machine makes in one run with ``lead``: ready tasks of its setup family
         and attendance, those the plan put in this run first, then this machine's later ones,
         then those waiting for a busy machine, as long as their pieces fit. An attended run
-        takes no part longer than the lead, whose time the person on shift was found for."""
+        takes no part longer than the lead, whose time the person on shift was found for; no
+        part makes the run last longer than ``room`` minutes (a planned task is held for)."""
         if machine.batch_capacity < 2:
             return []
         fits = [
@@ -524,6 +539,7 @@ class NetworkController:
             and t.setup_family == lead.setup_family
             and t.attended == lead.attended
             and (not t.attended or t.minutes <= lead.minutes)  # the person was found for lead's
+            and t.minutes <= max(room, lead.minutes)
             and t.process == lead.process
             and (t.machine_id == machine.id or t.machine_id not in idle_ids)
         ]

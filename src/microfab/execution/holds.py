@@ -1,0 +1,77 @@
+"""Keeping an idle machine free for the task its plan has next.
+
+The plan orders each machine's tasks to save changeovers and meet promises. When a machine
+falls idle and its next planned task still waits for its previous step, taking whatever else is
+ready would make that task wait for the other one, and often pay two changeovers the plan had
+avoided. So the machine holds: it takes other ready work only when that work, with any
+changeover into it and back, ends before the planned task can start. A hold lasts only while
+the step it waits for runs; when that step has not started, the plan is out of date and the
+machine takes what is ready.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from microfab.execution.model import Task, TaskState
+from microfab.network.model import MachineSpec
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A machine's next planned task, waiting for a running step, and when it can start."""
+
+    task: Task
+    at: datetime
+
+    def allows(
+        self, machine: MachineSpec, loaded: str | None, task: Task, minutes: float, now: datetime
+    ) -> bool:
+        """Whether ``task`` may run for ``minutes`` now without delaying the held task.
+
+        Work the plan put before the held task always may; other work must end, changeovers
+        included, by the time the held task can start.
+        """
+        if task.machine_id == machine.id and task.planned_start < self.task.planned_start:
+            return True
+        return now + timedelta(minutes=self.busy(machine, loaded, task, minutes)) <= self.at
+
+    def room(self, machine: MachineSpec, loaded: str | None, task: Task, now: datetime) -> float:
+        """The longest a run led by ``task`` may last and still let the held task start on time."""
+        if task.machine_id == machine.id and task.planned_start < self.task.planned_start:
+            return float("inf")
+        spare = (self.at - now) / timedelta(minutes=1)
+        return spare - self.busy(machine, loaded, task, 0.0)
+
+    def busy(self, machine: MachineSpec, loaded: str | None, task: Task, minutes: float) -> float:
+        """Minutes the machine spends on ``task`` before it is ready for the held task again."""
+        into = _changeover(machine, loaded, task.setup_family)
+        back = _changeover(machine, task.setup_family, self.task.setup_family)
+        return into + minutes + back
+
+
+def hold_for(machine: MachineSpec, tasks: Iterable[Task], ready: set[str]) -> Hold | None:
+    """The hold ``machine`` keeps, if its next planned task waits for a running step.
+
+    ``tasks`` are the factory's active tasks in planned order; ``ready`` the ids of those whose
+    earlier steps are all done.
+    """
+    tasks = list(tasks)
+    waiting = next(
+        (t for t in tasks if t.machine_id == machine.id and t.state is TaskState.SCHEDULED),
+        None,
+    )
+    if waiting is None or waiting.id in ready:
+        return None
+    before = [t for t in tasks if t.job_id == waiting.job_id and t.step < waiting.step]
+    if not before or any(t.state is not TaskState.RUNNING for t in before):
+        return None
+    return Hold(waiting, max([waiting.planned_start, *(t.planned_end for t in before)]))
+
+
+def _changeover(machine: MachineSpec, loaded: str | None, family: str) -> float:
+    if loaded is None or loaded == family:
+        return 0.0
+    return machine.changeover_minutes
