@@ -34,16 +34,20 @@ class Hold:
         Work the plan put before the held task always may; other work must end, changeovers
         included, by the time the held task can start.
         """
-        if task.machine_id == machine.id and task.planned_start < self.task.planned_start:
+        if self.comes_before(machine, task):
             return True
         return now + timedelta(minutes=self.busy(machine, loaded, task, minutes)) <= self.at
 
     def room(self, machine: MachineSpec, loaded: str | None, task: Task, now: datetime) -> float:
         """The longest a run led by ``task`` may last and still let the held task start on time."""
-        if task.machine_id == machine.id and task.planned_start < self.task.planned_start:
+        if self.comes_before(machine, task):
             return float("inf")
         spare = (self.at - now) / timedelta(minutes=1)
         return spare - self.busy(machine, loaded, task, 0.0)
+
+    def comes_before(self, machine: MachineSpec, task: Task) -> bool:
+        """Whether the plan put ``task`` on this machine before the held task."""
+        return task.machine_id == machine.id and task.planned_start < self.task.planned_start
 
     def busy(self, machine: MachineSpec, loaded: str | None, task: Task, minutes: float) -> float:
         """Minutes the machine spends on ``task`` before it is ready for the held task again."""

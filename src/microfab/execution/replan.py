@@ -308,8 +308,8 @@ def _families_on(
     machine_id: str, jobs: Iterable[SchedulingJob], loaded: Mapping[str, str]
 ) -> set[str]:
     """The setup families a machine may have to change between: its possible work's, and the
-    one it holds now. A machine that only ever makes one family (an SLS printer with one
-    powder) then has no changeovers, and CP-SAT may regroup its runs."""
+    one it holds now. A machine whose work is all one family (a resin printer with only one
+    resin to print) then has no changeovers, and CP-SAT may regroup its runs."""
     families = {op.family for j in jobs for op in j.operations if machine_id in op.durations}
     if machine_id in loaded:
         families.add(loaded[machine_id])
