@@ -12,11 +12,17 @@ import pytest
 from microfab.bootstrap import Services
 from microfab.clock import ManualClock
 from microfab.execution.model import Task, TaskState
-from microfab.execution.queues import backlog_hours, site_loads
+from microfab.execution.queues import attended_runs, backlog_hours, site_loads
 from microfab.network.model import MachineSpec, Network
 from microfab.orders.model import OrderLine, minutes_moved, step_minutes
 from microfab.orders.service import LineRequest, PlaceOrder
-from microfab.scheduling.dispatch import PlannedRun, PlannedStep, SiteLoad, plan_order
+from microfab.scheduling.dispatch import (
+    PlannedRun,
+    PlannedStep,
+    SiteLoad,
+    place_step,
+    plan_order,
+)
 
 from .test_batch_runs import MUNICH, mount, place_mounts, sintering
 from .test_order_journey import drive
@@ -307,3 +313,42 @@ def test_a_quote_promises_the_planned_run_and_the_machine_makes_it_there(
     drive(controller, clock, clock.now() + timedelta(days=2))
     made = sintering(services, [*waiting, third])
     assert len({(t.started_at, t.run) for t in made}) == 1, "the three are sintered in one run"
+
+
+# -- people on attended runs ---------------------------------------------------------------------
+
+
+def test_an_attended_run_takes_one_person_however_many_parts_it_makes(
+    network: Network, clock: ManualClock
+) -> None:
+    now = clock.now()
+    started = {"state": TaskState.RUNNING, "started_at": now, "attended": True}
+    run = [task(f"t{k}", f"j{k}", "munich-sls", now, 60 + k, run="t0", **started) for k in range(3)]
+    alone = task("t9", "j9", "munich-sla", now, 30, **started)
+    assert attended_runs([*run, alone]) == 2
+    load = site_loads(network, [*run, alone], now)["munich"]
+    assert sorted(load.attended["sls"]) == [(now, now + timedelta(minutes=62))]
+    assert load.attended["sla"] == [(now, now + timedelta(minutes=30))]
+
+
+def test_a_part_joining_an_attended_run_books_no_second_person(
+    network: Network, clock: ManualClock
+) -> None:
+    now = clock.now()
+    planned = replace(a_run(now, 3, 2), attended=True, shortest=600.0)
+    load = sls_load(network, now, planned)
+    load.attended["sls"] = [(planned.start, planned.end)]
+    line = a_mount(network)
+    attended_sinter = replace(network.product("bike-mount").routing[0], attended=True)
+    step = place_step(
+        network.site("munich"),
+        network.product("bike-mount"),
+        line,
+        (0, 0),
+        attended_sinter,
+        now,
+        load,
+    )
+    assert step.joined
+    load.book(step)
+    assert load.attended["sls"] == [(planned.start, planned.end)]

@@ -313,3 +313,42 @@ def test_cp_sat_may_regroup_the_runs_of_an_sls_printer(
     hint = dispatch(problem.instance, "atcs", problem.frozen, 0)
     model = CpModel(problem.instance, hint, problem.frozen)
     assert model.slots.get("munich-sls"), "the waiting parts pick their run in CP-SAT"
+
+
+def test_an_attended_run_takes_one_person_so_the_other_can_still_work(
+    demo_doc: dict[str, object], clock: ManualClock
+) -> None:
+    """Munich with two people on shift, sintering attended: a run of three parts under way
+    leaves the second person free to mill a knob."""
+    doc = copy.deepcopy(demo_doc)
+    products = doc["products"]
+    sinter = next(p for p in products if p["id"] == "bike-mount")["routing"][0]  # type: ignore[attr-defined]
+    sinter["attended"] = True
+    munich = next(s for s in doc["factories"] if s["id"] == "munich")  # type: ignore[attr-defined]
+    two = [p for p in munich["operators"] if p["id"].startswith("munich-early-assembly")]
+    for person in two:
+        person["skills"] = ["assembly", "sls", "cnc_mill"]
+    munich["operators"] = two
+    store = MemoryStore()
+    with store.unit_of_work() as uow:
+        install_network(uow, doc, clock.now())
+        uow.commit()
+    services = build_services(
+        ServiceSettings(), clock=clock, ids=random_ids(random.Random(7)), store=store
+    )
+    controller = services.controller(seed=1, failure_rate=0)
+    orders = [
+        services.orders.place(PlaceOrder(f"cust-{k}", (mount(25),), MUNICH)).order.id
+        for k in range(3)
+    ]
+    controller.step()
+    running = [t for t in sintering(services, orders) if t.state is TaskState.RUNNING]
+    assert len(running) == 3
+    assert all(t.attended for t in running)
+    assert len({t.run for t in running}) == 1
+    knob = LineRequest("window-crank-knob", 1, {}, "aluminium-6061")
+    order = services.orders.place(PlaceOrder("cust-knob", (knob,), MUNICH)).order.id
+    controller.step()
+    with services.uow() as uow:
+        milling = [t for t in uow.tasks.for_order(order) if t.process == "cnc_mill"]
+    assert [(t.factory_id, t.state) for t in milling] == [("munich", TaskState.RUNNING)]

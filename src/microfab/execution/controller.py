@@ -22,6 +22,7 @@ from microfab.execution.holds import Hold, hold_for
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.execution.planning import jobs_and_tasks, next_attempt
 from microfab.execution.queues import (
+    attended_runs,
     backlog_hours,
     bookings,
     place_minutes,
@@ -456,7 +457,7 @@ class NetworkController:
         if not ready:
             return []
         busy = {t.machine_id for t in active if t.state is TaskState.RUNNING}
-        attended_running = sum(1 for t in active if t.state is TaskState.RUNNING and t.attended)
+        attended_running = attended_runs(active)
         idle = [
             m
             for m in site.machines

@@ -25,6 +25,11 @@ def bookings(tasks: Iterable[Task], now: datetime) -> list[Booking]:
     ]
 
 
+def attended_runs(tasks: Iterable[Task]) -> int:
+    """How many people running attended work takes: one per run, however many parts it makes."""
+    return len({t.run or t.id for t in tasks if t.state is TaskState.RUNNING and t.attended})
+
+
 def site_loads(
     network: Network,
     tasks: Iterable[Task],

@@ -107,10 +107,11 @@ class SiteLoad:
     def book(self, step: PlannedStep) -> None:
         """Take ``step``'s machine and person, count its pieces as waiting, and put it in its
         run: the planned run it joins, or a new one after the machine's work."""
-        if not (step.joined and self._join(step)):
+        joined = step.joined and self._join(step)
+        if not joined:
             self._add_run(step)
         process = step.operation.process
-        if step.operation.attended:
+        if step.operation.attended and not joined:  # a run's person is booked once, by its lead
             self.attended.setdefault(process, []).append((step.start, step.end))
         key = (process, step.setup_family)
         self.waiting[key] = self.waiting.get(key, 0) + step.pieces
@@ -201,13 +202,17 @@ class SiteLoad:
 def site_load(site: Site, bookings: Iterable[Booking], now: datetime) -> SiteLoad:
     """What ``site``'s plan already takes, from what is booked on its machines."""
     load = SiteLoad({m.id: now for m in site.machines})
+    # The parts of one attended run share its machine and start, and one person attends it.
+    stretches: dict[tuple[str, str, datetime], datetime] = {}
     for booking in bookings:
         if booking.machine_id not in load.machines:
             continue
         load.machines[booking.machine_id] = max(load.machines[booking.machine_id], booking.until)
         if booking.attended_from is not None:
-            stretch = (booking.attended_from, booking.until)
-            load.attended.setdefault(booking.process, []).append(stretch)
+            key = (booking.process, booking.machine_id, booking.attended_from)
+            stretches[key] = max(stretches.get(key, booking.until), booking.until)
+    for (process, _, start), until in stretches.items():
+        load.attended.setdefault(process, []).append((start, until))
     return load
 
 
