@@ -621,6 +621,7 @@ class _Search:
                 self.settings.seed,
                 target,
                 patience=seconds * TABU_PATIENCE,
+                other=hint,
             )
             best = min(best, found, key=self.value)
             if self.value(best) <= target:

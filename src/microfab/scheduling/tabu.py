@@ -128,15 +128,19 @@ def improve(
     seed: int = 0,
     target: int = 0,
     patience: float | None = None,
+    other: Schedule | None = None,
 ) -> Schedule:
     """The best schedule ``workers`` searches from ``start`` find within ``seconds``.
 
-    The searches stop early when one reaches ``target`` (a proven lower bound: nothing is
-    better), or when none has improved on the best makespan for ``patience`` seconds.
+    With ``other``, every second search starts from it instead: from two schedules of
+    different origin the searches explore different regions. The searches stop early when one
+    reaches ``target`` (a proven lower bound: nothing is better), or when none has improved on
+    the best makespan for ``patience`` seconds.
     """
     flat = Sequencing.of(instance)
     race = _Race(time.monotonic() + seconds, target, patience, start.makespan)
-    searches = [_Search(flat, start, seed + k) for k in range(max(1, workers))]
+    origins = [start] if other is None else [start, other]
+    searches = [_Search(flat, origins[k % len(origins)], seed + k) for k in range(max(1, workers))]
     threads = [threading.Thread(target=s.run, args=(race,)) for s in searches]
     for t in threads:
         t.start()

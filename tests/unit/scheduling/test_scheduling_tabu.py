@@ -74,6 +74,19 @@ def test_stops_when_it_no_longer_improves(benchmarks: Path) -> None:
     assert time.monotonic() - began < 30.0
 
 
+def test_every_second_search_starts_from_the_other_schedule(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "jssp" / "ft10.txt")
+    worse = best_dispatch(instance)
+    better = improve(instance, worse, seconds=1.0, seed=3)
+    assert better.makespan < worse.makespan
+    # No time to search: each search hands back the schedule it started from.
+    assert improve(instance, worse, seconds=0.0, workers=1, other=better) == improve(
+        instance, worse, seconds=0.0, workers=1
+    )
+    both = improve(instance, worse, seconds=0.0, workers=2, other=better)
+    assert both.makespan == better.makespan
+
+
 def test_moves_operations_between_machines_on_a_flexible_job_shop(benchmarks: Path) -> None:
     instance = read_instance(benchmarks / "fjsp" / "mk01.fjs")
     start = best_dispatch(instance)
