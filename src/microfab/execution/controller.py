@@ -467,7 +467,7 @@ class NetworkController:
         ready_ids = {t.id for t in ready}
         claimed: list[Task] = []
         for machine in idle:
-            hold = hold_for(machine, active, ready_ids)
+            hold = hold_for(machine, active, ready_ids, now)
             task = self._pick(uow, site, machine, ready, idle_ids, now, attended_running, hold)
             if task is None:
                 continue

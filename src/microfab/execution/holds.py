@@ -6,7 +6,8 @@ ready would make that task wait for the other one, and often pay two changeovers
 avoided. So the machine holds: it takes other ready work only when that work, with any
 changeover into it and back, ends before the planned task can start. A hold lasts only while
 the step it waits for runs; when that step has not started, the plan is out of date and the
-machine takes what is ready.
+machine takes what is ready. A batch machine also holds a planned run for a part of it whose
+step runs and is planned to end by the run's start, so the part is not left for a later run.
 """
 
 from __future__ import annotations
@@ -56,23 +57,43 @@ class Hold:
         return into + minutes + back
 
 
-def hold_for(machine: MachineSpec, tasks: Iterable[Task], ready: set[str]) -> Hold | None:
+def hold_for(
+    machine: MachineSpec, tasks: Iterable[Task], ready: set[str], now: datetime
+) -> Hold | None:
     """The hold ``machine`` keeps, if its next planned task waits for a running step.
 
     ``tasks`` are the factory's active tasks in planned order; ``ready`` the ids of those whose
-    earlier steps are all done.
+    earlier steps are all done. On a batch machine whose next task is ready, a part the plan put
+    in the same run holds the run until its step ends, if that is by the run's planned start.
     """
     tasks = list(tasks)
-    waiting = next(
-        (t for t in tasks if t.machine_id == machine.id and t.state is TaskState.SCHEDULED),
-        None,
-    )
-    if waiting is None or waiting.id in ready:
+    mine = [t for t in tasks if t.machine_id == machine.id and t.state is TaskState.SCHEDULED]
+    if not mine:
         return None
+    waiting = mine[0]
+    if waiting.id not in ready:
+        return _hold(waiting, tasks)
+    if machine.batch_capacity < 2 or now >= waiting.planned_start:
+        return None
+    run = [
+        t
+        for t in mine[1:]
+        if t.planned_start == waiting.planned_start and t.setup_family == waiting.setup_family
+    ]
+    holds = [h for t in run if t.id not in ready and (h := _hold(t, tasks)) is not None]
+    return max((h for h in holds if h.at <= waiting.planned_start), key=_until, default=None)
+
+
+def _hold(waiting: Task, tasks: list[Task]) -> Hold | None:
+    """A hold for ``waiting`` while all its earlier steps run, until the last is planned to end."""
     before = [t for t in tasks if t.job_id == waiting.job_id and t.step < waiting.step]
     if not before or any(t.state is not TaskState.RUNNING for t in before):
         return None
     return Hold(waiting, max([waiting.planned_start, *(t.planned_end for t in before)]))
+
+
+def _until(hold: Hold) -> datetime:
+    return hold.at
 
 
 def _changeover(machine: MachineSpec, loaded: str | None, family: str) -> float:
