@@ -80,8 +80,9 @@ def hold_for(
         for t in mine[1:]
         if t.planned_start == waiting.planned_start and t.setup_family == waiting.setup_family
     ]
-    holds = [h for t in run if t.id not in ready and (h := _hold(t, tasks)) is not None]
-    return max((h for h in holds if h.at <= waiting.planned_start), key=_until, default=None)
+    # A part's hold lasts at least until the run's planned start, so only one ending then counts.
+    holds = (_hold(t, tasks) for t in run if t.id not in ready)
+    return next((h for h in holds if h is not None and h.at <= waiting.planned_start), None)
 
 
 def _hold(waiting: Task, tasks: list[Task]) -> Hold | None:
@@ -90,10 +91,6 @@ def _hold(waiting: Task, tasks: list[Task]) -> Hold | None:
     if not before or any(t.state is not TaskState.RUNNING for t in before):
         return None
     return Hold(waiting, max([waiting.planned_start, *(t.planned_end for t in before)]))
-
-
-def _until(hold: Hold) -> datetime:
-    return hold.at
 
 
 def _changeover(machine: MachineSpec, loaded: str | None, family: str) -> float:
