@@ -29,7 +29,7 @@ from microfab.network.service import install_network
 from microfab.orders.model import Destination, OrderState
 from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.scheduling.checker import check
-from microfab.scheduling.cpsat import Settings, solve
+from microfab.scheduling.cpsat import CpModel, Settings, solve
 from microfab.scheduling.rules import dispatch
 from microfab.settings import Settings as ServiceSettings
 from microfab.simulation.summary import RunWindow, utilisation
@@ -87,6 +87,11 @@ def with_sls_capacity(doc: dict[str, object], clock: ManualClock, capacity: int)
     doc = copy.deepcopy(doc)
     munich = next(s for s in doc["factories"] if s["id"] == "munich")  # type: ignore[attr-defined]
     next(m for m in munich["machines"] if m["id"] == "munich-sls")["batch_capacity"] = capacity
+    return services_on(doc, clock)
+
+
+def services_on(doc: dict[str, object], clock: ManualClock) -> Services:
+    """Services over a fresh in-memory store holding the network ``doc``."""
     store = MemoryStore()
     with store.unit_of_work() as uow:
         install_network(uow, doc, clock.now())
@@ -275,8 +280,6 @@ def test_routing_counts_a_batch_machines_queue_by_the_parts_it_makes_at_once(
 def test_a_resin_printer_with_work_in_one_resin_has_no_changeovers_so_cp_sat_may_regroup(
     services: Services, clock: ManualClock
 ) -> None:
-    from microfab.scheduling.cpsat import CpModel
-
     controller = services.controller(seed=1, failure_rate=0)
     tips = LineRequest("earbud-tips", 1, {"tip_size_mm": 12}, "resin-standard")
     for k in range(8):
@@ -305,8 +308,6 @@ def test_a_resin_printer_with_work_in_one_resin_has_no_changeovers_so_cp_sat_may
 def test_cp_sat_may_regroup_the_runs_of_an_sls_printer(
     services: Services, clock: ManualClock
 ) -> None:
-    from microfab.scheduling.cpsat import CpModel
-
     problem, _ = munich_problem(services, clock, 3, 4, timedelta(hours=6))
     sls = problem.instance.machine["munich-sls"]
     assert not any(sls.changeovers.values())
@@ -329,13 +330,7 @@ def test_an_attended_run_takes_one_person_so_the_other_can_still_work(
     for person in two:
         person["skills"] = ["assembly", "sls", "cnc_mill"]
     munich["operators"] = two
-    store = MemoryStore()
-    with store.unit_of_work() as uow:
-        install_network(uow, doc, clock.now())
-        uow.commit()
-    services = build_services(
-        ServiceSettings(), clock=clock, ids=random_ids(random.Random(7)), store=store
-    )
+    services = services_on(doc, clock)
     controller = services.controller(seed=1, failure_rate=0)
     orders = [
         services.orders.place(PlaceOrder(f"cust-{k}", (mount(25),), MUNICH)).order.id

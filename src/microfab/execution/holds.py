@@ -12,7 +12,7 @@ step runs and is planned to end by the run's start, so the part is not left for 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,30 +35,28 @@ class Hold:
         Work the plan put before the held task always may; other work must end, changeovers
         included, by the time the held task can start.
         """
-        if self.comes_before(machine, task):
-            return True
-        return now + timedelta(minutes=self.busy(machine, loaded, task, minutes)) <= self.at
+        return minutes <= self.room(machine, loaded, task, now)
 
     def room(self, machine: MachineSpec, loaded: str | None, task: Task, now: datetime) -> float:
         """The longest a run led by ``task`` may last and still let the held task start on time."""
-        if self.comes_before(machine, task):
+        if self._comes_before(machine, task):
             return float("inf")
         spare = (self.at - now) / timedelta(minutes=1)
-        return spare - self.busy(machine, loaded, task, 0.0)
+        return spare - self._changeovers(machine, loaded, task)
 
-    def comes_before(self, machine: MachineSpec, task: Task) -> bool:
+    def _comes_before(self, machine: MachineSpec, task: Task) -> bool:
         """Whether the plan put ``task`` on this machine before the held task."""
         return task.machine_id == machine.id and task.planned_start < self.task.planned_start
 
-    def busy(self, machine: MachineSpec, loaded: str | None, task: Task, minutes: float) -> float:
-        """Minutes the machine spends on ``task`` before it is ready for the held task again."""
+    def _changeovers(self, machine: MachineSpec, loaded: str | None, task: Task) -> float:
+        """Changeover minutes ``task`` costs the machine: into its family, and back to the held
+        task's."""
         into = _changeover(machine, loaded, task.setup_family)
-        back = _changeover(machine, task.setup_family, self.task.setup_family)
-        return into + minutes + back
+        return into + _changeover(machine, task.setup_family, self.task.setup_family)
 
 
 def hold_for(
-    machine: MachineSpec, tasks: Iterable[Task], ready: set[str], now: datetime
+    machine: MachineSpec, tasks: Sequence[Task], ready: set[str], now: datetime
 ) -> Hold | None:
     """The hold ``machine`` keeps, if its next planned task waits for a running step.
 
@@ -66,7 +64,6 @@ def hold_for(
     earlier steps are all done. On a batch machine whose next task is ready, a part the plan put
     in the same run holds the run until its step ends, if that is by the run's planned start.
     """
-    tasks = list(tasks)
     mine = [t for t in tasks if t.machine_id == machine.id and t.state is TaskState.SCHEDULED]
     if not mine:
         return None
@@ -85,7 +82,7 @@ def hold_for(
     return next((h for h in holds if h is not None and h.at <= waiting.planned_start), None)
 
 
-def _hold(waiting: Task, tasks: list[Task]) -> Hold | None:
+def _hold(waiting: Task, tasks: Sequence[Task]) -> Hold | None:
     """A hold for ``waiting`` while all its earlier steps run, until the last is planned to end."""
     before = [t for t in tasks if t.job_id == waiting.job_id and t.step < waiting.step]
     if not before or any(t.state is not TaskState.RUNNING for t in before):
