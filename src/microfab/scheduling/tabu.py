@@ -137,17 +137,42 @@ def improve(
     reaches ``target`` (a proven lower bound: nothing is better), or when none has improved on
     the best makespan for ``patience`` seconds.
     """
-    flat = Sequencing.of(instance)
-    race = _Race(time.monotonic() + seconds, target, patience, start.makespan)
-    origins = [start] if other is None else [start, other]
-    searches = [_Search(flat, origins[k % len(origins)], seed + k) for k in range(max(1, workers))]
-    threads = [threading.Thread(target=s.run, args=(race,)) for s in searches]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    best = min(searches, key=lambda s: s.best)
-    return flat.schedule(*best.kept)
+    return Searches(instance, start, workers, seed, other).run(seconds, target, patience)
+
+
+class Searches:
+    """Tabu searches that can pause and go on where they were, one thread each per run.
+
+    The solver pauses them while CP-SAT takes a turn; a search that was slowly improving
+    then goes on from its own schedule and tabu marks instead of starting over.
+    """
+
+    def __init__(
+        self,
+        instance: Instance,
+        start: Schedule,
+        workers: int = 2,
+        seed: int = 0,
+        other: Schedule | None = None,
+    ) -> None:
+        self.flat = Sequencing.of(instance)
+        origins = [start] if other is None else [start, other]
+        self.searches = [
+            _Search(self.flat, origins[k % len(origins)], seed + k) for k in range(max(1, workers))
+        ]
+        self.best = min(s.best for s in self.searches)
+
+    def run(self, seconds: float, target: int = 0, patience: float | None = None) -> Schedule:
+        """Go on for at most ``seconds``; the best schedule found so far (see ``improve``)."""
+        race = _Race(time.monotonic() + seconds, target, patience, self.best)
+        threads = [threading.Thread(target=s.run, args=(race,)) for s in self.searches]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        best = min(self.searches, key=lambda s: s.best)
+        self.best = best.best
+        return self.flat.schedule(*best.kept)
 
 
 def warm_up() -> threading.Thread:

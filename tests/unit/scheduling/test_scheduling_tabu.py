@@ -13,7 +13,7 @@ from microfab.scheduling.checker import check
 from microfab.scheduling.formats import read_instance
 from microfab.scheduling.model import Instance, Job, Machine, Operation
 from microfab.scheduling.rules import best_dispatch
-from microfab.scheduling.tabu import Sequencing, _heads_tails, improve
+from microfab.scheduling.tabu import Searches, Sequencing, _heads_tails, improve
 
 
 def crossing() -> Instance:
@@ -85,6 +85,19 @@ def test_every_second_search_starts_from_the_other_schedule(benchmarks: Path) ->
     )
     both = improve(instance, worse, seconds=0.0, workers=2, other=better)
     assert both.makespan == better.makespan
+
+
+def test_paused_searches_go_on_where_they_were(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "jssp" / "ft10.txt")
+    start = best_dispatch(instance)
+    searches = Searches(instance, start, workers=2, seed=3)
+    first = searches.run(0.5)
+    assert first.makespan < start.makespan
+    # No time this turn: the searches hand back where they were, not where they started.
+    assert searches.run(0.0).makespan == first.makespan
+    second = searches.run(0.5)
+    assert check(instance, second) == []
+    assert second.makespan <= first.makespan
 
 
 def test_moves_operations_between_machines_on_a_flexible_job_shop(benchmarks: Path) -> None:
