@@ -641,8 +641,8 @@ class _Search:
                 return best, target, "optimal"
             # Interleaved: from a la40 schedule at 1224, where the tabu search settles, it
             # reached 1222 at 3 s with each of 9 seeds, where the default portfolio took 1.3,
-            # 3.7 and 12.8 s (3 seeds); in whole solves it also raised la40's bound to 1210
-            # (1184-1188 before) and proved ft10 at 16 s.
+            # 3.7 and 12.8 s (3 seeds); in whole solves it also raised la40's bound to
+            # 1209-1210 (1184-1188 before) and proved ft10.
             final, last_bound, _ = self._full(best, clock.left(), interleave=True)
             best = min(best, final, key=self.value)
             bound = max(bound, last_bound)
@@ -696,8 +696,8 @@ TABU_SHARE = 0.15
 # The tabu search hands back to CP-SAT (another TABU_SHARE of the time, or all that is left)
 # once no thread has improved for this share of the time it was given. Its successful runs on
 # la21-la39 went quiet for at most 3.3 s; where it settles (la40 at 1224 within a few seconds,
-# CP-SAT from there at 1222), the time is CP-SAT's. At 0.4, la40 ended at 1224 with 3 seeds
-# of 4; at 0.2, with none of 3.
+# CP-SAT from there at 1222), the time is CP-SAT's. With the default final pass, la40 ended at
+# 1224 with 3 seeds of 4 at 0.4, and with 1 of 4 at 0.2.
 TABU_PATIENCE = 0.2
 # The least patience, in seconds, for the tabu search's short turns after CP-SAT stopped early.
 MIN_PATIENCE = 3.0
