@@ -10,9 +10,10 @@ from typing import Annotated
 import typer
 
 from microfab.cli.common import console, err_console, user_errors
+from microfab.errors import InvalidInput
 from microfab.scheduling.checker import check
 from microfab.scheduling.formats import read_instance, solution_to_json, write_solution
-from microfab.scheduling.gantt import gantt_html
+from microfab.scheduling.gantt import gantt_html, gantt_svg
 from microfab.scheduling.model import Instance, Solution
 
 schedule_app = typer.Typer(help="Solve and draw job-shop schedules.", no_args_is_help=True)
@@ -71,17 +72,26 @@ def solve_command(
 @user_errors
 def gantt_command(
     file: FileArgument,
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML or JSON file to write")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write: .html, .svg or .json")
+    ],
     fmt: FormatOption = None,
     time_limit: TimeOption = 5.0,
     workers: WorkersOption = 2,
 ) -> None:
-    """Solve a file and draw the schedule as a self-contained HTML Gantt chart (or JSON)."""
+    """Solve a file and draw the schedule: an HTML page, an SVG image, or JSON rows."""
+    writers = {".html": gantt_html, ".htm": gantt_html, ".svg": gantt_svg}
+    suffix = output.suffix.lower()
+    if suffix != ".json" and suffix not in writers:
+        raise InvalidInput(
+            f"--output {output.name}: name the file .html (a page), .svg (an image) or .json"
+        )
     instance, solution = _solve(file, fmt, time_limit, workers)
-    if output.suffix.lower() == ".json":
-        output.write_text(json.dumps(solution_to_json(instance, solution), indent=1) + "\n")
+    if suffix == ".json":
+        text = json.dumps(solution_to_json(instance, solution), indent=1) + "\n"
     else:
-        output.write_text(gantt_html(instance, solution.schedule))
+        text = writers[suffix](instance, solution.schedule)
+    output.write_text(text, encoding="utf-8")
     console.print(f"wrote {output} (makespan {solution.schedule.makespan})")
 
 

@@ -1,14 +1,15 @@
-"""A schedule as a Gantt chart: plain JSON rows, or one self-contained HTML file (inline SVG)."""
+"""A schedule as a Gantt chart: plain JSON rows, a standalone SVG image, or an HTML page."""
 
 from __future__ import annotations
 
+import colorsys
 import hashlib
 from html import escape
 from typing import Any
 
 from microfab.scheduling.model import Instance, Schedule, score
 
-ROW, LABEL, WIDTH = 22, 90, 1100
+ROW, LABEL, WIDTH, TOP = 22, 90, 1100, 46
 
 
 def gantt_rows(instance: Instance, schedule: Schedule) -> list[dict[str, Any]]:
@@ -32,28 +33,48 @@ def gantt_rows(instance: Instance, schedule: Schedule) -> list[dict[str, Any]]:
     return rows
 
 
-def gantt_html(instance: Instance, schedule: Schedule, title: str = "") -> str:
-    """A standalone HTML page: no script, no external file; hover a bar for its details."""
-    scores = score(instance, schedule)
+def gantt_svg(instance: Instance, schedule: Schedule, title: str = "") -> str:
+    """A standalone SVG image: the title and scores on top, one row per machine below.
+
+    Viewers that show SVG (browsers, document and slide tools) show it as a picture; hover
+    a bar for its operation, job, times and family.
+    """
     span = max(schedule.makespan, 1)
     scale = (WIDTH - LABEL - 10) / span
     rows = gantt_rows(instance, schedule)
-    height = ROW * len(rows) + 30
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}">']
+    height = TOP + ROW * len(rows) + 30
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif">',
+        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
+        f'<text x="2" y="18" font-size="15" font-weight="bold">'
+        f"{escape(title or instance.name)}</text>",
+        f'<text x="2" y="36" font-size="12">{escape(_summary(instance, schedule))}</text>',
+        f'<g transform="translate(0,{TOP})">',
+    ]
     for i, row in enumerate(rows):
         parts.extend(_row(i, row, scale))
     parts.append(_axis(len(rows), span, scale))
-    parts.append("</svg>")
+    parts.append("</g></svg>")
+    return "".join(parts) + "\n"
+
+
+def gantt_html(instance: Instance, schedule: Schedule, title: str = "") -> str:
+    """A standalone HTML page around the SVG chart: no script, no external file."""
     heading = escape(title or instance.name)
-    summary = (
-        f"makespan {scores.makespan} · weighted tardiness {scores.tardiness} · "
-        f"changeover {scores.changeover}"
-    )
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{heading}</title></head>"
-        '<body style="font-family:sans-serif">'
-        f"<h1>{heading}</h1><p>{summary}</p>{''.join(parts)}</body></html>\n"
+        '<body style="font-family:sans-serif;margin:8px">'
+        f"{gantt_svg(instance, schedule, title)}</body></html>\n"
+    )
+
+
+def _summary(instance: Instance, schedule: Schedule) -> str:
+    scores = score(instance, schedule)
+    return (
+        f"makespan {scores.makespan} · weighted tardiness {scores.tardiness} · "
+        f"changeover {scores.changeover}"
     )
 
 
@@ -88,5 +109,7 @@ def _axis(rows: int, span: int, scale: float) -> str:
 
 
 def _colour(key: str) -> str:
+    """A light colour per job, as hex: SVG 1.1 viewers (librsvg, older editors) know no hsl()."""
     hue = int(hashlib.sha1(key.encode()).hexdigest()[:4], 16) % 360
-    return f"hsl({hue},60%,65%)"
+    red, green, blue = colorsys.hls_to_rgb(hue / 360, 0.65, 0.6)
+    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"

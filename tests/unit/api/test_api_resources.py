@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 from microfab.bootstrap import Services
 
@@ -189,4 +190,11 @@ def test_a_factory_serves_its_current_plan_as_gantt_rows_and_html(
     page = api.get("/v1/factories/berlin/schedule?format=html", "operator")
     assert page.headers["content-type"].startswith("text/html")
     assert "<svg" in page.text
+    image = api.get("/v1/factories/berlin/schedule?format=svg", "operator")
+    assert image.headers["content-type"].startswith("image/svg+xml")
+    svg = ElementTree.fromstring(image.text)
+    tips = [t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}title")]
+    assert all(any(t.id in tip for tip in tips) for t in tasks)
+    bad = api.get("/v1/factories/berlin/schedule?format=png", "operator")
+    assert bad.status_code == 422
     assert api.get("/v1/factories/hamburg/schedule", "operator").status_code == 403

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 from typer.testing import CliRunner
 
 from microfab.cli.schedule import schedule_app
 
 runner = CliRunner()
+TITLE = "{http://www.w3.org/2000/svg}title"
+TEXT = "{http://www.w3.org/2000/svg}text"
 
 
 def test_solve_prints_the_json_summary(benchmarks: Path) -> None:
@@ -40,3 +43,29 @@ def test_gantt_writes_a_self_contained_page(tmp_path: Path, benchmarks: Path) ->
     assert "<script" not in html
     assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert all(f">m{k}<" in html for k in range(6))
+
+
+def test_gantt_writes_an_svg_image_with_a_bar_per_operation(
+    tmp_path: Path, benchmarks: Path
+) -> None:
+    image = tmp_path / "ft06.svg"
+    ft06 = str(benchmarks / "jssp" / "ft06.txt")
+    result = runner.invoke(schedule_app, ["gantt", ft06, "-o", str(image), "--time-limit", "2"])
+    assert result.exit_code == 0, result.output
+    svg = ElementTree.fromstring(image.read_text(encoding="utf-8"))
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    bars = [r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.find(TITLE) is not None]
+    assert len(bars) == 36  # ft06: six jobs of six operations
+    assert any("makespan 55" in (t.text or "") for t in svg.iter(TEXT))
+
+
+def test_gantt_refuses_a_file_it_cannot_draw_before_solving(
+    tmp_path: Path, benchmarks: Path
+) -> None:
+    ft06 = str(benchmarks / "jssp" / "ft06.txt")
+    result = runner.invoke(schedule_app, ["gantt", ft06, "-o", str(tmp_path / "ft06.png")])
+    assert result.exit_code == 2
+    assert "--output ft06.png: name the file .html (a page), .svg (an image) or .json" in (
+        result.stderr
+    )
+    assert not (tmp_path / "ft06.png").exists()

@@ -18,7 +18,7 @@ from microfab.api.schemas.factories import (
     FactorySummary,
 )
 from microfab.execution.views import factory_plan, factory_view
-from microfab.scheduling.gantt import gantt_html, gantt_rows
+from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg
 
 router = APIRouter(prefix="/v1/factories", tags=["factories"])
 
@@ -52,9 +52,12 @@ def get_factory(factory_id: str, services: ServicesDep, caller: Staff) -> Factor
 @router.get(
     "/{factory_id}/schedule",
     operation_id="getFactorySchedule",
-    summary="The factory's current plan: a Gantt chart as JSON rows, or as an HTML page",
+    summary="The factory's current plan: a Gantt chart as JSON rows, an HTML page or an SVG image",
     responses={
-        200: {"content": {"text/html": {}}, "description": "JSON rows, or HTML with format=html"},
+        200: {
+            "content": {"text/html": {}, "image/svg+xml": {}},
+            "description": "JSON rows; HTML with format=html, an SVG image with format=svg",
+        },
         **problem_responses(401, 403, 404, 422),
     },
 )
@@ -62,12 +65,14 @@ def get_factory_schedule(
     factory_id: str,
     services: ServicesDep,
     caller: Staff,
-    output: Annotated[Literal["json", "html"], Query(alias="format")] = "json",
+    output: Annotated[Literal["json", "html", "svg"], Query(alias="format")] = "json",
 ) -> Response:
     check_factory(caller, factory_id)
     plan = factory_plan(services.uow, services.network, factory_id, services.clock.now())
     if output == "html":
         return HTMLResponse(gantt_html(plan.instance, plan.schedule))
+    if output == "svg":
+        return Response(gantt_svg(plan.instance, plan.schedule), media_type="image/svg+xml")
     body = FactorySchedulePublic(
         factory_id=factory_id,
         origin=plan.origin,
