@@ -158,12 +158,13 @@ def test_cp_sat_improves_on_the_rule_within_its_budget(network: Network, berlin:
     state = FactoryState(jobs, due_in(jobs, 3))
     rule = replan(factory_problem(network, berlin, tasks, state, MONDAY), PlanningSettings())
     _, fresh = grips(16, ("red", "blue", "black", "white"))
-    settings = PlanningSettings(seconds=3.0, workers=2)
+    # 6 s: with 3 s, CP-SAT found nothing better than the rule once on a loaded 2-core machine
+    settings = PlanningSettings(seconds=6.0, workers=2)
     solved = replan(factory_problem(network, berlin, fresh, state, MONDAY), settings)
     assert rule.solver == "atcs"
     assert solved.solver == "cp-sat"
     assert solved.objective < rule.objective
-    assert solved.seconds < 4.5
+    assert solved.seconds < 7.5
 
 
 def test_work_beyond_the_first_days_of_shifts_is_still_planned(
