@@ -15,6 +15,7 @@ import argparse
 import json
 import platform
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     args = _arguments(argv)
     names = _instances(args.instances, args.data)
     for name in names:
+        args.reference_seconds = reference_seconds()
+        print(f"{name:5} reference loop {args.reference_seconds:.2f} s", flush=True)
         suite, path = _locate(name, args.data)
         instance = read_instance(path)
         best = _best_known(args.data, suite)[name]
@@ -45,6 +48,20 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{name:5} {solver:9} {row}", flush=True)
     for suite in sorted({_locate(n, args.data)[0] for n in names}):
         print(table(json.loads(_result_file(suite).read_text())))
+
+
+def reference_seconds() -> float:
+    """Seconds for a fixed pure-Python loop on one core: how fast the machine was that day.
+
+    The shared machines vary, even within the hour: on 2026-12-02 this loop took 2.2 s at
+    22:44 UTC and 0.8 s at 23:01, with nothing else of ours running. Each instance's rows
+    record it, measured just before they ran.
+    """
+    began = time.perf_counter()
+    total = 0
+    for k in range(10_000_000):
+        total += k
+    return round(time.perf_counter() - began, 2)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -105,6 +122,7 @@ def _record(
         **row,
         "time_limit": args.time_limit,
         "workers": args.workers,
+        "reference_seconds": args.reference_seconds,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     data["host"] = f"{platform.machine()}, python {platform.python_version()}"
