@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -643,7 +644,11 @@ class _Search:
             # reached 1222 at 3 s with each of 9 seeds, where the default portfolio took 1.3,
             # 3.7 and 12.8 s (3 seeds); in whole solves it also raised la40's bound to
             # 1209-1210 (1184-1188 before) and proved ft10.
-            final, last_bound, _ = self._full(best, clock.left(), interleave=True)
+            # It hands back once quiet, unless this is likely the last turn (proofs take it).
+            last = clock.left() <= 2 * limit * TABU_SHARE
+            final, last_bound, _ = self._full(
+                best, clock.left(), interleave=True, patience=None if last else CP_PATIENCE
+            )
             best = min(best, final, key=self.value)
             bound = max(bound, last_bound)
             target = max(target, bound)
@@ -669,19 +674,28 @@ class _Search:
         )
 
     def _full(
-        self, hint: Schedule, limit: float, interleave: bool = False
+        self,
+        hint: Schedule,
+        limit: float,
+        interleave: bool = False,
+        patience: float | None = None,
     ) -> tuple[Schedule, int, str]:
         """Solve the whole model; without a solution in time, the hint stands (it is feasible).
 
         Building the model counts against ``limit``: CP-SAT gets what is left of it. With
         ``interleave`` the workers take turns over CP-SAT's subsolvers, its large-neighbourhood
-        searches among them, instead of each running one strategy.
+        searches among them, instead of each running one strategy. With ``patience`` the solve
+        stops once it has found no better schedule for that many seconds.
         """
         began = time.monotonic()
         model = self.model(hint)
         solver = _solver(self.settings, limit - (time.monotonic() - began), model)
         solver.parameters.interleave_search = interleave
-        code = solver.solve(model.cp)
+        if patience is None:
+            code = solver.solve(model.cp)
+        else:
+            with _Patience(solver, patience) as watch:
+                code = solver.solve(model.cp, watch)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = min(model.schedule(solver), hint, key=self.value)
             return found, int(solver.best_objective_bound), STATUS[code]
@@ -699,12 +713,46 @@ TABU_SHARE = 0.15
 # CP-SAT from there at 1222), the time is CP-SAT's. With the default final pass, la40 ended at
 # 1224 with 3 seeds of 4 at 0.4, and with 1 of 4 at 0.2.
 TABU_PATIENCE = 0.2
+# Seconds without a better schedule after which CP-SAT's interleaved turn hands back to the
+# tabu search (unless it is the last turn). From the tabu search's la40 schedules at 1224 and
+# 1228 it found 1222 after 2.3 and 3.7 s, then searched on for 8 s more without a better one.
+CP_PATIENCE = 5.0
 # The least patience, in seconds, for the tabu search's short turns after CP-SAT stopped early.
 MIN_PATIENCE = 3.0
 # Seconds left below which the tabu search and CP-SAT take no further turn.
 MIN_TURN = 1.0
 # Operations above which a model with changeovers skips the full solve (see _Search._large).
 LARGE = 300
+
+
+class _Patience(cp_model.CpSolverSolutionCallback):
+    """Stops a solve that has found no better schedule for ``seconds``."""
+
+    def __init__(self, solver: cp_model.CpSolver, seconds: float) -> None:
+        super().__init__()
+        self.solver = solver
+        self.seconds = seconds
+        self.last = time.monotonic()
+        self.done = threading.Event()
+        self.watcher = threading.Thread(target=self._watch, name="cp-sat-patience", daemon=True)
+
+    def on_solution_callback(self) -> None:
+        self.last = time.monotonic()
+
+    def __enter__(self) -> _Patience:
+        self.last = time.monotonic()
+        self.watcher.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.done.set()
+        self.watcher.join()
+
+    def _watch(self) -> None:
+        while not self.done.wait(0.1):
+            if time.monotonic() - self.last > self.seconds:
+                self.solver.stop_search()
+                return
 
 
 def _solver(settings: Settings, limit: float, model: CpModel) -> cp_model.CpSolver:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
 from microfab.scheduling.checker import check
-from microfab.scheduling.cpsat import Settings, solve
+from microfab.scheduling.cpsat import Settings, _Search, solve
 from microfab.scheduling.formats import read_instance
 from microfab.scheduling.model import (
     Assignment,
@@ -20,6 +21,7 @@ from microfab.scheduling.model import (
     score,
 )
 from microfab.scheduling.rules import best_dispatch, dispatch
+from microfab.scheduling.tabu import improve
 
 QUICK = Settings(time_limit=10.0, workers=2)
 
@@ -91,6 +93,19 @@ def test_job_shop_hands_over_to_tabu_search_and_never_loses_the_start(benchmarks
     solution = solve(instance, Settings(time_limit=3.0, workers=2))
     assert check(instance, solution.schedule) == []
     assert lower_bound(instance) <= solution.lower_bound <= solution.objective < start.makespan
+
+
+def test_cp_sat_hands_back_once_it_finds_nothing_better(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "jssp" / "la29.txt")
+    good = improve(instance, best_dispatch(instance), seconds=1.0)
+    search = _Search(instance, {}, 0, Settings(workers=2), {}, {Criterion.MAKESPAN: 1})
+    began = time.monotonic()
+    found, bound, status = search._full(good, 120.0, interleave=True, patience=1.0)
+    # la29 is far from proved in two minutes; with a second's patience it stops long before.
+    assert time.monotonic() - began < 60
+    assert status == "feasible"
+    assert bound <= found.makespan <= good.makespan
+    assert check(instance, found) == []
 
 
 def test_solves_mk01_to_its_known_optimum(benchmarks: Path) -> None:

@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from microfab.scheduling import tabu
 from microfab.scheduling.checker import check
 from microfab.scheduling.formats import read_instance
 from microfab.scheduling.model import Instance, Job, Machine, Operation
@@ -98,6 +100,28 @@ def test_paused_searches_go_on_where_they_were(benchmarks: Path) -> None:
     second = searches.run(0.5)
     assert check(instance, second) == []
     assert second.makespan <= first.makespan
+
+
+def test_a_settled_search_starts_its_next_turn_afresh_from_the_last_origin(
+    benchmarks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = read_instance(benchmarks / "jssp" / "ft10.txt")
+    dispatched = best_dispatch(instance)
+    better = improve(instance, dispatched, seconds=0.5, seed=3)
+    searches = Searches(instance, better, workers=2, seed=3, other=dispatched)
+    first = searches.run(0.5)
+    # Not settled after half a second: the next turn goes on where the searches were.
+    assert searches.run(0.0) == first
+    assert [s.best for s in searches.searches] != [dispatched.makespan] * 2
+    monkeypatch.setattr(tabu, "SETTLED", 0.0)  # every search counts as settled after a turn
+    searches.run(0.5)
+    seeds = [int(s.state[3]) for s in searches.searches]
+    # No time in this turn: each search stands where it starts afresh, with a seed of its own.
+    kept = searches.run(0.0)
+    assert kept.makespan <= first.makespan
+    assert [s.best for s in searches.searches] == [dispatched.makespan] * 2
+    fresh = [int(s.state[3]) for s in searches.searches]
+    assert len(set(seeds + fresh)) == 4
 
 
 def test_moves_operations_between_machines_on_a_flexible_job_shop(benchmarks: Path) -> None:
