@@ -625,8 +625,9 @@ class _Search:
         """The tabu search while it improves, then CP-SAT from its schedule, in turns.
 
         CP-SAT proves what the tabu search found, or leaves the basin the tabu search settled
-        in. Its interleaved search often stops before its time is up (la29, la38: after 10 of
-        19 s); the tabu searches then go on where they paused, until time is up.
+        in; it hands back after ``CP_PATIENCE`` seconds without a better schedule (but for the
+        last turn). The tabu searches then go on where they paused, those that had settled
+        from a fresh start (see ``tabu.Searches``), until time is up.
         """
         target = max(bound, lower_bound(self.instance))
         searches = tabu.Searches(
