@@ -644,7 +644,7 @@ class _Search:
             # Interleaved: from a la40 schedule at 1224, where the tabu search settles, it
             # reached 1222 at 3 s with each of 9 seeds, where the default portfolio took 1.3,
             # 3.7 and 12.8 s (3 seeds); in whole solves it also raised la40's bound to
-            # 1209-1210 (1184-1188 before) and proved ft10.
+            # 1209-1210 (1184-1188 before) and proved ft10, when its turns ran to the end.
             # It hands back once quiet, unless this is likely the last turn (proofs take it).
             last = clock.left() <= 2 * limit * TABU_SHARE
             final, last_bound, _ = self._full(
@@ -716,7 +716,7 @@ TABU_SHARE = 0.15
 TABU_PATIENCE = 0.2
 # Seconds without a better schedule after which CP-SAT's interleaved turn hands back to the
 # tabu search (unless it is the last turn). From the tabu search's la40 schedules at 1224 and
-# 1228 it found 1222 after 2.3 and 3.7 s, then searched on for 8 s more without a better one.
+# 1228 it found 1222 after 2.3 and 3.7 s, then searched on for 7.5-9 s without a better one.
 CP_PATIENCE = 5.0
 # The least patience, in seconds, for the tabu search's short turns after CP-SAT stopped early.
 MIN_PATIENCE = 3.0
@@ -741,7 +741,6 @@ class _Patience(cp_model.CpSolverSolutionCallback):
         self.last = time.monotonic()
 
     def __enter__(self) -> _Patience:
-        self.last = time.monotonic()
         self.watcher.start()
         return self
 
