@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ortools.sat.python import cp_model
 
@@ -626,8 +627,9 @@ class _Search:
 
         CP-SAT proves what the tabu search found, or leaves the basin the tabu search settled
         in; it hands back after ``CP_PATIENCE`` seconds without a better schedule (but for the
-        last turn). The tabu searches then go on where they paused, those that had settled
-        from a fresh start (see ``tabu.Searches``), until time is up.
+        last turn, and once a tabu turn found nothing better). The tabu searches then go on
+        where they paused, those that had settled from a fresh start (see ``tabu.Searches``),
+        until time is up.
         """
         target = max(bound, lower_bound(self.instance))
         searches = tabu.Searches(
@@ -638,17 +640,19 @@ class _Search:
             found = searches.run(
                 seconds, target, patience=max(seconds * TABU_PATIENCE, MIN_PATIENCE)
             )
+            quiet = self.value(found) >= self.value(best)
             best = min(best, found, key=self.value)
             if self.value(best) <= target:
                 return best, target, "optimal"
-            # Interleaved: from a la40 schedule at 1224, where the tabu search settles, it
-            # reached 1222 at 3 s with each of 9 seeds, where the default portfolio took 1.3,
-            # 3.7 and 12.8 s (3 seeds); in whole solves it also raised la40's bound to
-            # 1209-1210 (1184-1188 before) and proved ft10, when its turns ran to the end.
-            # It hands back once quiet, unless this is likely the last turn (proofs take it).
-            last = clock.left() <= 2 * limit * TABU_SHARE
+            # CP-SAT's tree searches from the tabu search's schedule: from la40's 1224 they
+            # reached 1222 after 0.1-1.0 s (3 seeds), the interleaved search after 6.5-7.6 s.
+            # They hand back once quiet, unless the tabu search has stopped improving or this
+            # is likely the last turn: then they keep the rest of the time, for the proof.
+            # (ft10's first pass found 930: left 5 s at a time, CP-SAT proved it in none of 5
+            # solves; with the rest of the time after a quiet tabu turn, in 3.7-10.4 s.)
+            last = quiet or clock.left() <= 2 * limit * TABU_SHARE
             final, last_bound, _ = self._full(
-                best, clock.left(), interleave=True, patience=None if last else CP_PATIENCE
+                best, clock.left(), search="tree", patience=None if last else CP_PATIENCE
             )
             best = min(best, final, key=self.value)
             bound = max(bound, last_bound)
@@ -678,20 +682,23 @@ class _Search:
         self,
         hint: Schedule,
         limit: float,
-        interleave: bool = False,
+        search: Literal["portfolio", "tree"] = "portfolio",
         patience: float | None = None,
     ) -> tuple[Schedule, int, str]:
         """Solve the whole model; without a solution in time, the hint stands (it is feasible).
 
-        Building the model counts against ``limit``: CP-SAT gets what is left of it. With
-        ``interleave`` the workers take turns over CP-SAT's subsolvers, its large-neighbourhood
-        searches among them, instead of each running one strategy. With ``patience`` the solve
-        stops once it has found no better schedule for that many seconds.
+        Building the model counts against ``limit``: CP-SAT gets what is left of it. The
+        ``portfolio`` is CP-SAT's own choice for the worker count (with two workers, one tree
+        search with a light LP and one large-neighbourhood search). ``tree``: a tree search
+        without LP beside one with the full LP and its cuts (``TREE_SUBSOLVERS``), from a good
+        hint the pair that improves and proves fastest. With ``patience`` the solve stops
+        once it has found no better schedule for that many seconds.
         """
         began = time.monotonic()
         model = self.model(hint)
         solver = _solver(self.settings, limit - (time.monotonic() - began), model)
-        solver.parameters.interleave_search = interleave
+        if search == "tree":
+            solver.parameters.subsolvers.extend(TREE_SUBSOLVERS)
         if patience is None:
             code = solver.solve(model.cp)
         else:
@@ -714,9 +721,14 @@ TABU_SHARE = 0.15
 # CP-SAT from there at 1222), the time is CP-SAT's. With the default final pass, la40 ended at
 # 1224 with 3 seeds of 4 at 0.4, and with 1 of 4 at 0.2.
 TABU_PATIENCE = 0.2
-# Seconds without a better schedule after which CP-SAT's interleaved turn hands back to the
-# tabu search (unless it is the last turn). From the tabu search's la40 schedules at 1224 and
-# 1228 it found 1222 after 2.3 and 3.7 s, then searched on for 7.5-9 s without a better one.
+# CP-SAT's subsolvers for the turns after the tabu search, one per worker. From ft10's optimal
+# schedule (930), 19 s: these proved it in 3.7-7.4 s (5 seeds; 9.2-10.4 s the other way
+# round), the default portfolio stayed at a bound of 808 and the interleaved search proved it
+# in 1 of 5. From la29 at 1159, 10 s: 1154 and 1155 where the interleaved search found 1156.
+TREE_SUBSOLVERS = ("no_lp", "max_lp")
+# Seconds without a better schedule after which CP-SAT's turn hands back to the tabu search
+# (unless it is the last turn). From the tabu search's la40 schedules at 1224 and 1228 the
+# interleaved search found 1222 after 2.3 and 3.7 s, then searched on for 7.5-9 s for nothing.
 CP_PATIENCE = 5.0
 # The least patience, in seconds, for the tabu search's short turns after CP-SAT stopped early.
 MIN_PATIENCE = 3.0

@@ -6,8 +6,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from microfab.scheduling.checker import check
-from microfab.scheduling.cpsat import Settings, _Search, solve
+from microfab.scheduling.cpsat import Settings, _Clock, _Search, solve
 from microfab.scheduling.formats import read_instance
 from microfab.scheduling.model import (
     Assignment,
@@ -17,6 +19,7 @@ from microfab.scheduling.model import (
     Machine,
     Objective,
     Operation,
+    Schedule,
     lower_bound,
     score,
 )
@@ -100,11 +103,44 @@ def test_cp_sat_hands_back_once_it_finds_nothing_better(benchmarks: Path) -> Non
     good = improve(instance, best_dispatch(instance), seconds=1.0)
     search = _Search(instance, {}, 0, Settings(workers=2), {}, {Criterion.MAKESPAN: 1})
     began = time.monotonic()
-    found, bound, status = search._full(good, 120.0, interleave=True, patience=1.0)
+    found, bound, status = search._full(good, 120.0, search="tree", patience=1.0)
     # la29 is far from proved in two minutes; with a second's patience it stops long before.
     assert time.monotonic() - began < 60
     assert status == "feasible"
     assert bound <= found.makespan <= good.makespan
+    assert check(instance, found) == []
+
+
+def test_after_a_quiet_tabu_turn_cp_sat_keeps_the_rest_of_the_time(
+    benchmarks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = read_instance(benchmarks / "jssp" / "ft06.txt")
+    optimal = solve(instance, QUICK).schedule  # 55: the tabu search cannot improve on it
+    search = _Search(instance, {}, 0, Settings(workers=2), {}, {Criterion.MAKESPAN: 1})
+    turns: list[tuple[str, float | None, float]] = []
+
+    def proving(
+        hint: Schedule, limit: float, search: str = "portfolio", patience: float | None = None
+    ) -> tuple[Schedule, int, str]:
+        turns.append((search, patience, limit))
+        return hint, hint.makespan, "optimal"
+
+    monkeypatch.setattr(search, "_full", proving)
+    clock = _Clock(20.0)
+    best, bound, status = search._alternate(best_dispatch(instance), optimal, 0, clock, 20.0)
+    # one tabu turn that finds nothing better, then CP-SAT with all that is left, no patience
+    assert (best.makespan, bound, status) == (55, 55, "optimal")
+    assert [(s, p) for s, p, _ in turns] == [("tree", None)]
+    assert turns[0][2] > 10.0
+
+
+def test_the_tree_search_proves_ft10_from_a_good_schedule(benchmarks: Path) -> None:
+    instance = read_instance(benchmarks / "jssp" / "ft10.txt")
+    good = improve(instance, best_dispatch(instance), seconds=6.0, target=930)
+    search = _Search(instance, {}, 0, Settings(workers=2), {}, {Criterion.MAKESPAN: 1})
+    found, bound, status = search._full(good, 25.0, search="tree")
+    # CP-SAT's own portfolio of two workers stayed at a bound of 808 for 19 s from 930.
+    assert (found.makespan, bound, status) == (930, 930, "optimal")
     assert check(instance, found) == []
 
 
