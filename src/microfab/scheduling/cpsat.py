@@ -644,12 +644,10 @@ class _Search:
             best = min(best, found, key=self.value)
             if self.value(best) <= target:
                 return best, target, "optimal"
-            # CP-SAT's tree searches from the tabu search's schedule: from la40's 1224 they
-            # reached 1222 after 0.1-1.0 s (3 seeds), the interleaved search after 6.5-7.6 s.
+            # CP-SAT's tree searches from the tabu search's schedule (see TREE_SUBSOLVERS).
             # They hand back once quiet, unless the tabu search has stopped improving or this
-            # is likely the last turn: then they keep the rest of the time, for the proof.
-            # (ft10's first pass found 930: left 5 s at a time, CP-SAT proved it in none of 5
-            # solves; with the rest of the time after a quiet tabu turn, in 3.7-10.4 s.)
+            # is likely the last turn: then they keep the rest of the time, for the proof
+            # (ft10, where CP-SAT's first pass found 930, was never proved in 5 s turns).
             last = quiet or clock.left() <= 2 * limit * TABU_SHARE
             final, last_bound, _ = self._full(
                 best, clock.left(), search="tree", patience=None if last else CP_PATIENCE
@@ -690,15 +688,16 @@ class _Search:
         Building the model counts against ``limit``: CP-SAT gets what is left of it. The
         ``portfolio`` is CP-SAT's own choice for the worker count (with two workers, one tree
         search with a light LP and one large-neighbourhood search). ``tree``: a tree search
-        without LP beside one with the full LP and its cuts (``TREE_SUBSOLVERS``), from a good
-        hint the pair that improves and proves fastest. With ``patience`` the solve stops
-        once it has found no better schedule for that many seconds.
+        without LP beside one that prices with the LP's reduced costs (``TREE_SUBSOLVERS``),
+        from a good hint the pair that improves and proves fastest. With ``patience`` the
+        solve stops once it has found no better schedule for that many seconds.
         """
         began = time.monotonic()
         model = self.model(hint)
         solver = _solver(self.settings, limit - (time.monotonic() - began), model)
         if search == "tree":
             solver.parameters.subsolvers.extend(TREE_SUBSOLVERS)
+            solver.parameters.num_full_subsolvers = min(self.settings.workers, len(TREE_SUBSOLVERS))
         if patience is None:
             code = solver.solve(model.cp)
         else:
@@ -721,11 +720,14 @@ TABU_SHARE = 0.15
 # CP-SAT from there at 1222), the time is CP-SAT's. With the default final pass, la40 ended at
 # 1224 with 3 seeds of 4 at 0.4, and with 1 of 4 at 0.2.
 TABU_PATIENCE = 0.2
-# CP-SAT's subsolvers for the turns after the tabu search, one per worker. From ft10's optimal
-# schedule (930), 19 s: these proved it in 3.7-7.4 s (5 seeds; 9.2-10.4 s the other way
-# round), the default portfolio stayed at a bound of 808 and the interleaved search proved it
-# in 1 of 5. From la29 at 1159, 10 s: 1154 and 1155 where the interleaved search found 1156.
-TREE_SUBSOLVERS = ("no_lp", "max_lp")
+# CP-SAT's subsolvers for the turns after the tabu search, each on a worker of its own (with
+# two workers CP-SAT would otherwise run one tree search and give the other worker to its
+# LNS). From the tabu search's schedules, 10 s: la40 at 1224 reached 1222 after 0.1-0.5 s (3
+# seeds; the interleaved search 5.7-7.6 s) with a bound of 1212-1214 (1170 for the tree search
+# without LP and LNS beside it, 1182 interleaved); bounds of 1149 on la38 and 960 on la25
+# (1056 and 889 for CP-SAT's default portfolio); ft10 proved optimal from 930 in 5.6-6.6 s,
+# where the default portfolio stayed at a bound of 808 for 19 s.
+TREE_SUBSOLVERS = ("no_lp", "reduced_costs")
 # Seconds without a better schedule after which CP-SAT's turn hands back to the tabu search
 # (unless it is the last turn). From the tabu search's la40 schedules at 1224 and 1228 the
 # interleaved search found 1222 after 2.3 and 3.7 s, then searched on for 7.5-9 s for nothing.
