@@ -7,9 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from ortools.sat.python import cp_model
 
 from microfab.scheduling.checker import check
-from microfab.scheduling.cpsat import Settings, _Clock, _Search, solve
+from microfab.scheduling.cpsat import Settings, _Clock, _Patience, _Search, solve
 from microfab.scheduling.formats import read_instance
 from microfab.scheduling.model import (
     Assignment,
@@ -142,6 +143,16 @@ def test_the_tree_search_proves_ft10_from_a_good_schedule(benchmarks: Path) -> N
     # CP-SAT's own portfolio of two workers stayed at a bound of 808 for 19 s from 930.
     assert (found.makespan, bound, status) == (930, 930, "optimal")
     assert check(instance, found) == []
+
+
+def test_cp_sat_stays_while_its_bound_rises_close_to_its_schedule() -> None:
+    patience = _Patience(cp_model.CpSolver(), seconds=5.0)
+    patience.objective = 930
+    patience.last = 0.0
+    patience._bound(800)  # 14 % below: no reason to stay
+    assert patience.last == 0.0
+    patience._bound(911)  # 2 % below: a proof may be near, the patience starts again
+    assert patience.last > 0.0
 
 
 def test_solves_mk01_to_its_known_optimum(benchmarks: Path) -> None:
