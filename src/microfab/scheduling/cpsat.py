@@ -626,8 +626,9 @@ class _Search:
         """The tabu search while it improves, then CP-SAT from its schedule, in turns.
 
         CP-SAT proves what the tabu search found, or leaves the basin the tabu search settled
-        in; it hands back after ``CP_PATIENCE`` seconds without a better schedule (but for the
-        last turn, and once a tabu turn found nothing better). The tabu searches then go on
+        in; it hands back after ``CP_PATIENCE`` seconds without a better schedule or a bound
+        near it (see ``_Patience``), but for the last turn and once a tabu turn found nothing
+        better. The tabu searches then go on
         where they paused, those that had settled from a fresh start (see ``tabu.Searches``),
         until time is up.
         """
@@ -729,8 +730,9 @@ TABU_PATIENCE = 0.2
 # where the default portfolio stayed at a bound of 808 for 19 s.
 TREE_SUBSOLVERS = ("no_lp", "reduced_costs")
 # Seconds without a better schedule after which CP-SAT's turn hands back to the tabu search
-# (unless it is the last turn). From the tabu search's la40 schedules at 1224 and 1228 the
-# interleaved search found 1222 after 2.3 and 3.7 s, then searched on for 7.5-9 s for nothing.
+# (unless it is the last turn). Chosen for the interleaved search the turns used before: from
+# the tabu search's la40 schedules at 1224 and 1228 it found 1222 after 2.3 and 3.7 s, then
+# searched on for 7.5-9 s for nothing. The tree searches find 1222 sooner (0.1-0.5 s).
 CP_PATIENCE = 5.0
 # A CP-SAT turn whose proven bound still rises within this share of its best schedule goes on
 # past its patience (see _Patience).
@@ -747,9 +749,10 @@ class _Patience(cp_model.CpSolverSolutionCallback):
     """Stops a solve that has found no better schedule for ``seconds``.
 
     While the proven bound rises within ``CLOSE`` of the best schedule, the solve goes on: a
-    proof is near. From ft10's 930 the bound passed 907 (2.5 %) after 2.7-2.9 s and rose
-    every 1.5-2 s until the proof at 4.6-6.4 s (3 seeds); la38's bound rose as steadily but
-    stayed 4 % below its schedule, where the tabu search's fresh starts need the time.
+    proof is near. From ft10's 930 the bound rose every 1-2 s, to 904 after 2.7-2.9 s and
+    911 (within 2.5 %) after 4.4-4.7 s, just before a 5 s patience ran out; the proof came at
+    4.6-6.4 s (3 seeds). la38's bound rose as steadily but stayed 3.4-4.3 % below its
+    schedule over 15 s, where the tabu search's fresh starts need the time.
     """
 
     def __init__(self, solver: cp_model.CpSolver, seconds: float) -> None:
@@ -767,7 +770,7 @@ class _Patience(cp_model.CpSolverSolutionCallback):
         self.objective = self.objective_value
 
     def _bound(self, bound: float) -> None:
-        if self.objective - bound <= CLOSE * self.objective:
+        if bound >= (1 - CLOSE) * self.objective:  # never before a first schedule (inf)
             self.last = time.monotonic()
 
     def __enter__(self) -> _Patience:

@@ -147,8 +147,10 @@ def test_the_tree_search_proves_ft10_from_a_good_schedule(benchmarks: Path) -> N
 
 def test_cp_sat_stays_while_its_bound_rises_close_to_its_schedule() -> None:
     patience = _Patience(cp_model.CpSolver(), seconds=5.0)
-    patience.objective = 930
     patience.last = 0.0
+    patience._bound(929)  # no schedule yet: nothing to be near
+    assert patience.last == 0.0
+    patience.objective = 930
     patience._bound(800)  # 14 % below: no reason to stay
     assert patience.last == 0.0
     patience._bound(911)  # 2 % below: a proof may be near, the patience starts again
