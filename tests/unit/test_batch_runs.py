@@ -277,7 +277,7 @@ def test_routing_counts_a_batch_machines_queue_by_the_parts_it_makes_at_once(
     assert {services.orders.get(o).factory_id for o in orders} == {"munich"}
 
 
-def test_a_resin_printer_with_work_in_one_resin_has_no_changeovers_so_cp_sat_may_regroup(
+def test_cp_sat_may_regroup_a_resin_printers_runs_with_or_without_changeovers(
     services: Services, clock: ManualClock
 ) -> None:
     controller = services.controller(seed=1, failure_rate=0)
@@ -303,6 +303,9 @@ def test_a_resin_printer_with_work_in_one_resin_has_no_changeovers_so_cp_sat_may
         services.network, services.network.site("munich"), tasks, state, clock.now()
     )
     assert problem.instance.machine["munich-sla"].changeovers[("resin-tough", "resin-standard")] > 0
+    hint = dispatch(problem.instance, "atcs", problem.frozen, 0)
+    model = CpModel(problem.instance, hint, problem.frozen)
+    assert "munich-sla" in model.slots, "the vat change hangs on the family each run takes"
 
 
 def test_cp_sat_may_regroup_the_runs_of_an_sls_printer(

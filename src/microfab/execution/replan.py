@@ -309,7 +309,7 @@ def _families_on(
 ) -> set[str]:
     """The setup families a machine may have to change between: its possible work's, and the
     one it holds now. A machine whose work is all one family (a resin printer with only one
-    resin to print) then has no changeovers, and CP-SAT may regroup its runs."""
+    resin to print) then has no changeovers."""
     families = {op.family for j in jobs for op in j.operations if machine_id in op.durations}
     if machine_id in loaded:
         families.add(loaded[machine_id])

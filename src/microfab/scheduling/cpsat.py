@@ -2,10 +2,11 @@
 
 Each operation gets one optional interval per eligible machine; machines get a NoOverlap over
 those intervals and their unavailable windows, plus a circuit of successor literals carrying the
-changeover times when the machine has a changeover matrix. On batch machines without
-changeovers the parts regroup: each machine gets run slots (the hint's runs and a few spare
-ones) and every part picks one, within the capacity and of one family; elsewhere runs are
-taken as the dispatch rule formed them (the members share one interval). Operators get an
+changeover times when the machine has a changeover matrix. On batch machines the parts
+regroup: each machine gets run slots (the hint's runs and a few spare ones) and every part
+picks one, within the capacity and of one family, the slot's changeovers depending on the
+family it takes; attended and frozen runs are taken as the dispatch rule formed them (the
+members share one interval). Operators get an
 optional interval per skilled person and a NoOverlap with their off-shift time. A
 large-neighbourhood search (LNS) around CP-SAT then re-optimises a part of the schedule at a
 time with the rest of it fixed.
@@ -89,6 +90,30 @@ class _Slot:
     parts: dict[str, cp_model.IntVar] = field(default_factory=dict)  # part -> in this run
     kinds: dict[str, cp_model.IntVar] = field(default_factory=dict)  # family -> the run's
     hinted: set[str] = field(default_factory=set)  # the parts the hint runs in it
+    family: str = ""  # the one family its parts can have, where there is only one
+
+
+@dataclass(frozen=True)
+class _Node:
+    """What a changeover circuit orders: a task, or a run slot whose family may be open."""
+
+    start: cp_model.IntVar
+    end: cp_model.IntVar
+    present: cp_model.IntVar  # on this machine, or the slot is used
+    families: dict[str, cp_model.IntVar | None]  # family -> it has that family (None: surely)
+    frozen_start: int | None
+    hint_start: int | None  # None where the hint does not run it on this machine
+    hint_family: str | None
+
+
+@dataclass
+class _Circuit:
+    """A machine's changeover circuit: its nodes (1..n; 0 is the plan's start and end)."""
+
+    nodes: list[_Node]
+    arcs: list[tuple[int, int, cp_model.LiteralT]] = field(default_factory=list)
+    # (from, to, from family, to family) -> the changeover between them is paid
+    paid: dict[tuple[int, int, str | None, str], cp_model.IntVar] = field(default_factory=dict)
 
 
 class CpModel:
@@ -112,7 +137,7 @@ class CpModel:
         self.task_of = {op.id: t for t in self.tasks for op in t.members}
         self.slots = self._slots()
         self.changeover_terms: list[tuple[int, cp_model.IntVar]] = []
-        self.arcs: dict[str, tuple[list[_Task], list[tuple[int, int, cp_model.LiteralT]]]] = {}
+        self.circuits: dict[str, _Circuit] = {}
         self._precedences()
         for machine in instance.machines:
             self._machine(machine)
@@ -142,9 +167,9 @@ class CpModel:
     def _regroupable(self, group: list[Operation]) -> bool:
         """A hint run whose parts may leave it for other runs.
 
-        Only unattended parts that are not frozen, on batch machines without changeovers (a
-        run's changeover would hang on which family it takes), each part fitting every machine
-        it may use (a larger one runs alone, as formed).
+        Only unattended parts that are not frozen, each fitting every machine it may use (a
+        larger one runs alone, as formed). Where the machine changes over between families,
+        a slot's changeovers hang on the family it takes (see _circuit).
         """
         if self.instance.machine[self.hint.of[group[0].id].machine].capacity < 2:
             return False
@@ -157,11 +182,7 @@ class CpModel:
 
     @staticmethod
     def _slotted(machine: Machine, op: Operation) -> bool:
-        return (
-            machine.capacity >= 2
-            and op.size <= machine.capacity
-            and not any(machine.changeovers.values())
-        )
+        return machine.capacity >= 2 and op.size <= machine.capacity
 
     def _alternatives(self, task: _Task) -> None:
         machines = set.intersection(*(set(op.durations) for op in task.members))
@@ -227,6 +248,8 @@ class CpModel:
         if len(families) > 1:
             slot.kinds = {f: self.cp.new_bool_var("") for f in families}
             self.cp.add_at_most_one(slot.kinds.values())
+        else:
+            slot.family = families[0]
         pieces = []
         for task in here:
             op, lit = task.lead, self.cp.new_bool_var("")
@@ -274,52 +297,120 @@ class CpModel:
 
     def _machine(self, machine: Machine) -> None:
         tasks = [t for t in self.tasks if machine.id in t.intervals]
+        slots = self.slots.get(machine.id, [])
         intervals = [t.intervals[machine.id] for t in tasks]
-        intervals += [slot.interval for slot in self.slots.get(machine.id, [])]
+        intervals += [slot.interval for slot in slots]
         intervals += [self._fixed(w) for w in machine.unavailable]
         self.cp.add_no_overlap(intervals)
-        if any(machine.changeovers.values()) and (len(tasks) > 1 or machine.setup):
-            self._circuit(machine, tasks)
+        nodes = [self._task_node(t, machine.id) for t in tasks]
+        nodes += [self._slot_node(s) for s in slots]
+        if any(machine.changeovers.values()) and (len(nodes) > 1 or machine.setup):
+            self._circuit(machine, nodes)
+
+    def _task_node(self, task: _Task, machine: str) -> _Node:
+        family = task.lead.family
+        hinted = self.hint.of[task.lead.id]
+        return _Node(
+            task.start,
+            task.end,
+            task.on[machine],
+            {family: None},
+            frozen_start=self.frozen[task.lead.id].start if task.lead.id in self.frozen else None,
+            hint_start=hinted.start if hinted.machine == machine else None,
+            hint_family=family,
+        )
+
+    def _slot_node(self, slot: _Slot) -> _Node:
+        run = [self.hint.of[p] for p in slot.hinted]
+        family = self.instance.operations[run[0].operation].family if run else None
+        return _Node(
+            slot.start,
+            slot.end,
+            slot.used,
+            dict(slot.kinds) or {slot.family: None},
+            frozen_start=None,
+            hint_start=run[0].start if run else None,
+            hint_family=family,
+        )
 
     def _fixed(self, window: Window) -> cp_model.IntervalVar:
         return self.cp.new_fixed_size_interval_var(window.start, window.end - window.start, "")
 
-    def _circuit(self, machine: Machine, tasks: list[_Task]) -> None:
+    def _circuit(self, machine: Machine, nodes: list[_Node]) -> None:
         """Successor literals on the machine; each arc carries its changeover time.
 
-        Frozen runs keep their order, so between two of them only the arc to the next frozen
-        run can ever be used; leaving the others out keeps LNS and repair models small.
+        A run slot's family is open, so an arc to or from one carries a changeover for each
+        pair of families it may join. Frozen runs keep their order, so between two of them
+        only the arc to the next frozen run can ever be used; leaving the others out keeps LNS
+        and repair models small.
         """
         fixed = sorted(
-            (i for i, t in enumerate(tasks, start=1) if t.lead.id in self.frozen),
-            key=lambda i: self.frozen[tasks[i - 1].lead.id].start,
+            (i for i, n in enumerate(nodes, start=1) if n.frozen_start is not None),
+            key=lambda i: nodes[i - 1].frozen_start or 0,
         )
         allowed = set(itertools.pairwise(fixed))
         ends = {0: fixed[0], -1: fixed[-1]} if fixed else {}
         fixed_nodes = set(fixed)
-        arcs: list[tuple[int, int, cp_model.LiteralT]] = [(0, 0, self.cp.new_bool_var(""))]
-        for i, task in enumerate(tasks, start=1):
+        circuit = _Circuit(nodes)
+        circuit.arcs.append((0, 0, self.cp.new_bool_var("")))
+        for i, node in enumerate(nodes, start=1):
             if i not in fixed_nodes or i == ends[0]:
                 lit = self.cp.new_bool_var("")
-                arcs.append((0, i, lit))
-                setup = 0 if i in fixed_nodes else machine.first_changeover(task.lead.family)
-                if setup:
-                    self.cp.add(task.start >= setup).only_enforce_if(lit)
-                    self.changeover_terms.append((setup, lit))
+                circuit.arcs.append((0, i, lit))
+                if i not in fixed_nodes:
+                    self._first_run(machine, circuit, i, lit)
             if i not in fixed_nodes or i == ends[-1]:
-                arcs.append((i, 0, self.cp.new_bool_var("")))
-            arcs.append((i, i, ~task.on[machine.id]))
-            for j, other in enumerate(tasks, start=1):
+                circuit.arcs.append((i, 0, self.cp.new_bool_var("")))
+            circuit.arcs.append((i, i, ~node.present))
+            for j in range(1, len(nodes) + 1):
                 if i == j or (i in fixed_nodes and j in fixed_nodes and (i, j) not in allowed):
                     continue
                 lit = self.cp.new_bool_var("")
-                setup = machine.changeover(task.lead.family, other.lead.family)
-                self.cp.add(other.start >= task.end + setup).only_enforce_if(lit)
-                arcs.append((i, j, lit))
-                if setup:
-                    self.changeover_terms.append((setup, lit))
-        self.cp.add_circuit(arcs)
-        self.arcs[machine.id] = (tasks, arcs)
+                circuit.arcs.append((i, j, lit))
+                self._changeover(machine, circuit, i, j, lit)
+        self.cp.add_circuit(circuit.arcs)
+        self.circuits[machine.id] = circuit
+
+    def _first_run(self, machine: Machine, circuit: _Circuit, i: int, lit: cp_model.IntVar) -> None:
+        """The changeover from the family the machine is set up for, before its first run."""
+        node = circuit.nodes[i - 1]
+        for family, which in node.families.items():
+            setup = machine.first_changeover(family)
+            if setup:
+                when = [lit] if which is None else [lit, which]
+                self.cp.add(node.start >= setup).only_enforce_if(when)
+                self._pay(setup, when, circuit, (0, i, None, family))
+
+    def _changeover(
+        self, machine: Machine, circuit: _Circuit, i: int, j: int, lit: cp_model.IntVar
+    ) -> None:
+        """Node j follows node i: it starts after i's end and the changeover between them."""
+        before, after = circuit.nodes[i - 1], circuit.nodes[j - 1]
+        self.cp.add(after.start >= before.end).only_enforce_if(lit)
+        for (a, is_a), (b, is_b) in itertools.product(
+            before.families.items(), after.families.items()
+        ):
+            setup = machine.changeover(a, b)
+            if setup:
+                when = [lit, *(x for x in (is_a, is_b) if x is not None)]
+                self.cp.add(after.start >= before.end + setup).only_enforce_if(when)
+                self._pay(setup, when, circuit, (i, j, a, b))
+
+    def _pay(
+        self,
+        setup: int,
+        when: list[cp_model.IntVar],
+        circuit: _Circuit,
+        key: tuple[int, int, str | None, str],
+    ) -> None:
+        """Count ``setup`` minutes of changeover whenever all of ``when`` hold."""
+        if len(when) == 1:
+            self.changeover_terms.append((setup, when[0]))
+            return
+        paid = self.cp.new_bool_var("")
+        self.cp.add_bool_or([*(~x for x in when), paid])
+        self.changeover_terms.append((setup, paid))
+        circuit.paid[key] = paid
 
     def _operators(self) -> None:
         busy: dict[str, list[cp_model.IntervalVar]] = {o.id: [] for o in self.instance.operators}
@@ -400,26 +491,24 @@ class CpModel:
                     self.cp.add_hint(lit, m == a.machine)
             for o, lit in task.by.items():
                 self.cp.add_hint(lit, o == a.operator)
-        for machine, (tasks, arcs) in self.arcs.items():
-            self._hint_circuit(machine, tasks, arcs)
+        for circuit in self.circuits.values():
+            self._hint_circuit(circuit)
 
-    def _hint_circuit(
-        self, machine: str, tasks: list[_Task], arcs: list[tuple[int, int, cp_model.LiteralT]]
-    ) -> None:
-        index = {t.lead.id: i for i, t in enumerate(tasks, start=1)}
-        order = [
-            index[t.lead.id]
-            for t in sorted(
-                (t for t in tasks if self.hint.of[t.lead.id].machine == machine),
-                key=lambda t: self.hint.of[t.lead.id].start,
-            )
-        ]
+    def _hint_circuit(self, circuit: _Circuit) -> None:
+        nodes = dict(enumerate(circuit.nodes, start=1))
+        order = sorted(
+            (i for i, n in nodes.items() if n.hint_start is not None),
+            key=lambda i: nodes[i].hint_start or 0,
+        )
         chosen = set(zip([0, *order], [*order, 0], strict=False)) if order else {(0, 0)}
         used = set(order)
-        for i, j, lit in arcs:
+        for i, j, lit in circuit.arcs:
             on = (i, j) in chosen or (i == j and i != 0 and i not in used)
             if isinstance(lit, cp_model.IntVar):
                 self.cp.add_hint(lit, on)
+        for (i, j, a, b), paid in circuit.paid.items():
+            families = (i == 0 or nodes[i].hint_family == a) and nodes[j].hint_family == b
+            self.cp.add_hint(paid, (i, j) in chosen and families)
 
     def keep(self, schedule: Schedule, free: set[str]) -> None:
         """Fix machine and order of every operation outside ``free`` as in ``schedule``.
@@ -904,18 +993,18 @@ class _Neighbourhoods:
         """Whole jobs whose parts run in a stretch of time on batch machines of one kind.
 
         A late part's run cannot move earlier while the runs before it keep their parts and
-        those parts' later steps stay where they are, so the stretch often ends at a late part.
+        those parts' later steps stay where they are, so half the time (where parts are late)
+        the stretch ends at a late part, on that part's kind of machine.
         """
         instance = self.search.instance
-        kind = instance.machine[self.rng.choice(parts).machine].kind
+        tardy = [a for a in parts if instance.operations[a.operation].job in late]
+        ending = bool(tardy) and self.rng.random() < 0.5
+        anchor = self.rng.choice(tardy if ending else parts)
+        kind = instance.machine[anchor.machine].kind
         parts = [a for a in parts if instance.machine[a.machine].kind == kind]
-        tardy = [k for k, a in enumerate(parts) if instance.operations[a.operation].job in late]
         size = max(1, count // 3)  # jobs have about three operations
-        if tardy and self.rng.random() < 0.5:
-            last = self.rng.choice(tardy)
-            first = max(0, last - size + 1)
-        else:
-            first = self.rng.randrange(len(parts))
+        here = parts.index(anchor)
+        first = max(0, here - size + 1) if ending else here
         free: set[str] = set()
         for a in [*parts[first:], *reversed(parts[:first])]:  # on, then back from the start
             if len(free) >= count:

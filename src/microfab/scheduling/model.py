@@ -271,11 +271,16 @@ def objective_value(instance: Instance, schedule: Schedule) -> int:
 
 
 def lower_bound(instance: Instance) -> int:
-    """A makespan no schedule can beat: the longest job, the busiest fixed machine, mean load."""
+    """A makespan no schedule can beat: the longest job, the busiest fixed machine, mean load.
+
+    The mean load shares the work over every place a part can be: a batch machine runs up to
+    its capacity of parts at once.
+    """
     shortest = {op.id: min(op.durations.values()) for op in instance.iter_operations()}
     jobs = [j.release + sum(shortest[op.id] for op in j.operations) for j in instance.jobs]
     total = sum(shortest.values())
-    load = -(-total // max(len(instance.machines), 1))
+    places = sum(max(m.capacity, 1) for m in instance.machines)
+    load = -(-total // max(places, 1))
     machines = [_machine_bound(instance, m.id, shortest) for m in instance.machines]
     return max([0, load, *jobs, *machines])
 

@@ -22,6 +22,7 @@ from microfab.scheduling.model import (
     Objective,
     Operation,
     Schedule,
+    lower_bound,
     score,
 )
 
@@ -163,3 +164,64 @@ def test_a_batch_window_frees_whole_jobs_up_to_a_late_part() -> None:
         jobs_freed = {op.split(".")[0] for op in free}
         assert free == {f"{j}.{step}" for j in jobs_freed for step in ("print", "pack")}
         assert len(free) >= 6
+
+
+def resin_printer(*jobs: Job, setup: str = "") -> Instance:
+    vat = {("clear", "grey"): 25, ("grey", "clear"): 25}
+    printer = Machine("sls", "resin", vat, capacity=2, setup=setup)
+    weights = {Criterion.MAKESPAN: 1, Criterion.CHANGEOVER: 1}
+    return Instance("resin", jobs, (printer,), objective=Objective(weights))
+
+
+def one_part_a_run(instance: Instance, gap: int) -> Schedule:
+    """Each part alone in its run, the resins alternating, ``gap`` minutes between runs."""
+    return Schedule(
+        tuple(
+            Assignment(f"{j.id}.print", "sls", (20 + gap) * k, (20 + gap) * k + 20, batch=k + 1)
+            for k, j in enumerate(instance.jobs)
+        )
+    )
+
+
+def test_runs_regroup_on_a_printer_that_changes_over_between_resins() -> None:
+    jobs = [part(n, 20, family, due=500) for n, family in [("c0", "clear"), ("g0", "grey")]]
+    jobs += [part(n, 20, family, due=500) for n, family in [("c1", "clear"), ("g1", "grey")]]
+    instance = resin_printer(*jobs)
+    alternating = one_part_a_run(instance, gap=25)
+    assert check(instance, alternating) == []
+    assert score(instance, alternating).value(Criterion.CHANGEOVER) == 75
+    solution = solve(instance, QUICK, hint=alternating)
+    assert check(instance, solution.schedule) == []
+    assert runs_of(solution.schedule) == {frozenset({"c0", "c1"}), frozenset({"g0", "g1"})}
+    measured = score(instance, solution.schedule)
+    assert (measured.makespan, measured.changeover) == (65, 25)
+    assert solution.status == "optimal"
+
+
+def test_the_first_regrouped_run_takes_the_resin_the_printer_holds() -> None:
+    jobs = [part(n, 20, family, due=500) for n, family in [("c0", "clear"), ("g0", "grey")]]
+    jobs += [part(n, 20, family, due=500) for n, family in [("c1", "clear"), ("g1", "grey")]]
+    instance = resin_printer(*jobs, setup="grey")
+    start = Schedule(
+        tuple(
+            Assignment(f"{j.id}.print", "sls", 25 + 45 * k, 45 + 45 * k, batch=k + 1)
+            for k, j in enumerate(instance.jobs)
+        )
+    )
+    assert check(instance, start) == []
+    solution = solve(instance, QUICK, hint=start)
+    assert check(instance, solution.schedule) == []
+    grey = solution.schedule.of["g0.print"]
+    assert (grey.start, solution.schedule.of["g1.print"].start) == (0, 0)
+    measured = score(instance, solution.schedule)
+    assert (measured.makespan, measured.changeover) == (65, 25)
+
+
+def test_the_makespan_bound_lets_a_batch_machine_run_parts_at_once() -> None:
+    instance = sinter(*(part(f"p{k}", 30, due=500) for k in range(4)), capacity=4)
+    instance = Instance(instance.name, instance.jobs, instance.machines)  # makespan
+    assert lower_bound(instance) == 30
+    apart = one_part_a_run(instance, gap=0)
+    solution = solve(instance, QUICK, hint=apart)
+    assert check(instance, solution.schedule) == []
+    assert (solution.objective, solution.lower_bound, solution.status) == (30, 30, "optimal")
