@@ -135,6 +135,9 @@ class CpModel:
         self.hint_runs: dict[str, list[list[Assignment]]] = {}
         self.tasks = self._tasks(not_before)
         self.task_of = {op.id: t for t in self.tasks for op in t.members}
+        # True when some batch machine has fewer slots than parts: the model is then a
+        # restriction, and its optimum and bound say nothing of the instance's (see _slots)
+        self.restricted = False
         self.slots = self._slots()
         self.changeover_terms: list[tuple[int, cp_model.IntVar]] = []
         self.circuits: dict[str, _Circuit] = {}
@@ -215,10 +218,12 @@ class CpModel:
     def _slots(self) -> dict[str, list[_Slot]]:
         """Run slots on the machines where parts regroup, and each part's pick among them.
 
-        A machine gets one slot per run the hint makes there and ``SPARE_RUNS`` more, so a
-        run can split or a new one open anywhere in time. A part sits in one slot of the
-        machine it runs on; a slot holds pieces up to the capacity, of one family, and lasts at
-        least as long as its longest part (``schedule`` trims it to that).
+        A machine with at most ``EXACT_PARTS`` parts that may use it gets a slot per part, so
+        that every grouping is there. A busier one gets one slot per run the hint makes there
+        and ``SPARE_RUNS`` more, so a run can split or a new one open anywhere in time (the
+        model is then a restriction). A part sits in one slot of the machine it runs on; a slot
+        holds pieces up to the capacity, of one family, and lasts at least as long as its
+        longest part (``schedule`` trims it to that).
         """
         parts = [t for t in self.tasks if t.regrouped]
         slots: dict[str, list[_Slot]] = {}
@@ -228,9 +233,9 @@ class CpModel:
                 continue
             runs = sorted(self.hint_runs.get(machine.id, []), key=lambda run: run[0].start)
             families = sorted({t.lead.family for t in here})
-            slots[machine.id] = [
-                self._slot(machine, here, families) for _ in range(len(runs) + SPARE_RUNS)
-            ]
+            count = len(here) if len(here) <= EXACT_PARTS else len(runs) + SPARE_RUNS
+            self.restricted |= count < len(here)
+            slots[machine.id] = [self._slot(machine, here, families) for _ in range(count)]
             self._order_spares(slots[machine.id][len(runs) :])
             self._hint_slots(slots[machine.id], runs)
         for task in parts:
@@ -302,10 +307,9 @@ class CpModel:
         intervals += [slot.interval for slot in slots]
         intervals += [self._fixed(w) for w in machine.unavailable]
         self.cp.add_no_overlap(intervals)
-        nodes = [self._task_node(t, machine.id) for t in tasks]
-        nodes += [self._slot_node(s) for s in slots]
-        if any(machine.changeovers.values()) and (len(nodes) > 1 or machine.setup):
-            self._circuit(machine, nodes)
+        if any(machine.changeovers.values()) and (len(tasks) + len(slots) > 1 or machine.setup):
+            nodes = [self._task_node(t, machine.id) for t in tasks]
+            self._circuit(machine, nodes + [self._slot_node(s) for s in slots])
 
     def _task_node(self, task: _Task, machine: str) -> _Node:
         family = task.lead.family
@@ -357,8 +361,7 @@ class CpModel:
             if i not in fixed_nodes or i == ends[0]:
                 lit = self.cp.new_bool_var("")
                 circuit.arcs.append((0, i, lit))
-                if i not in fixed_nodes:
-                    self._first_run(machine, circuit, i, lit)
+                self._first_run(machine, circuit, i, lit)
             if i not in fixed_nodes or i == ends[-1]:
                 circuit.arcs.append((i, 0, self.cp.new_bool_var("")))
             circuit.arcs.append((i, i, ~node.present))
@@ -372,13 +375,18 @@ class CpModel:
         self.circuits[machine.id] = circuit
 
     def _first_run(self, machine: Machine, circuit: _Circuit, i: int, lit: cp_model.IntVar) -> None:
-        """The changeover from the family the machine is set up for, before its first run."""
+        """The changeover from the family the machine is set up for, before its first run.
+
+        A frozen run has started: its changeover is done, but it still counts, as in
+        ``score`` (else an LNS model that keeps the first run in place would count it short).
+        """
         node = circuit.nodes[i - 1]
         for family, which in node.families.items():
             setup = machine.first_changeover(family)
             if setup:
                 when = [lit] if which is None else [lit, which]
-                self.cp.add(node.start >= setup).only_enforce_if(when)
+                if node.frozen_start is None:
+                    self.cp.add(node.start >= setup).only_enforce_if(when)
                 self._pay(setup, when, circuit, (0, i, None, family))
 
     def _changeover(
@@ -671,6 +679,10 @@ class _Search:
         scores = score(self.instance, schedule)
         return sum(w * scores.value(c) for c, w in self.weights.items())
 
+    def trivial_bound(self) -> int:
+        """A bound that holds without CP-SAT: the makespan's, and nothing below zero."""
+        return self.weights.get(Criterion.MAKESPAN, 0) * lower_bound(self.instance)
+
     def _lns(self) -> bool:
         """LNS only where machines must be chosen: there it paid (mk10 222 → 214 in 30 s).
 
@@ -694,7 +706,7 @@ class _Search:
         if use_tabu:
             tabu.warm_up()  # compiles while CP-SAT's first pass runs
         if self._lns() and self._large():
-            best, bound, status = hint, 0, "feasible"
+            best, bound, status = hint, self.trivial_bound(), "feasible"
         else:
             share = TABU_SHARE if use_tabu else FULL_SHARE if self._lns() else 1.0
             best, bound, status = self._full(hint, limit * share)
@@ -795,6 +807,9 @@ class _Search:
                 code = solver.solve(model.cp, watch)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = min(model.schedule(solver), hint, key=self.value)
+            if model.restricted:
+                bound = self.trivial_bound()
+                return found, bound, "optimal" if self.value(found) <= bound else "feasible"
             return found, int(solver.best_objective_bound), STATUS[code]
         return hint, 0, "feasible" if code == cp_model.UNKNOWN else STATUS[code]
 
@@ -1039,7 +1054,9 @@ def _whole_runs(instance: Instance, schedule: Schedule, free: set[str]) -> set[s
     return whole
 
 
-# Run slots a batch machine gets beyond the hint's runs, for runs to split or open (_slots).
+# Run slots a batch machine gets beyond the hint's runs, for runs to split or open, where it
+# has more than EXACT_PARTS parts to make; with fewer, it gets a slot per part (_slots).
 SPARE_RUNS = 2
+EXACT_PARTS = 12
 # Time limit of one LNS sub-solve.
 SUBSOLVE_SECONDS = 1.0

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import random
 
+from ortools.sat.python import cp_model
+
 from microfab.scheduling.checker import check
 from microfab.scheduling.cpsat import (
+    EXACT_PARTS,
+    SPARE_RUNS,
     CpModel,
     Settings,
     _Neighbourhoods,
@@ -225,3 +229,78 @@ def test_the_makespan_bound_lets_a_batch_machine_run_parts_at_once() -> None:
     solution = solve(instance, QUICK, hint=apart)
     assert check(instance, solution.schedule) == []
     assert (solution.objective, solution.lower_bound, solution.status) == (30, 30, "optimal")
+
+
+def test_a_frozen_first_run_still_pays_the_change_from_the_family_the_printer_held() -> None:
+    vat = {("clear", "grey"): 22, ("grey", "clear"): 4}
+    printer = Machine("sla", "resin", vat, capacity=2, setup="grey")
+    jobs = (
+        Job("c", (Operation("c.print", "c", {"sla": 10}, "clear"),)),
+        Job("g", (Operation("g.print", "g", {"sla": 10}, "grey"),)),
+    )
+    instance = Instance("held", jobs, (printer,), objective=Objective({Criterion.CHANGEOVER: 1}))
+    plan = Schedule(
+        (
+            Assignment("c.print", "sla", 10, 20, batch=1),
+            Assignment("g.print", "sla", 42, 52, batch=2),
+        )
+    )
+    model = CpModel(instance, plan, frozen={"c.print": plan.of["c.print"]})
+    model.cp.minimize(model.terms[Criterion.CHANGEOVER])
+    solver = cp_model.CpSolver()
+    assert solver.solve(model.cp) == cp_model.OPTIMAL
+    schedule = model.schedule(solver)
+    assert check(instance, schedule) == []
+    assert solver.objective_value == score(instance, schedule).changeover == 4 + 22
+
+
+def staggered(count: int) -> tuple[Instance, Schedule]:
+    """Parts released ten minutes apart, each due when it could be done: one run each is best.
+
+    The plan packs them three to a run, so all but the first of each run are late.
+    """
+    jobs = [part(f"p{k}", 10, release=10 * k, due=10 * k + 10) for k in range(count)]
+    plan = []
+    for k in range(count):
+        first = 3 * (k // 3)
+        start = 10 * min(first + 2, count - 1)
+        plan.append(Assignment(f"p{k}.print", "sls", start, start + 10, batch=k // 3 + 1))
+    return sinter(*jobs, capacity=3), Schedule(tuple(plan))
+
+
+def test_a_printer_with_few_parts_has_a_slot_for_each_so_any_grouping_is_there() -> None:
+    instance, packed = staggered(6)
+    assert check(instance, packed) == []
+    assert score(instance, packed).tardiness > 0
+    solution = solve(instance, QUICK, hint=packed)
+    assert check(instance, solution.schedule) == []
+    assert (solution.objective, solution.status) == (0, "optimal")
+    assert len(runs_of(solution.schedule)) == 6
+
+
+def test_a_busy_printers_slots_are_a_restriction_so_cp_sat_claims_no_optimum() -> None:
+    instance, packed = staggered(EXACT_PARTS + 3)
+    model = CpModel(instance, packed)
+    assert model.restricted
+    assert len(model.slots["sls"]) == 5 + SPARE_RUNS
+    solution = solve(instance, Settings(time_limit=3.0, workers=2, lns=False), hint=packed)
+    assert check(instance, solution.schedule) == []
+    assert solution.objective > 0, "seven runs cannot hold fifteen staggered parts on time"
+    assert (solution.status, solution.lower_bound) == ("feasible", 0)
+
+
+def test_with_a_restricted_model_the_makespan_bound_still_holds() -> None:
+    jobs = [part(f"p{k}", 10, due=500) for k in range(2 * EXACT_PARTS)]
+    instance = Instance("sinter", tuple(jobs), (Machine("sls", "sls", capacity=2),))
+    pairs = Schedule(
+        tuple(
+            Assignment(f"p{k}.print", "sls", 10 * (k // 2), 10 * (k // 2) + 10, batch=k // 2 + 1)
+            for k in range(2 * EXACT_PARTS)
+        )
+    )
+    solution = solve(instance, Settings(time_limit=3.0, workers=2, lns=False), hint=pairs)
+    assert (solution.objective, solution.lower_bound, solution.status) == (
+        10 * EXACT_PARTS,
+        10 * EXACT_PARTS,
+        "optimal",
+    )
