@@ -21,6 +21,8 @@ from microfab.execution.replan import (
 from microfab.machines.base import Machine, MachineJob, MachineState, MachineStatus
 from microfab.network.model import Network, Process, Site
 from microfab.scheduling.checker import check
+from microfab.scheduling.cpsat import Settings, solve
+from microfab.scheduling.model import objective_value
 from microfab.scheduling.rules import dispatch
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, a working day
@@ -127,6 +129,30 @@ def test_running_work_stays_and_the_next_step_waits_for_it(network: Network, ber
     assert running not in plan.moved
     assert running.machine_id == "berlin-fdm-1"
     assert tasks[1].planned_start >= MONDAY + timedelta(minutes=30)
+
+
+def test_a_plan_with_work_under_way_passes_the_checker_and_cp_sat_can_solve_it(
+    network: Network, berlin: Site
+) -> None:
+    """Work started before now is planned from now, for what it has left: placed before now it
+    broke the release dates and set-up the plan starts from, and CP-SAT found no schedule."""
+    jobs, tasks = grips(16, ("red", "blue", "black", "white"))
+    running = tasks[0]
+    running.state = TaskState.RUNNING
+    running.started_at = MONDAY - timedelta(minutes=15)
+    problem = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 3)), MONDAY)
+    held = problem.frozen["tsk_0_print"]
+    assert (held.start, held.end) == (0, 30)
+    assert problem.instance.operations["tsk_0_print"].durations == {"berlin-fdm-1": 30}
+    rule = dispatch(problem.instance, "atcs", problem.frozen, 0)
+    assert check(problem.instance, rule) == []
+    solution = solve(
+        problem.instance, Settings(time_limit=5.0, workers=2), hint=rule, frozen=problem.frozen
+    )
+    assert solution.status in {"feasible", "optimal"}, "before, the model had no schedule"
+    assert check(problem.instance, solution.schedule) == []
+    assert solution.schedule.of["tsk_0_print"] == held
+    assert solution.objective <= objective_value(problem.instance, rule)
 
 
 def test_attended_steps_wait_for_someone_on_shift(network: Network, berlin: Site) -> None:

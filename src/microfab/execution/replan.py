@@ -138,7 +138,7 @@ def factory_problem(
         operations = []
         for task in sorted(job_tasks, key=lambda t: t.step):
             line = state.lines.get(job_id)
-            operation, on = _operation(network, site, job, task, line, longest_shift)
+            operation, on = _operation(network, site, job, task, line, longest_shift, now)
             operations.append(operation)
             minutes.update(((task.id, m), v) for m, v in on.items())
             if task.state is TaskState.RUNNING:
@@ -239,10 +239,14 @@ def _operation(
     task: Task,
     line: OrderLine | None,
     longest_shift: int,
+    now: datetime,
 ) -> tuple[Operation, dict[str, float]]:
-    """The task as an operation, and its exact minutes on each machine that can run it."""
+    """The task as an operation, and its exact minutes on each machine that can run it.
+
+    A task under way is what is left of it: it runs from now for the minutes it has to go.
+    """
     if task.state is TaskState.RUNNING:
-        minutes = {task.machine_id: task.minutes}
+        minutes = {task.machine_id: _left(task, now, task.minutes)}
     else:
         routing = network.product(job.product_id).routing[task.step]
         if line is None:
@@ -286,11 +290,22 @@ def _run_numbers(tasks: Iterable[Task]) -> dict[str, tuple[int, float]]:
 
 
 def _running(task: Task, now: datetime, run: tuple[int, float] | None = None) -> Assignment:
-    started = task.started_at or now
-    start = -_minutes(now - started)
+    """A task under way holds its machine (with its run) from now for the time the run has left.
+
+    The plan starts at now: work placed before it would break the release dates, shifts and
+    set-up the plan starts from, and CP-SAT's model, whose times begin at 0, would have no
+    schedule at all.
+    """
     batch, minutes = run if run is not None else (None, task.minutes)
-    end = max(start + max(1, math.ceil(minutes)), 1)
-    return Assignment(task.id, task.machine_id, start, end, batch)
+    return Assignment(
+        task.id, task.machine_id, 0, max(1, math.ceil(_left(task, now, minutes))), batch
+    )
+
+
+def _left(task: Task, now: datetime, minutes: float) -> float:
+    """What is left at ``now`` of ``minutes`` of work the task started (a minute at least)."""
+    started = task.started_at or now
+    return max(1.0, minutes - (now - started).total_seconds() / 60)
 
 
 def _with_person(instance: Instance, a: Assignment) -> Assignment:
