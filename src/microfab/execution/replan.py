@@ -246,7 +246,7 @@ def _operation(
     A task under way is what is left of it: it runs from now for the minutes it has to go.
     """
     if task.state is TaskState.RUNNING:
-        minutes = {task.machine_id: _left(task, now, task.minutes)}
+        minutes: dict[str, float] = {task.machine_id: _left(task, now, task.minutes)}
     else:
         routing = network.product(job.product_id).routing[task.step]
         if line is None:
@@ -297,12 +297,10 @@ def _running(task: Task, now: datetime, run: tuple[int, float] | None = None) ->
     schedule at all.
     """
     batch, minutes = run if run is not None else (None, task.minutes)
-    return Assignment(
-        task.id, task.machine_id, 0, max(1, math.ceil(_left(task, now, minutes))), batch
-    )
+    return Assignment(task.id, task.machine_id, 0, _left(task, now, minutes), batch)
 
 
-def _left(task: Task, now: datetime, minutes: float) -> float:
+def _left(task: Task, now: datetime, minutes: float) -> int:
     """Whole minutes left at ``now`` of ``minutes`` of work the task started (one at least).
 
     The work's minutes and the minutes since its start are each rounded up, as the plan had
@@ -311,7 +309,7 @@ def _left(task: Task, now: datetime, minutes: float) -> float:
     deliveries went from 40 and 26 to 69 and 59.
     """
     started = task.started_at or now
-    return float(max(1, math.ceil(minutes) - _minutes(now - started)))
+    return max(1, math.ceil(minutes) - _minutes(now - started))
 
 
 def _with_person(instance: Instance, a: Assignment) -> Assignment:

@@ -90,6 +90,8 @@ class _Slot:
     parts: dict[str, cp_model.IntVar] = field(default_factory=dict)  # part -> in this run
     kinds: dict[str, cp_model.IntVar] = field(default_factory=dict)  # family -> the run's
     hinted: set[str] = field(default_factory=set)  # the parts the hint runs in it
+    hint_start: int | None = None  # where the hint runs it (None: the hint leaves it unused)
+    hint_family: str | None = None
     family: str = ""  # the one family its parts can have, where there is only one
 
 
@@ -290,9 +292,11 @@ class CpModel:
             self.cp.add_hint(slot.length, run[0].end - run[0].start if run else 0)
             for op_id, lit in slot.parts.items():
                 self.cp.add_hint(lit, op_id in members)
-            family = self.instance.operations[run[0].operation].family if run else None
+            if run:
+                slot.hint_start = run[0].start
+                slot.hint_family = self.instance.operations[run[0].operation].family
             for f, lit in slot.kinds.items():
-                self.cp.add_hint(lit, f == family)
+                self.cp.add_hint(lit, f == slot.hint_family)
 
     def _precedences(self) -> None:
         for op_id, before in self.instance.predecessor.items():
@@ -324,17 +328,16 @@ class CpModel:
             hint_family=family,
         )
 
-    def _slot_node(self, slot: _Slot) -> _Node:
-        run = [self.hint.of[p] for p in slot.hinted]
-        family = self.instance.operations[run[0].operation].family if run else None
+    @staticmethod
+    def _slot_node(slot: _Slot) -> _Node:
         return _Node(
             slot.start,
             slot.end,
             slot.used,
             dict(slot.kinds) or {slot.family: None},
             frozen_start=None,
-            hint_start=run[0].start if run else None,
-            hint_family=family,
+            hint_start=slot.hint_start,
+            hint_family=slot.hint_family,
         )
 
     def _fixed(self, window: Window) -> cp_model.IntervalVar:
