@@ -120,8 +120,7 @@ def test_a_machine_that_is_down_gets_no_work_before_it_is_back(
 def test_running_work_stays_and_the_next_step_waits_for_it(network: Network, berlin: Site) -> None:
     jobs, tasks = grips(4)
     running = tasks[0]
-    running.state = TaskState.RUNNING
-    running.started_at = MONDAY - timedelta(minutes=15)
+    start(running, MONDAY - timedelta(minutes=15))
     state = FactoryState(jobs, due_in(jobs, 8))
     problem = factory_problem(network, berlin, tasks, state, MONDAY)
     assert problem.frozen["tsk_0_print"].end == 30
@@ -131,6 +130,26 @@ def test_running_work_stays_and_the_next_step_waits_for_it(network: Network, ber
     assert tasks[1].planned_start >= MONDAY + timedelta(minutes=30)
 
 
+def start(task: Task, at: datetime, changeover: float = 0.0) -> None:
+    """Start ``task`` as the controller does: its planned end counts the changeover first."""
+    task.start(at)
+    task.planned_end = at + timedelta(minutes=changeover + task.minutes)
+
+
+def test_work_under_way_holds_its_machine_through_the_changeover_it_began_with(
+    network: Network, berlin: Site
+) -> None:
+    """A print that began with a 12 min filament change 15 min ago has 42 min left, not 30."""
+    jobs, tasks = grips(4)
+    start(tasks[0], MONDAY - timedelta(minutes=15), changeover=12)
+    problem = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 8)), MONDAY)
+    assert (problem.frozen["tsk_0_print"].start, problem.frozen["tsk_0_print"].end) == (0, 42)
+    replan(problem, PlanningSettings())
+    on_printer = [t for t in tasks[2:] if t.machine_id == "berlin-fdm-1" and t.process == "fdm"]
+    assert all(t.planned_start >= MONDAY + timedelta(minutes=42) for t in on_printer)
+    assert tasks[1].planned_start >= MONDAY + timedelta(minutes=42)
+
+
 def test_a_plan_with_work_under_way_passes_the_checker_and_cp_sat_can_solve_it(
     network: Network, berlin: Site
 ) -> None:
@@ -138,8 +157,7 @@ def test_a_plan_with_work_under_way_passes_the_checker_and_cp_sat_can_solve_it(
     broke the release dates and set-up the plan starts from, and CP-SAT found no schedule."""
     jobs, tasks = grips(16, ("red", "blue", "black", "white"))
     running = tasks[0]
-    running.state = TaskState.RUNNING
-    running.started_at = MONDAY - timedelta(minutes=15)
+    start(running, MONDAY - timedelta(minutes=15))
     problem = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 3)), MONDAY)
     held = problem.frozen["tsk_0_print"]
     assert (held.start, held.end) == (0, 30)
@@ -322,3 +340,22 @@ def test_the_plan_starts_from_what_each_printer_is_set_up_for(
     purge = timedelta(minutes=min(m.changeover_minutes for m in printers))
     assert purge > timedelta(0)
     assert all(t.planned_start >= MONDAY + purge for t in tasks if t.process == "fdm")
+
+
+def test_the_live_chart_draws_running_work_to_its_end_and_counts_changeovers(
+    network: Network, berlin: Site
+) -> None:
+    from microfab.execution.floor_plan import floor_plan
+    from microfab.scheduling.gantt import gantt_svg
+    from microfab.scheduling.model import score
+
+    _, tasks = grips(3, ("red", "blue"))
+    start(tasks[0], MONDAY - timedelta(minutes=50))  # planned to end 5 min ago: running late
+    plan = floor_plan(berlin, tasks, MONDAY)
+    bar = plan.schedule.of["tsk_0_print"]
+    assert bar.end - bar.start == 50, "a late print's bar reaches now"
+    assert score(plan.instance, plan.schedule).changeover > 0, "red, blue, red on one printer"
+    header = gantt_svg(plan.instance, plan.schedule).split("</text>")[1]
+    assert "changeover" in header
+    assert "changeover 0" not in header
+    assert "tardiness" not in header, "the live plan knows no due dates"

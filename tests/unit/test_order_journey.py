@@ -196,3 +196,33 @@ def test_a_restarted_controller_carries_on_with_running_work(
     assert second.recover() == 1
     drive(second, clock, clock.now() + timedelta(days=2))
     assert services.orders.get(order.id).state is OrderState.DELIVERED
+
+
+def test_work_started_after_a_colour_change_is_planned_to_end_after_it(
+    services: Services, clock: ManualClock
+) -> None:
+    """A printer that last printed red changes filament before a blue print: the print's
+    planned end, which the plan, the chart and the promise take, counts the change."""
+    controller = services.controller(seed=1, failure_rate=0)
+    place(services, grip("Ada"))
+    drive(controller, clock, clock.now() + timedelta(hours=3))
+    with services.uow() as uow:
+        (red,) = [t for t in uow.tasks.in_states("berlin", TaskState) if t.operation == "print"]
+    printers = [m for m in services.network.site("berlin").machines if m.process.value == "fdm"]
+    blue = LineRequest("phone-grip", 1, {"name": "Bo", "colour": "blue"}, "pla")
+    for _ in printers:
+        place(services, blue)
+    controller.step()
+    with services.uow() as uow:
+        started = [
+            t for t in uow.tasks.in_states("berlin", (TaskState.RUNNING,)) if t.operation == "print"
+        ]
+    change = {m.id: m.changeover_minutes for m in printers}
+    assert change[red.machine_id] > 0
+    after_red = [t for t in started if t.machine_id == red.machine_id]
+    assert after_red, "the printer that printed red takes a blue print"
+    for task in started:
+        assert task.started_at is not None
+        changeover = change[task.machine_id] if task.machine_id == red.machine_id else 0.0
+        minutes = timedelta(minutes=changeover + task.minutes)
+        assert task.planned_end == task.started_at + minutes

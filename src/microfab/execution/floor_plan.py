@@ -2,17 +2,20 @@
 
 The scheduler counts time in whole minutes from an origin; here the origin is the earliest
 start among the factory's active tasks (a running task started before now), so every bar of
-the chart has a non-negative start.
+the chart has a non-negative start. A running task's bar lasts until its planned end (set when
+it started, the changeover before it included), or until now if it runs late. The machines
+carry their changeovers, so the chart counts them; due dates are not part of the plan.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from microfab.execution.model import Task, TaskState
-from microfab.network.model import Site
+from microfab.network.model import MachineSpec, Site
 from microfab.scheduling.model import Assignment, Instance, Job, Machine, Operation, Schedule
 
 
@@ -36,7 +39,10 @@ def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
     assignments: list[Assignment] = []
     for task in active:
         start = _minutes(_start(task), origin)
-        end = max(start + 1, _minutes(task.planned_end, origin))
+        planned_end = task.planned_end
+        if task.state is TaskState.RUNNING:
+            planned_end = max(planned_end, now)
+        end = max(start + 1, _minutes(planned_end, origin))
         jobs.setdefault(task.job_id, []).append(
             Operation(task.id, task.job_id, {task.machine_id: end - start}, task.setup_family)
         )
@@ -44,11 +50,17 @@ def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
     instance = Instance(
         name=f"{site.name}: plan from {origin:%Y-%m-%d %H:%M} UTC",
         jobs=tuple(Job(job_id, tuple(ops)) for job_id, ops in jobs.items()),
-        machines=tuple(
-            Machine(m.id, m.process.value, capacity=m.batch_capacity) for m in site.machines
-        ),
+        machines=tuple(_machine(m, jobs.values()) for m in site.machines),
     )
     return FloorPlan(origin, instance, Schedule(tuple(assignments)))
+
+
+def _machine(spec: MachineSpec, jobs: Iterable[list[Operation]]) -> Machine:
+    """The machine with its changeover between every two setup families planned on it."""
+    families = {op.family for ops in jobs for op in ops if spec.id in op.durations}
+    minutes = math.ceil(spec.changeover_minutes)
+    changeovers = {(a, b): minutes for a in families for b in families if a != b and minutes}
+    return Machine(spec.id, spec.process.value, changeovers, capacity=spec.batch_capacity)
 
 
 def _batch_numbers(tasks: Iterable[Task]) -> dict[str, int]:

@@ -301,15 +301,18 @@ def _running(task: Task, now: datetime, run: tuple[int, float] | None = None) ->
 
 
 def _left(task: Task, now: datetime, minutes: float) -> int:
-    """Whole minutes left at ``now`` of ``minutes`` of work the task started (one at least).
+    """Whole minutes left at ``now`` of the work the task started (one at least).
 
-    The work's minutes and the minutes since its start are each rounded up, as the plan had
-    them when it placed the work at its start: rounding what is left up instead put work
-    under way up to a minute later, and in the live benchmark (48 h, seeds 1 and 3) late
-    deliveries went from 40 and 26 to 69 and 59.
+    The work is ``minutes`` long, or longer when the machine changed over first (the task's
+    planned end, set when it started, counts the changeover). Its length and the minutes since
+    its start are each rounded up, as the plan had them when it placed the work at its start:
+    rounding what is left up instead put work under way up to a minute later, and in the live
+    benchmark (48 h, seeds 1 and 3) late deliveries went from 40 and 26 to 69 and 59.
     """
-    started = task.started_at or now
-    return max(1, math.ceil(minutes) - _minutes(now - started))
+    if task.started_at is None:
+        return max(1, math.ceil(minutes))
+    length = max(math.ceil(minutes), _minutes(task.planned_end - task.started_at))
+    return max(1, length - _minutes(now - task.started_at))
 
 
 def _with_person(instance: Instance, a: Assignment) -> Assignment:

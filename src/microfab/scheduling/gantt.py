@@ -71,11 +71,13 @@ def gantt_html(instance: Instance, schedule: Schedule, title: str = "") -> str:
 
 
 def _summary(instance: Instance, schedule: Schedule) -> str:
+    """The schedule's scores; tardiness only where jobs have due dates to be late for."""
     scores = score(instance, schedule)
-    return (
-        f"makespan {scores.makespan} · weighted tardiness {scores.tardiness} · "
-        f"changeover {scores.changeover}"
-    )
+    parts = [f"makespan {scores.makespan}"]
+    if any(job.due is not None for job in instance.jobs):
+        parts.append(f"weighted tardiness {scores.tardiness}")
+    parts.append(f"changeover {scores.changeover}")
+    return " · ".join(parts)
 
 
 def _row(i: int, row: dict[str, Any], scale: float) -> list[str]:
