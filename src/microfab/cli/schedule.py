@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -48,6 +49,8 @@ def solve_command(
     ] = None,
 ) -> None:
     """Solve a file, check the schedule, print makespan, lower bound, status and time."""
+    if output is not None:
+        _writable(output, (".json",), ".json (the schedule as JSON)")
     instance, solution = _solve(file, fmt, time_limit, workers)
     if output is not None:
         write_solution(output, instance, solution)
@@ -82,10 +85,7 @@ def gantt_command(
     """Solve a file and draw the schedule: an HTML page, an SVG image, or JSON rows."""
     writers = {".html": gantt_html, ".htm": gantt_html, ".svg": gantt_svg}
     suffix = output.suffix.lower()
-    if suffix != ".json" and suffix not in writers:
-        raise InvalidInput(
-            f"--output {output.name}: name the file .html (a page), .svg (an image) or .json"
-        )
+    _writable(output, (*writers, ".json"), ".html (a page), .svg (an image) or .json")
     instance, solution = _solve(file, fmt, time_limit, workers)
     if suffix == ".json":
         text = json.dumps(solution_to_json(instance, solution), indent=1) + "\n"
@@ -95,9 +95,21 @@ def gantt_command(
     console.print(f"wrote {output} (makespan {solution.schedule.makespan})")
 
 
+def _writable(output: Path, suffixes: tuple[str, ...], names: str) -> None:
+    """Refuse, before any solving, an output file of another kind or in no folder."""
+    if output.suffix.lower() not in suffixes:
+        raise InvalidInput(f"--output {output.name}: name the file {names}")
+    if output.is_dir():
+        raise InvalidInput(f"--output {output}: is a folder; give a file name in it")
+    if not output.parent.is_dir():
+        raise InvalidInput(f"--output {output}: folder {output.parent} does not exist")
+
+
 def _solve(
     file: Path, fmt: Format | None, time_limit: float, workers: int
 ) -> tuple[Instance, Solution]:
+    if not math.isfinite(time_limit):
+        raise InvalidInput(f"--time-limit {time_limit}: give a number of seconds, such as 30")
     instance = read_instance(file, fmt.value if fmt else None)
     # Imported here: OR-Tools takes about 0.3 s to import, which every other command would pay.
     from microfab.scheduling.cpsat import Settings, solve

@@ -637,8 +637,13 @@ def solve(
         caps.update({c: score(instance, hint).value(c) for c in weights})
         outcomes.append((search.value(hint), bound, status))
     _, bound, status = outcomes[0]
-    value = _Search(instance, frozen, not_before, settings, {}, stages[0]).value(hint)
+    first = _Search(instance, frozen, not_before, settings, {}, stages[0])
+    value = first.value(hint)
+    # Where CP-SAT proved nothing in time (a short limit), the bound without it still holds.
+    bound = max(bound, first.trivial_bound())
     status = "optimal" if all(o[2] == "optimal" for o in outcomes) else outcomes[-1][2]
+    if len(stages) == 1 and status == "feasible" and value <= bound:
+        status = "optimal"
     return Solution(hint, value, min(bound, value), status, clock.elapsed(), "microfab")
 
 

@@ -10,6 +10,7 @@ and what was wrong.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,14 @@ from microfab.errors import InvalidInput
 from microfab.scheduling.model import Instance, Job, Machine, Operation, Solution, score
 
 Line = tuple[int, list[str]]
+
+# Whole numbers in ASCII digits (int() would take "1_0", "+3" and other scripts' digits too).
+WHOLE = re.compile(r"-?[0-9]+")
+# Taillard's headers go on with seeds and bounds; Brandimarte's with the mean machines per
+# operation, which may have decimals.
+DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+# The largest number read: CP-SAT's domains hold times up to 2**62 in all.
+LARGEST = 10**9
 
 
 def read_instance(path: Path, fmt: str | None = None) -> Instance:
@@ -51,19 +60,24 @@ class _Reader:
 
     def ints(self, line: Line) -> list[int]:
         number, tokens = line
-        try:
-            return [int(t) for t in tokens]
-        except ValueError:
-            bad = next(t for t in tokens if not t.lstrip("-").isdigit())
-            raise self.fail(number, f"expected whole numbers, found {bad!r}") from None
+        for token in tokens:
+            if not WHOLE.fullmatch(token):
+                raise self.fail(number, f"expected whole numbers, found {token!r}")
+            if abs(int(token)) > LARGEST:
+                raise self.fail(number, f"{token} is too large: numbers go up to {LARGEST:,}")
+        return [int(t) for t in tokens]
 
-    def header(self, minimum: int) -> tuple[int, list[int]]:
+    def header(self, minimum: int, extra: re.Pattern[str]) -> tuple[int, list[int]]:
+        """The job and machine counts; after them, only numbers that ``extra`` matches."""
         if not self.lines:
             raise InvalidInput(f"{self.path}: the file has no data (only blanks or comments)")
         number, tokens = self.lines[0]
         values = self.ints((number, tokens[:2])) if len(tokens) >= 2 else []
         if len(values) < 2 or min(values) < minimum:
             raise self.fail(number, "the header must start with the job and machine counts (>0)")
+        for token in tokens[2:]:
+            if not extra.fullmatch(token):
+                raise self.fail(number, f"unexpected {token!r} in the header after the counts")
         return number, values
 
     def body(self, jobs: int, header_line: int) -> list[Line]:
@@ -82,7 +96,7 @@ class _Reader:
 def read_jssp(path: Path) -> Instance:
     """Read a job shop file in the OR-Library standard layout or Taillard's layout."""
     reader = _Reader(path)
-    header_line, (n_jobs, n_machines) = reader.header(minimum=1)
+    header_line, (n_jobs, n_machines) = reader.header(1, WHOLE)
     widths = {len(tokens) for _, tokens in reader.lines[1:]}
     if widths == {n_machines} and len(reader.lines) - 1 == 2 * n_jobs:
         jobs = _taillard_jobs(reader, n_jobs, n_machines)
@@ -131,7 +145,7 @@ def _taillard_jobs(reader: _Reader, n_jobs: int, n_machines: int) -> list[Job]:
 def read_fjs(path: Path) -> Instance:
     """Read a flexible job shop file in Brandimarte's ``.fjs`` layout (machines from 1)."""
     reader = _Reader(path)
-    header_line, (n_jobs, n_machines) = reader.header(minimum=1)
+    header_line, (n_jobs, n_machines) = reader.header(1, DECIMAL)
     jobs = [
         _fjs_job(reader, line, j, n_machines)
         for j, line in enumerate(reader.body(n_jobs, header_line))
@@ -152,7 +166,10 @@ def _fjs_job(reader: _Reader, line: Line, j: int, n_machines: int) -> Job:
             raise reader.fail(number, f"job {j} ends early: missing {what}") from None
 
     steps = []
-    for k in range(take("the number of operations")):
+    operations = take("the number of operations")
+    if operations < 1:
+        raise reader.fail(number, f"job {j} has {operations} operations: it needs one at least")
+    for k in range(operations):
         alternatives: dict[str, int] = {}
         count = take(f"the number of machines of operation {k + 1}")
         if count < 1:
@@ -162,6 +179,10 @@ def _fjs_job(reader: _Reader, line: Line, j: int, n_machines: int) -> Job:
             time = reader.time(number, take(f"a processing time of operation {k + 1}"))
             if not 1 <= machine <= n_machines:
                 raise reader.fail(number, f"machine {machine} is outside 1..{n_machines}")
+            if f"m{machine}" in alternatives:
+                raise reader.fail(
+                    number, f"machine {machine} is listed twice for operation {k + 1} of job {j}"
+                )
             alternatives[f"m{machine}"] = time
         steps.append(alternatives)
     if next(tokens, None) is not None:

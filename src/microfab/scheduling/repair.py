@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+from microfab.errors import InvalidInput
 from microfab.scheduling.cpsat import Settings, solve
 from microfab.scheduling.model import (
     Assignment,
@@ -36,9 +37,12 @@ class Disruption:
 
 def disrupted(instance: Instance, disruption: Disruption) -> Instance:
     """The instance as it stands after the disruption."""
+    _check(instance, disruption)
     machines = instance.machines
     if disruption.broken is not None:
-        end = disruption.back_at or instance.horizon() + disruption.now + 1
+        end = disruption.back_at
+        if end is None:
+            end = instance.horizon() + disruption.now + 1
         down = Window(disruption.now, end)
         machines = tuple(
             replace(m, unavailable=(*m.unavailable, down)) if m.id == disruption.broken else m
@@ -46,6 +50,22 @@ def disrupted(instance: Instance, disruption: Disruption) -> Instance:
         )
     rush = tuple(replace(j, release=max(j.release, disruption.now)) for j in disruption.rush)
     return replace(instance, jobs=(*instance.jobs, *rush), machines=machines)
+
+
+def _check(instance: Instance, disruption: Disruption) -> None:
+    """Refuse a disruption that names no machine of the instance or runs back in time."""
+    if disruption.now < 0:
+        raise InvalidInput(f"disruption at {disruption.now}: times start at 0")
+    if disruption.broken is not None and disruption.broken not in instance.machine:
+        known = ", ".join(m.id for m in instance.machines)
+        raise InvalidInput(f"broken machine {disruption.broken!r} is not one of {known}")
+    if disruption.back_at is not None and disruption.back_at <= disruption.now:
+        raise InvalidInput(
+            f"machine back at {disruption.back_at}, not after the breakdown at "
+            f"{disruption.now}: leave back_at out for a machine down for good"
+        )
+    if disruption.back_at is not None and disruption.broken is None:
+        raise InvalidInput("back_at without a broken machine: name the machine that broke")
 
 
 def frozen_work(schedule: Schedule, disruption: Disruption) -> dict[str, Assignment]:

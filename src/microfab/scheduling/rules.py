@@ -107,7 +107,8 @@ class Dispatcher:
         while self.ready:
             options = [self._cached(op) for op in self.ready.values()]
             horizon = min(o.end for o in options)
-            candidates = [o for o in options if o.start < horizon]
+            # an operation of no time that ends first is a candidate too (it starts there)
+            candidates = [o for o in options if o.start < horizon or o.start == o.end == horizon]
             self._commit(max(candidates, key=lambda o: priority(self, o)))
         return Schedule(tuple(self.done.values()))
 

@@ -69,3 +69,23 @@ def test_gantt_refuses_a_file_it_cannot_draw_before_solving(
         result.stderr
     )
     assert not (tmp_path / "ft06.png").exists()
+
+
+def test_an_output_file_that_cannot_be_written_is_refused_before_solving(
+    tmp_path: Path, benchmarks: Path
+) -> None:
+    ft06 = str(benchmarks / "jssp" / "ft06.txt")
+    cases = [
+        (["solve", ft06, "-o", str(tmp_path / "none" / "x.json")], "does not exist"),
+        (["solve", ft06, "-o", str(tmp_path)], "name the file .json"),
+        (["solve", ft06, "-o", str(tmp_path / "x.svg")], "name the file .json"),
+        (["gantt", ft06, "-o", str(tmp_path / "none" / "x.svg")], "does not exist"),
+        (["solve", ft06, "--time-limit", "inf"], "--time-limit inf: give a number of seconds"),
+    ]
+    (tmp_path / "folder.json").mkdir()
+    cases.append((["solve", ft06, "-o", str(tmp_path / "folder.json")], "is a folder"))
+    for args, reason in cases:
+        result = runner.invoke(schedule_app, args)
+        assert result.exit_code == 2, args
+        assert reason in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.output + result.stderr

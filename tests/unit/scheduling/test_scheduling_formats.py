@@ -59,6 +59,12 @@ def test_skips_comments_and_blank_lines(tmp_path: Path) -> None:
         ("1 2\n0 1 1 2\n7 7\n", 3, "unexpected data after the last job"),
         ("two 2\n", 1, "expected whole numbers"),
         ("0 2\n", 1, "job and machine counts"),
+        ("2 2 junk\n0 1 1 2\n1 1 0 1\n", 1, "unexpected 'junk' in the header"),
+        ("2 2\n0 1 1 --4\n1 1 0 1\n", 2, "expected whole numbers, found '--4'"),
+        ("2 2\n0 1 1 \u00b3\n1 1 0 1\n", 2, "expected whole numbers, found '\u00b3'"),
+        ("2 2\n0 1 1 1_0\n1 1 0 1\n", 2, "expected whole numbers, found '1_0'"),
+        ("2 2\n0 1 1 +3\n1 1 0 1\n", 2, "expected whole numbers, found '+3'"),
+        ("2 2\n0 99999999999999999999 1 2\n1 1 0 1\n", 2, "is too large"),
     ],
 )
 def test_rejects_a_malformed_job_shop_file(
@@ -79,6 +85,10 @@ def test_rejects_a_malformed_job_shop_file(
         ("1 2 1\n1 0\n", 2, "operation 1 of job 0 has no machine"),
         ("1 2 1\n1 1 1 4 9\n", 2, "numbers after its last operation"),
         ("1 2 1\n1 1 1 4.5\n", 2, "expected whole numbers, found '4.5'"),
+        ("1 2 1\n-1\n", 2, "job 0 has -1 operations: it needs one at least"),
+        ("1 2 1\n0\n", 2, "job 0 has 0 operations"),
+        ("1 2 1\n1 2 1 3 1 5\n", 2, "machine 1 is listed twice for operation 1 of job 0"),
+        ("1 3 x\n1 1 1 4\n", 1, "unexpected 'x' in the header"),
     ],
 )
 def test_rejects_a_malformed_fjs_file(tmp_path: Path, text: str, line: int, reason: str) -> None:
@@ -87,6 +97,24 @@ def test_rejects_a_malformed_fjs_file(tmp_path: Path, text: str, line: int, reas
         read_fjs(path)
     assert f"bad.fjs:{line}:" in caught.value.message
     assert reason in caught.value.message
+
+
+def test_reads_taillard_and_brandimarte_headers_that_go_on_after_the_counts(
+    tmp_path: Path,
+) -> None:
+    assert len(read_jssp(write(tmp_path, "a.txt", "1 1 840612802 398197754\n0 3\n")).jobs) == 1
+    assert len(read_fjs(write(tmp_path, "b.fjs", "1 2 1.5\n1 1 1 4\n")).jobs) == 1
+
+
+def test_operations_of_no_time_are_read_and_scheduled(tmp_path: Path) -> None:
+    """Before, the dispatch rule found no operation to start and the solve crashed."""
+    from microfab.scheduling.checker import check
+    from microfab.scheduling.cpsat import Settings, solve
+
+    instance = read_jssp(write(tmp_path, "zero.txt", "2 2\n0 0 1 0\n1 2 0 4\n"))
+    solution = solve(instance, Settings(time_limit=2.0, workers=1))
+    assert (solution.objective, solution.status) == (6, "optimal")
+    assert check(instance, solution.schedule) == []
 
 
 def test_rejects_missing_and_empty_files(tmp_path: Path) -> None:

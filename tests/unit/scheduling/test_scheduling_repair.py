@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from microfab.errors import InvalidInput
 from microfab.scheduling.checker import check
 from microfab.scheduling.factory_instance import factory_instance
 from microfab.scheduling.model import Job, Operation
@@ -60,3 +63,20 @@ def test_incremental_bookkeeping_changes_no_decision() -> None:
         slow = _Uncached(changed, frozen, disruption.now).run(RULES[rule])
         assert sorted(fast.assignments, key=str) == sorted(slow.assignments, key=str)
         assert check(changed, fast) == []
+
+
+@pytest.mark.parametrize(
+    ("disruption", "reason"),
+    [
+        (Disruption(now=720, broken="nope", back_at=960), "broken machine 'nope' is not one of"),
+        (Disruption(now=720, broken="fdm-2", back_at=100), "not after the breakdown at 720"),
+        (Disruption(now=720, broken="fdm-2", back_at=0), "not after the breakdown"),
+        (Disruption(now=-5), "times start at 0"),
+        (Disruption(now=10, back_at=60), "name the machine that broke"),
+    ],
+)
+def test_a_mistyped_disruption_is_refused(disruption: Disruption, reason: str) -> None:
+    instance = factory_instance(40, seed=3)
+    plan = dispatch(instance, "atcs")
+    with pytest.raises(InvalidInput, match=reason):
+        repair(instance, plan, disruption)

@@ -91,6 +91,14 @@ def test_solves_ft06_to_its_known_optimum(benchmarks: Path) -> None:
     assert check(instance, solution.schedule) == []
 
 
+def test_a_short_limit_still_reports_the_bound_known_without_cp_sat(benchmarks: Path) -> None:
+    """Before, a solve that CP-SAT proved nothing in reported a lower bound of 0 (mk10 at 2 s)."""
+    instance = read_instance(benchmarks / "fjsp" / "mk10.fjs")
+    solution = solve(instance, Settings(time_limit=0.1, workers=2))
+    assert solution.lower_bound >= lower_bound(instance) > 0
+    assert check(instance, solution.schedule) == []
+
+
 def test_job_shop_hands_over_to_tabu_search_and_never_loses_the_start(benchmarks: Path) -> None:
     instance = read_instance(benchmarks / "jssp" / "la21.txt")
     start = best_dispatch(instance)
