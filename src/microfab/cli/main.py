@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from microfab import __version__
 from microfab.cli.apikeys import apikey_app
 from microfab.cli.catalog import catalog_app
+from microfab.cli.common import err_console
 from microfab.cli.demo import demo
 from microfab.cli.network import network_app
 from microfab.cli.orders import order_app
@@ -40,5 +43,31 @@ def _version(
         raise typer.Exit()
 
 
+# Typer raises Click's usage errors or those of its own copy of Click, by version; either
+# way they derive from the class typer.BadParameter derives from.
+USAGE_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+
+
 def run() -> None:
-    app()
+    """The command: a mistyped option or argument is one line on stderr and exit code 2."""
+    try:
+        code = app(standalone_mode=False, prog_name="microfab")
+    except USAGE_ERROR as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # type: ignore[attr-defined]  # the help, as --help shows it
+            sys.exit(2)
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx is not None else "microfab"
+        message = exc.format_message().replace("Value error, ", "")  # type: ignore[attr-defined]
+        err_console.print(
+            f"[bold red]error:[/] {message} (see '{command} --help')",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -13,8 +13,8 @@ import typer
 from microfab.cli.common import console, err_console, user_errors
 from microfab.errors import InvalidInput
 from microfab.scheduling.checker import check
-from microfab.scheduling.formats import read_instance, solution_to_json, write_solution
-from microfab.scheduling.gantt import gantt_html, gantt_svg
+from microfab.scheduling.formats import read_instance, write_solution
+from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg
 from microfab.scheduling.model import Instance, Solution
 
 schedule_app = typer.Typer(help="Solve and draw job-shop schedules.", no_args_is_help=True)
@@ -76,7 +76,12 @@ def solve_command(
 def gantt_command(
     file: FileArgument,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="File to write: .html, .svg or .json")
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write: .html, .svg, or .json (one row of bars per machine)",
+        ),
     ],
     fmt: FormatOption = None,
     time_limit: TimeOption = 5.0,
@@ -88,7 +93,8 @@ def gantt_command(
     _writable(output, (*writers, ".json"), ".html (a page), .svg (an image) or .json")
     instance, solution = _solve(file, fmt, time_limit, workers)
     if suffix == ".json":
-        text = json.dumps(solution_to_json(instance, solution), indent=1) + "\n"
+        rows = {"instance": instance.name, "rows": gantt_rows(instance, solution.schedule)}
+        text = json.dumps(rows, indent=1) + "\n"
     else:
         text = writers[suffix](instance, solution.schedule)
     output.write_text(text, encoding="utf-8")

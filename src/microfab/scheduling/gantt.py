@@ -40,8 +40,9 @@ def gantt_svg(instance: Instance, schedule: Schedule, title: str = "") -> str:
     a bar for its operation, job, times and family.
     """
     span = max(schedule.makespan, 1)
-    scale = (WIDTH - LABEL - 10) / span
     rows = gantt_rows(instance, schedule)
+    label = _label_width(rows)
+    scale = (WIDTH - label - 10) / span
     height = TOP + ROW * len(rows) + 30
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
@@ -53,8 +54,8 @@ def gantt_svg(instance: Instance, schedule: Schedule, title: str = "") -> str:
         f'<g transform="translate(0,{TOP})">',
     ]
     for i, row in enumerate(rows):
-        parts.extend(_row(i, row, scale))
-    parts.append(_axis(len(rows), span, scale))
+        parts.extend(_row(i, row, scale, label))
+    parts.append(_axis(len(rows), span, scale, label))
     parts.append("</g></svg>")
     return "".join(parts) + "\n"
 
@@ -80,14 +81,20 @@ def _summary(instance: Instance, schedule: Schedule) -> str:
     return " · ".join(parts)
 
 
-def _row(i: int, row: dict[str, Any], scale: float) -> list[str]:
+def _label_width(rows: list[dict[str, Any]]) -> int:
+    """Room for the longest machine name at 12 px (about 7 px a character), 90 px at least."""
+    longest = max((len(row["machine"]) for row in rows), default=0)
+    return max(LABEL, 7 * longest + 10)
+
+
+def _row(i: int, row: dict[str, Any], scale: float, label: int) -> list[str]:
     y = i * ROW + 4
     out = [f'<text x="2" y="{y + 14}" font-size="12">{escape(row["machine"])}</text>']
     for w in row["unavailable"]:
-        x, width = LABEL + w["start"] * scale, (w["end"] - w["start"]) * scale
+        x, width = label + w["start"] * scale, (w["end"] - w["start"]) * scale
         out.append(_rect(x, y, width, "#bbbbbb", "unavailable"))
     for bar in row["bars"]:
-        x, width = LABEL + bar["start"] * scale, (bar["end"] - bar["start"]) * scale
+        x, width = label + bar["start"] * scale, (bar["end"] - bar["start"]) * scale
         tip = f"{bar['operation']} ({bar['job']}) {bar['start']}–{bar['end']} {bar['family']}"
         out.append(_rect(x, y, width, _colour(bar["job"]), tip))
     return out
@@ -100,11 +107,11 @@ def _rect(x: float, y: int, width: float, fill: str, tip: str) -> str:
     )
 
 
-def _axis(rows: int, span: int, scale: float) -> str:
+def _axis(rows: int, span: int, scale: float, label: int) -> str:
     y = rows * ROW + 18
     step = max(1, span // 10)
     ticks = [
-        f'<text x="{LABEL + t * scale:.1f}" y="{y}" font-size="10">{t}</text>'
+        f'<text x="{label + t * scale:.1f}" y="{y}" font-size="10">{t}</text>'
         for t in range(0, span + 1, step)
     ]
     return "".join(ticks)

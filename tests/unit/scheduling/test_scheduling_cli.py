@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
 from typer.testing import CliRunner
 
 from microfab.cli.schedule import schedule_app
@@ -89,3 +90,43 @@ def test_an_output_file_that_cannot_be_written_is_refused_before_solving(
         assert result.exit_code == 2, args
         assert reason in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.output + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--workers", "0"], "Invalid value for '--workers': Input should be greater than"),
+        (["--format", "xyz"], "Invalid value for '--format': 'xyz' is not one of 'jssp', 'fjsp'"),
+        (["--time-limit", "soon"], "Invalid value for '--time-limit'"),
+        (["--colour"], "No such option: --colour"),
+    ],
+)
+def test_a_mistyped_option_is_one_line_and_exit_code_2(
+    args: list[str],
+    reason: str,
+    benchmarks: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Through the ``microfab`` command itself: Typer's runner would show its usage box."""
+    from microfab.cli.main import run
+
+    ft06 = str(benchmarks / "jssp" / "ft06.txt")
+    monkeypatch.setattr("sys.argv", ["microfab", "schedule", "solve", ft06, *args])
+    with pytest.raises(SystemExit) as stopped:
+        run()
+    assert stopped.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert reason in lines[0]
+    assert lines[0].endswith("(see 'microfab schedule solve --help')")
+
+
+def test_gantt_json_is_the_rows_the_api_serves(tmp_path: Path, benchmarks: Path) -> None:
+    ft06 = str(benchmarks / "jssp" / "ft06.txt")
+    rows_file = tmp_path / "ft06.json"
+    result = runner.invoke(schedule_app, ["gantt", ft06, "-o", str(rows_file), "--time-limit", "2"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(rows_file.read_text())
+    assert [row["machine"] for row in data["rows"]] == [f"m{k}" for k in range(6)]
+    assert sum(len(row["bars"]) for row in data["rows"]) == 36
