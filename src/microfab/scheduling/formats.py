@@ -30,13 +30,23 @@ LARGEST = 10**9
 
 
 def read_instance(path: Path, fmt: str | None = None) -> Instance:
-    """Read a job shop (``jssp``) or flexible job shop (``fjsp``) file; guess from the suffix."""
+    """Read a job shop (``jssp``) or flexible job shop (``fjsp``) file; guess from the suffix.
+
+    A file that fails in the format asked for but reads in the other one says so.
+    """
+    readers = {"jssp": read_jssp, "fjsp": read_fjs}
     fmt = fmt or ("fjsp" if path.suffix.lower() == ".fjs" else "jssp")
-    if fmt == "jssp":
-        return read_jssp(path)
-    if fmt == "fjsp":
-        return read_fjs(path)
-    raise InvalidInput(f"unknown format {fmt!r}: use 'jssp' or 'fjsp'")
+    if fmt not in readers:
+        raise InvalidInput(f"unknown format {fmt!r}: use 'jssp' or 'fjsp'")
+    try:
+        return readers[fmt](path)
+    except InvalidInput as exc:
+        other = "fjsp" if fmt == "jssp" else "jssp"
+        try:
+            readers[other](path)
+        except InvalidInput:
+            raise exc from None
+        raise InvalidInput(f"{exc.message} (the file reads as {other}: try that format)") from None
 
 
 def _lines(path: Path) -> list[Line]:

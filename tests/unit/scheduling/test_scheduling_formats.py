@@ -117,6 +117,13 @@ def test_operations_of_no_time_are_read_and_scheduled(tmp_path: Path) -> None:
     assert check(instance, solution.schedule) == []
 
 
+def test_a_file_read_in_the_wrong_format_says_which_format_it_reads_in(
+    benchmarks: Path,
+) -> None:
+    with pytest.raises(InvalidInput, match=r"the file reads as jssp: try that format"):
+        read_instance(benchmarks / "jssp" / "ft06.txt", "fjsp")
+
+
 def test_rejects_missing_and_empty_files(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="cannot read"):
         read_instance(tmp_path / "absent.txt")
