@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -53,7 +54,7 @@ def solve_command(
         _writable(output, (".json",), ".json (the schedule as JSON)")
     instance, solution = _solve(file, fmt, time_limit, workers)
     if output is not None:
-        write_solution(output, instance, solution)
+        _write(output, lambda: write_solution(output, instance, solution))
     summary = {
         "instance": instance.name,
         "makespan": solution.schedule.makespan,
@@ -97,7 +98,7 @@ def gantt_command(
         text = json.dumps(rows, indent=1) + "\n"
     else:
         text = writers[suffix](instance, solution.schedule)
-    output.write_text(text, encoding="utf-8")
+    _write(output, lambda: output.write_text(text, encoding="utf-8"))
     console.print(f"wrote {output} (makespan {solution.schedule.makespan})")
 
 
@@ -109,6 +110,14 @@ def _writable(output: Path, suffixes: tuple[str, ...], names: str) -> None:
         raise InvalidInput(f"--output {output}: is a folder; give a file name in it")
     if not output.parent.is_dir():
         raise InvalidInput(f"--output {output}: folder {output.parent} does not exist")
+
+
+def _write(output: Path, write: Callable[[], object]) -> None:
+    """Write the output, or say in one line why the file could not be written."""
+    try:
+        write()
+    except OSError as exc:
+        raise InvalidInput(f"--output {output}: cannot write it ({exc.strerror})") from None
 
 
 def _solve(

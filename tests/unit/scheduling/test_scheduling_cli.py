@@ -82,6 +82,8 @@ def test_an_output_file_that_cannot_be_written_is_refused_before_solving(
         (["solve", ft06, "-o", str(tmp_path / "x.svg")], "name the file .json"),
         (["gantt", ft06, "-o", str(tmp_path / "none" / "x.svg")], "does not exist"),
         (["solve", ft06, "--time-limit", "inf"], "--time-limit inf: give a number of seconds"),
+        (["solve", ft06, "--time-limit", "1", "-o", "/proc/x.json"], "cannot write it"),
+        (["gantt", ft06, "--time-limit", "1", "-o", "/proc/x.svg"], "cannot write it"),
     ]
     (tmp_path / "folder.json").mkdir()
     cases.append((["solve", ft06, "-o", str(tmp_path / "folder.json")], "is a folder"))
