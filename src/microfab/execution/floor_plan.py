@@ -9,12 +9,12 @@ carry their changeovers, so the chart counts them; due dates are not part of the
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from microfab.execution.model import Task, TaskState
+from microfab.execution.replan import changeover_matrix
 from microfab.network.model import MachineSpec, Site
 from microfab.scheduling.model import Assignment, Instance, Job, Machine, Operation, Schedule
 
@@ -58,8 +58,7 @@ def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
 def _machine(spec: MachineSpec, jobs: Iterable[list[Operation]]) -> Machine:
     """The machine with its changeover between every two setup families planned on it."""
     families = {op.family for ops in jobs for op in ops if spec.id in op.durations}
-    minutes = math.ceil(spec.changeover_minutes)
-    changeovers = {(a, b): minutes for a in families for b in families if a != b and minutes}
+    changeovers = changeover_matrix(spec, families)
     return Machine(spec.id, spec.process.value, changeovers, capacity=spec.batch_capacity)
 
 

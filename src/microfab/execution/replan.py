@@ -338,6 +338,15 @@ def _families_on(
     return families
 
 
+def changeover_matrix(spec: MachineSpec, families: Iterable[str]) -> dict[tuple[str, str], int]:
+    """The machine's changeover, in whole minutes, between every two of ``families``."""
+    minutes = math.ceil(spec.changeover_minutes)
+    if minutes <= 0:
+        return {}
+    families = set(families)
+    return {(a, b): minutes for a in families for b in families if a != b}
+
+
 def _machine(
     spec: MachineSpec,
     families: set[str],
@@ -345,10 +354,7 @@ def _machine(
     now: datetime,
     setup: str = "",
 ) -> Machine:
-    changeovers: dict[tuple[str, str], int] = {}
-    minutes = math.ceil(spec.changeover_minutes)
-    if minutes > 0:
-        changeovers = {(a, b): minutes for a in families for b in families if a != b}
+    changeovers = changeover_matrix(spec, families)
     unavailable: tuple[Window, ...] = ()
     back = down_until.get(spec.id)
     if back is not None and back > now:
