@@ -14,6 +14,7 @@ from microfab.execution.model import Job, Task, TaskState
 from microfab.execution.replan import (
     FactoryState,
     PlanningSettings,
+    due_within_shifts,
     factory_problem,
     replan,
     replan_factory,
@@ -188,6 +189,28 @@ def test_attended_steps_wait_for_someone_on_shift(network: Network, berlin: Site
         local = t.planned_start.astimezone(berlin.tz)
         assert local.weekday() == 0, "nobody packs on Sunday: Monday morning it is"
         assert berlin.on_shift(Process.ASSEMBLY, t.planned_start) > 0
+
+
+def test_a_job_packed_by_a_person_is_due_when_the_last_shift_before_its_due_ends(
+    network: Network, berlin: Site
+) -> None:
+    _, (print_task, pack) = grip_job(0, "red")
+    night = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # 03:00 in Berlin: nobody packs until 06:00
+    evening = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)  # the late shift ends at 22:00 in Berlin
+    assert due_within_shifts(berlin, [print_task, pack], night) == evening
+    noon = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+    assert due_within_shifts(berlin, [print_task, pack], noon) == noon, "packed on shift"
+    assert due_within_shifts(berlin, [print_task], night) == night, "no step needs a person"
+
+
+def test_the_plan_counts_the_slack_of_an_overnight_due_to_the_evening_shift(
+    network: Network, berlin: Site
+) -> None:
+    jobs, tasks = grips(2)
+    due = {j.order_id: datetime(2026, 3, 3, 2, 0, tzinfo=UTC) for j in jobs.values()}
+    problem = factory_problem(network, berlin, tasks, FactoryState(jobs, due), MONDAY)
+    evening = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)
+    assert {j.due for j in problem.instance.jobs} == {(evening - MONDAY) // timedelta(minutes=1)}
 
 
 def test_the_plan_passes_the_independent_checker(network: Network, berlin: Site) -> None:

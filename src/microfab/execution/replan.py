@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time as timer
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -48,6 +48,9 @@ OBJECTIVE = Objective(
     weights={Criterion.TARDINESS: 20, Criterion.CHANGEOVER: 2, Criterion.MAKESPAN: 1}
 )
 """Lateness first, then changeovers, then finishing early: what a factory owner asks for."""
+
+SHIFT_LOOKBACK = timedelta(days=3)
+"""How far before an attended step's latest end its last shift is looked for (a weekend)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,11 @@ def factory_problem(
                 run = runs.get(task.run) if task.run is not None else None
                 frozen[task.id] = _running(task, now, run)
         due = state.due.get(job.order_id)
+        if due is not None:
+            waiting = [
+                t for t in sorted(job_tasks, key=lambda t: t.step) if t.state is TaskState.SCHEDULED
+            ]
+            due = due_within_shifts(site, waiting, due)
         jobs.append(
             SchedulingJob(
                 job_id,
@@ -313,6 +321,38 @@ def _left(task: Task, now: datetime, minutes: float) -> int:
         return max(1, math.ceil(minutes))
     length = max(math.ceil(minutes), _minutes(task.planned_end - task.started_at))
     return max(1, length - _minutes(now - task.started_at))
+
+
+def due_within_shifts(site: Site, steps: Sequence[Task], due: datetime) -> datetime:
+    """When a job of ``steps`` (in order) must be done to be ready by ``due``, given that its
+    attended steps wait for a person on shift.
+
+    An attended step must end in the last shift window that fits it before the step's latest
+    end; work after it must follow. A job whose last step is a pack due at 3 a.m. is due when
+    the evening shift ends: packed after that, it waits for the morning shift and is late, and a
+    plan that counted its slack to 3 a.m. would let it slip there.
+    """
+    bound = due
+    latest = due
+    after = 0.0
+    for step in reversed(steps):
+        if step.attended:
+            latest = _latest_attended_end(site, Process(step.process), latest, step.minutes)
+            bound = min(bound, latest + timedelta(minutes=after))
+        after += step.minutes
+        latest -= timedelta(minutes=step.minutes)
+    return bound
+
+
+def _latest_attended_end(
+    site: Site, process: Process, latest: datetime, minutes: float
+) -> datetime:
+    """The latest end, at or before ``latest``, of ``minutes`` of work done within one shift
+    window (``latest`` itself when no window in the days before fits it)."""
+    need = timedelta(minutes=minutes)
+    windows = site.shift_windows(process, latest - SHIFT_LOOKBACK, SHIFT_LOOKBACK.days + 1)
+    ends = [min(end, latest) for begin, end in windows if begin + need <= min(end, latest)]
+    return max(ends, default=latest)
 
 
 def _with_person(instance: Instance, a: Assignment) -> Assignment:
