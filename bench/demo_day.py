@@ -78,6 +78,7 @@ def main() -> None:
         "orders": first["orders"],
         "on_time_rate": first["on_time_rate"],
         "mean_lead_time_hours": first["mean_lead_time_hours"],
+        "median_promised_hours": first["median_promised_hours"],
         "controller_steps": first["controller_steps"],
         "utilisation": first["utilisation"],
     }

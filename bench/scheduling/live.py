@@ -51,6 +51,7 @@ def run(planner: str, duration: str, rate: float, seed: int) -> dict[str, Any]:
         "open_past_promise": orders["open_past_promise"],
         "on_time_rate": summary["on_time_rate"],
         "mean_lead_time_hours": summary["mean_lead_time_hours"],
+        "median_promised_hours": summary["median_promised_hours"],
         "changeovers": summary["changeovers"]["count"],
         "changeover_hours": summary["changeovers"]["hours"],
         "tasks_finished": summary["tasks"]["finished"],

@@ -25,6 +25,7 @@ def test_the_demo_reports_a_summary_and_repeats_with_the_same_seed(workdir: Path
     assert one["orders"]["delivered"] > 0
     assert 0 <= one["on_time_rate"] <= 1
     assert one["mean_lead_time_hours"] > 0
+    assert one["median_promised_hours"] > 0
     assert set(one["utilisation"]) >= {"berlin", "hamburg", "munich"}
     assert all(0 <= share <= 1 for share in one["utilisation"].values())
 

@@ -239,12 +239,14 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
     table.add_column("value", justify="right")
     rate = summary["on_time_rate"]
     lead = summary["mean_lead_time_hours"]
+    promised = summary["median_promised_hours"]
     rows = [
         ("orders placed", orders["placed"]),
         ("delivered", orders["delivered"]),
         ("delivered late", orders["late"]),
         ("on-time rate", f"{rate:.1%}" if rate is not None else "—"),
         ("mean lead time", f"{lead:.1f} h" if lead is not None else "—"),
+        ("median lead time promised", f"{promised:.1f} h" if promised is not None else "—"),
         ("still open", orders["open"]),
         ("failed tasks (made again)", summary["tasks"]["failed"]),
         ("revenue", f"{summary['revenue_eur']:.2f} EUR"),

@@ -33,6 +33,11 @@ def summarise(uow: UnitOfWork, network: Network, window: RunWindow) -> dict[str,
     open_orders = uow.orders.in_states(
         s for s in OrderState if s not in (OrderState.DELIVERED, OrderState.CANCELLED)
     )
+    promised = [
+        (o.promised_at - o.placed_at).total_seconds() / 3600
+        for o in itertools.chain(closed, open_orders)
+        if o.placed_at >= window.start
+    ]
     tasks = uow.tasks.in_states(None, list(TaskState))
     return {
         "network": network.name,
@@ -53,6 +58,7 @@ def summarise(uow: UnitOfWork, network: Network, window: RunWindow) -> dict[str,
         "on_time_rate": round(1 - len(late) / len(delivered), 4) if delivered else None,
         "mean_lead_time_hours": round(statistics.fmean(lead), 3) if lead else None,
         "median_lead_time_hours": round(statistics.median(lead), 3) if lead else None,
+        "median_promised_hours": round(statistics.median(promised), 3) if promised else None,
         "tasks": {
             "finished": sum(1 for t in tasks if t.state is TaskState.FINISHED),
             "failed": sum(1 for t in tasks if t.state is TaskState.FAILED),
