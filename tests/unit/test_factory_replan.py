@@ -341,6 +341,11 @@ def test_a_machine_going_down_moves_its_planned_work_at_once(
     on_broken = [t for t in waiting if t.machine_id == "berlin-fdm-1"]
     assert len(on_broken) < before, "work moved to the printers that still work"
     assert all(t.planned_start >= back for t in on_broken)
+    with services.uow() as uow:
+        for order_id in {t.order_id for t in waiting}:
+            tasks = uow.tasks.for_order(order_id)
+            expected = max(t.planned_end for t in tasks)
+            assert uow.orders.get(order_id).ready_at == expected, "orders follow the new plan"
 
 
 def test_a_long_queue_is_re_planned_less_often_for_new_orders() -> None:

@@ -49,6 +49,20 @@ def test_an_order_goes_from_placed_to_delivered_and_keeps_its_history() -> None:
     assert not order.late
 
 
+def test_a_planned_order_follows_its_plan_and_a_finished_one_keeps_its_time() -> None:
+    order = an_order()
+    assert not order.expect_ready(T0), "an order not yet planned has no expected time"
+    order.route_to("berlin", T0)
+    order.schedule(T0 + timedelta(hours=2), T0)
+    assert order.expect_ready(T0 + timedelta(hours=3))
+    assert order.ready_at == T0 + timedelta(hours=3)
+    assert not order.expect_ready(T0 + timedelta(hours=3)), "no change, nothing to save"
+    order.start_production(T0 + timedelta(minutes=5))
+    order.finish(T0 + timedelta(hours=2, minutes=30))
+    assert not order.expect_ready(T0 + timedelta(hours=4))
+    assert order.ready_at == T0 + timedelta(hours=2, minutes=30)
+
+
 def test_an_order_delivered_after_its_promise_is_late() -> None:
     order = an_order()
     order.route_to("berlin", T0)

@@ -381,8 +381,16 @@ class NetworkController:
         )
         plan = replan_factory(self._network, site, tasks, state, now, self._planning)
         uow.tasks.move(plan.moved)
+        self._expect_ready(uow, active, {t.order_id for t in plan.moved})
         report.replanned += 1
         report.moved += len(plan.moved)
+
+    def _expect_ready(self, uow: UnitOfWork, active: ActiveTasks, order_ids: set[str]) -> None:
+        """Orders whose work moved are expected when the new plan finishes it."""
+        for order_id in sorted(order_ids):
+            order = uow.orders.get(order_id)
+            if order.expect_ready(max(t.planned_end for t in active.for_order(order_id))):
+                uow.orders.save(order)
 
     def _promise(
         self, uow: UnitOfWork, active: ActiveTasks, routed: list[Order], now: datetime

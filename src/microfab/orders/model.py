@@ -268,6 +268,16 @@ class Order:
         self._move(OrderState.SCHEDULED, at)
         self.ready_at = ready_at
 
+    def expect_ready(self, ready_at: datetime) -> bool:
+        """Follow a new plan: the order is now expected to be ready at ``ready_at``. Only an
+        order being planned or made has an expected time; returns whether it changed."""
+        if self.state not in (OrderState.SCHEDULED, OrderState.IN_PRODUCTION):
+            return False
+        if self.ready_at == ready_at:
+            return False
+        self.ready_at = ready_at
+        return True
+
     def start_production(self, at: datetime) -> None:
         self._move(OrderState.IN_PRODUCTION, at)
 
