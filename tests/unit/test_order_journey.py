@@ -93,6 +93,31 @@ def test_routing_takes_material_from_the_factory_shelf(services: Services) -> No
     assert before - after == pytest.approx(3 * grams / 1000)
 
 
+def test_an_order_is_offered_and_promised_from_the_factory_that_will_make_it(
+    services: Services, clock: ManualClock
+) -> None:
+    with services.uow() as uow:
+        uow.stock.set_level("berlin", "pla", 0.0)  # the nearest factory is out of PLA
+        uow.commit()
+    lines = (grip(),)
+    offer = services.orders.quote(lines, BERLIN)
+    assert offer.best is not None
+    nearest = min(offer.local, key=lambda o: o.delivery_at)
+    assert nearest.site_id == "berlin", "Berlin would deliver soonest, had it the stock"
+    assert offer.best.site_id != "berlin"
+    order = place(services, *lines)
+    assert order.promised_at >= offer.best.delivery_at
+    assert order.price_cents == offer.best.price_cents
+    controller = services.controller(seed=1, failure_rate=0)
+    controller.step()
+    routed = services.orders.get(order.id)
+    assert routed.factory_id == offer.best.site_id
+    drive(controller, clock, clock.now() + timedelta(days=2))
+    done = services.orders.get(order.id)
+    assert done.state is OrderState.DELIVERED
+    assert not done.late
+
+
 def test_failed_work_is_made_again(services: Services, clock: ManualClock) -> None:
     controller = services.controller(seed=3, failure_rate=0.5)
     orders = [place(services, grip(f"N{i}")) for i in range(6)]

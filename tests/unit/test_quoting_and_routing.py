@@ -12,7 +12,7 @@ from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.quoting.model import QuoteOption
 from microfab.quoting.service import quote
 from microfab.routing.service import choose_factory
-from microfab.scheduling.dispatch import SiteLoad, plan_order
+from microfab.scheduling.dispatch import Booking, SiteLoad, plan_order, site_load
 
 HAMBURG = Destination(Location(53.55, 10.0), "Hamburg")
 
@@ -116,6 +116,25 @@ def test_a_quote_waits_for_people_the_plan_has_already_taken(
     assert busy.ready_at >= now + timedelta(hours=20) > idle.ready_at
 
 
+def test_a_quote_fits_new_work_into_a_gap_in_the_plan(network: Network, clock: ManualClock) -> None:
+    now = clock.now()
+    hamburg = network.site("hamburg")
+    printers = [m for m in hamburg.machines if m.process is Process.FDM]
+    later = now + timedelta(hours=12)
+    # every printer has a print planned for tomorrow morning, and nothing before it
+    booked = [Booking(m.id, later + timedelta(hours=2), "fdm", None, later) for m in printers]
+    load = site_load(hamburg, booked, now)
+    plan = plan_order(network, hamburg, [lamp(network)], now, load)
+    printing = next(s for s in plan.steps if s.operation.process == "fdm")
+    assert printing.start < later, "the print fits before the booked one"
+    assert printing.end <= later
+    queued = site_load(hamburg, [Booking(m.id, later + timedelta(hours=2)) for m in printers], now)
+    after = plan_order(network, hamburg, [lamp(network)], now, queued)
+    assert next(s for s in after.steps if s.operation.process == "fdm").start >= later, (
+        "a booking with no start holds its machine from now"
+    )
+
+
 def test_nothing_to_quote_when_no_site_has_the_machines(
     network: Network, clock: ManualClock
 ) -> None:
@@ -154,6 +173,61 @@ def test_routing_takes_the_least_loaded_factory_when_all_are_full(services: Serv
     site = choose_factory(network, order, backlog, lambda site, sku: 1000.0)  # type: ignore[arg-type]
     assert site is not None
     assert site.id == "leipzig"
+
+
+def test_routing_passes_over_a_factory_that_would_break_the_promise(services: Services) -> None:
+    order = placed(services)
+    network = services.network
+    late = order.promised_at + timedelta(hours=1)
+    arrives = {"hamburg": late, "hannover": order.promised_at}
+    site = choose_factory(
+        network,
+        order,
+        {},
+        lambda site, sku: 1000.0,  # type: ignore[arg-type]
+        delivery=lambda s: arrives.get(s.id, late),
+    )
+    assert site is not None
+    assert site.id == "hannover", (
+        "the nearest factory that keeps the promise, though not the nearest"
+    )
+
+
+def test_routing_gives_the_least_loaded_factory_that_keeps_the_promise_when_all_are_full(
+    services: Services,
+) -> None:
+    order = placed(services)
+    network = services.network
+    full = {(f.id, "fdm"): 100.0 for f in network.factories}
+    full |= {("berlin", "fdm"): 90.0, ("leipzig", "fdm"): 20.0}
+    late = order.promised_at + timedelta(hours=1)
+    arrives = {"hamburg": order.promised_at, "berlin": order.promised_at}
+    site = choose_factory(
+        network,
+        order,
+        full,
+        lambda site, sku: 1000.0,  # type: ignore[arg-type]
+        delivery=lambda s: arrives.get(s.id, late),
+    )
+    assert site is not None
+    assert site.id == "berlin", "leipzig is the least loaded, but would deliver late"
+
+
+def test_routing_takes_the_soonest_delivery_when_no_factory_keeps_the_promise(
+    services: Services,
+) -> None:
+    order = placed(services)
+    network = services.network
+    soonest = {"munich": order.promised_at + timedelta(hours=1)}
+    site = choose_factory(
+        network,
+        order,
+        {},
+        lambda site, sku: 1000.0,  # type: ignore[arg-type]
+        delivery=lambda s: soonest.get(s.id, order.promised_at + timedelta(hours=5)),
+    )
+    assert site is not None
+    assert site.id == "munich"
 
 
 def big_part(network: Network, length_mm: float) -> OrderLine:

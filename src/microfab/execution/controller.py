@@ -43,11 +43,11 @@ from microfab.orders.model import (
     OrderState,
     Shipment,
     line_machines,
+    stock_needs,
 )
-from microfab.orders.service import stock_needs
-from microfab.quoting.service import delivery_distance_km, shipped_mass_kg
+from microfab.quoting.service import delivery_at, delivery_distance_km, shipped_mass_kg
 from microfab.routing.service import choose_factory
-from microfab.scheduling.dispatch import plan_order, site_load
+from microfab.scheduling.dispatch import Plan, SiteLoad, plan_order, site_load
 from microfab.storage import MachineRecord, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -285,7 +285,10 @@ class NetworkController:
         touched: list[tuple[str, str]] = []
         routed: list[Order] = []
         for order in waiting:
-            site = choose_factory(self._network, order, backlog, shelves.level)
+            plans = _Plans(self._network, order, loads, now)
+            site = choose_factory(
+                self._network, order, backlog, shelves.level, delivery=plans.delivery
+            )
             if site is None:
                 continue
             needs = stock_needs(self._network, order.lines)
@@ -295,7 +298,7 @@ class NetworkController:
             except OutOfStock:
                 continue
             touched.extend((site.id, sku) for sku in needs)
-            plan = plan_order(self._network, site, order.lines, now, loads[site.id])
+            plan = plans.at(site)
             jobs, tasks = jobs_and_tasks(order, plan, self._ids, now)
             for job in jobs:
                 uow.tasks.add_job(job)
@@ -714,6 +717,31 @@ def _job_of(run: list[Task]) -> MachineJob:
     """The machine's job for a run: the leader's id, as long as the run's longest task."""
     lead = run[0]
     return MachineJob(lead.id, max(t.minutes for t in run), lead.setup_family)
+
+
+class _Plans:
+    """An order's work placed on each factory's plan that routing looks at, each made once."""
+
+    def __init__(
+        self, network: Network, order: Order, loads: Mapping[str, SiteLoad], now: datetime
+    ) -> None:
+        self._network = network
+        self._order = order
+        self._loads = loads
+        self._now = now
+        self._plans: dict[str, Plan] = {}
+
+    def at(self, site: Site) -> Plan:
+        if site.id not in self._plans:
+            lines = self._order.lines
+            self._plans[site.id] = plan_order(
+                self._network, site, lines, self._now, self._loads[site.id]
+            )
+        return self._plans[site.id]
+
+    def delivery(self, site: Site) -> datetime | None:
+        """When the order would reach its customer from ``site``, as its plan stands."""
+        return delivery_at(self._network, self.at(site), self._order.destination)
 
 
 class _Shelves:

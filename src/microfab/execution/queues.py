@@ -19,6 +19,7 @@ def bookings(tasks: Iterable[Task], now: datetime) -> list[Booking]:
             max(t.planned_end, now),
             t.process,
             (t.started_at or t.planned_start) if t.attended else None,
+            t.started_at or t.planned_start,
         )
         for t in tasks
         if t.state in ACTIVE_TASK_STATES

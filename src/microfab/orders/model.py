@@ -12,7 +12,7 @@ An attempt at any other change raises ``IllegalTransition``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -26,7 +26,7 @@ from microfab.catalog.model import (
     fits,
 )
 from microfab.errors import IllegalTransition, InvalidInput
-from microfab.network.model import Location, MachineSpec, Material, Process, Site
+from microfab.network.model import Location, MachineSpec, Material, Network, Process, Site
 
 
 class OrderState(StrEnum):
@@ -318,3 +318,15 @@ class Order:
         if self.delivered_at is None:
             return None
         return (self.delivered_at - self.placed_at).total_seconds() / 3600
+
+
+def stock_needs(network: Network, lines: Sequence[OrderLine]) -> dict[str, float]:
+    """Materials and components the lines take from a factory's shelves."""
+    needs: dict[str, float] = {}
+    for line in lines:
+        product = network.product(line.product_id)
+        units = line.material_units(product, network.materials[line.material])
+        needs[line.material] = needs.get(line.material, 0.0) + units
+        for use in product.components:
+            needs[use.sku] = needs.get(use.sku, 0.0) + use.quantity * line.quantity
+    return needs

@@ -23,12 +23,13 @@ from microfab.errors import (
     NotFound,
 )
 from microfab.execution.model import TaskState
-from microfab.execution.queues import site_loads
+from microfab.execution.queues import backlog_hours, site_loads
 from microfab.ids import IdFactory
 from microfab.network.model import Network
-from microfab.orders.model import Destination, Order, OrderLine
+from microfab.orders.model import Destination, Order, OrderLine, stock_needs
 from microfab.quoting.model import Quote
 from microfab.quoting.service import quote
+from microfab.routing.service import factory_to_offer
 from microfab.storage import OrderQuery, Page, UnitOfWork, UnitOfWorkFactory
 
 PROMISE_BUFFER = timedelta(hours=4)
@@ -157,12 +158,27 @@ class OrderService:
             return self._quote(uow, self._with_uploads(uow, lines, customer_id), destination)
 
     def _quote(self, uow: UnitOfWork, lines: Sequence[OrderLine], dest: Destination) -> Quote:
+        """Options at every capable site, offering the factory routing would give the order."""
         now = self._clock.now()
         active = uow.tasks.in_states(None, (TaskState.SCHEDULED, TaskState.RUNNING))
-        pieces = uow.tasks.pieces((TaskState.SCHEDULED,))
-        return quote(
-            self._network, lines, dest, now, site_loads(self._network, active, now, pieces)
+        pieces = uow.tasks.pieces((TaskState.SCHEDULED, TaskState.RUNNING))
+        loads = site_loads(self._network, active, now, pieces)
+        offer = quote(self._network, lines, dest, now, loads)
+        levels: dict[str, dict[str, float]] = {}
+
+        def stock(site_id: str, sku: str) -> float:
+            if site_id not in levels:
+                levels[site_id] = uow.stock.levels(site_id)
+            return levels[site_id].get(sku, 0.0)
+
+        site = factory_to_offer(
+            self._network,
+            offer.lines or lines,
+            dest.location,
+            backlog_hours(self._network, active, pieces),
+            stock,
         )
+        return offer if site is None else replace(offer, offered=site.id)
 
     def place(self, command: PlaceOrder) -> Placed:
         """Place an order once: a retry with the same key returns the first order."""
@@ -257,18 +273,6 @@ def _return_stock(uow: UnitOfWork, network: Network, order: Order) -> None:
     assert order.factory_id is not None
     for sku, quantity in stock_needs(network, order.lines).items():
         uow.stock.put(order.factory_id, sku, quantity)
-
-
-def stock_needs(network: Network, lines: Sequence[OrderLine]) -> dict[str, float]:
-    """Materials and components the lines take from a factory's shelves."""
-    needs: dict[str, float] = {}
-    for line in lines:
-        product = network.product(line.product_id)
-        units = line.material_units(product, network.materials[line.material])
-        needs[line.material] = needs.get(line.material, 0.0) + units
-        for use in product.components:
-            needs[use.sku] = needs.get(use.sku, 0.0) + use.quantity * line.quantity
-    return needs
 
 
 def request_hash(customer_id: str, lines: Sequence[OrderLine], destination: Destination) -> str:

@@ -32,8 +32,14 @@ class Quote:
     central: tuple[QuoteOption, ...]
     lines: tuple[OrderLine, ...] = ()
     """The lines as quoted, each with the geometry estimate it was priced with (if any)."""
+    offered: str | None = None
+    """The factory routing would give the order now (its id), where that is known."""
 
     @property
     def best(self) -> QuoteOption | None:
-        """The local option a customer is offered: earliest delivery, then lowest price."""
+        """The local option a customer is offered: the factory routing would give the order,
+        or, where that is not known, the earliest delivery, then the lowest price."""
+        mine = [o for o in self.local if o.site_id == self.offered]
+        if mine:
+            return mine[0]
         return self.local[0] if self.local else None

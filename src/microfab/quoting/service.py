@@ -60,6 +60,19 @@ def _lanes(network: Network, site: Site, destination: Destination) -> list[Lane]
     return network.lanes_from(site.id, region.id)
 
 
+def delivery_at(network: Network, plan: Plan, destination: Destination) -> datetime | None:
+    """When ``plan``'s work reaches ``destination`` over its site's fastest lane there (None:
+    no lane from the site serves it)."""
+    site = plan.site
+    return min(
+        (
+            plan.ready_at + lane.transit_time(delivery_distance_km(site, lane, destination))
+            for lane in _lanes(network, site, destination)
+        ),
+        default=None,
+    )
+
+
 def delivery_distance_km(site: Site, lane: Lane, destination: Destination) -> float:
     if lane.distance_km is not None:
         return lane.distance_km

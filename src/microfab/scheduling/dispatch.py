@@ -61,6 +61,8 @@ class Booking:
     until: datetime
     process: str = ""
     attended_from: datetime | None = None
+    since: datetime | None = None
+    """When the work takes the machine from (None: from now)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,28 @@ class SiteLoad:
     attended: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     waiting: dict[tuple[str, str], int] = field(default_factory=dict)
     runs: dict[str, list[PlannedRun]] = field(default_factory=dict)
+    taken: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    """The stretches each one-part machine is booked for, in start order: new work fits in
+    the gaps between them (a machine not here is free from its time in ``machines``)."""
+
+    def free_from(self, machine: MachineSpec, ready: datetime, minutes: float) -> datetime:
+        """The earliest start at or after ``ready`` of ``minutes`` of work on ``machine``."""
+        stretches = self.taken.get(machine.id)
+        if stretches is None or machine.batch_capacity > 1:
+            return max(ready, self.machines.get(machine.id, ready))
+        need = timedelta(minutes=minutes)
+        start = ready
+        for begin, end in stretches:
+            if start + need <= begin:
+                return start
+            start = max(start, end)
+        return start
+
+    def _take(self, machine_id: str, start: datetime, end: datetime) -> None:
+        stretches = self.taken.get(machine_id)
+        if stretches is not None:
+            stretches.append((start, end))
+            stretches.sort()
 
     def book(self, step: PlannedStep) -> None:
         """Take ``step``'s machine and person, count its pieces as waiting, and put it in its
@@ -119,6 +143,7 @@ class SiteLoad:
     def _add_run(self, step: PlannedStep) -> None:
         machine_id = step.machine.id
         self.machines[machine_id] = max(self.machines.get(machine_id, step.end), step.end)
+        self._take(machine_id, step.start, step.end)
         if step.machine.batch_capacity > 1:
             run = PlannedRun(
                 step.setup_family,
@@ -196,23 +221,30 @@ class SiteLoad:
             {p: list(w) for p, w in self.attended.items()},
             dict(self.waiting),
             {m: list(r) for m, r in self.runs.items()},
+            {m: list(t) for m, t in self.taken.items()},
         )
 
 
 def site_load(site: Site, bookings: Iterable[Booking], now: datetime) -> SiteLoad:
     """What ``site``'s plan already takes, from what is booked on its machines."""
     load = SiteLoad({m.id: now for m in site.machines})
+    load.taken = {m.id: [] for m in site.machines if m.batch_capacity < 2}
     # The parts of one attended run share its machine and start, and one person attends it.
     stretches: dict[tuple[str, str, datetime], datetime] = {}
     for booking in bookings:
         if booking.machine_id not in load.machines:
             continue
         load.machines[booking.machine_id] = max(load.machines[booking.machine_id], booking.until)
+        if booking.machine_id in load.taken:
+            since = max(booking.since or now, now)
+            load.taken[booking.machine_id].append((min(since, booking.until), booking.until))
         if booking.attended_from is not None:
             key = (booking.process, booking.machine_id, booking.attended_from)
             stretches[key] = max(stretches.get(key, booking.until), booking.until)
     for (process, _, start), until in stretches.items():
         load.attended.setdefault(process, []).append((start, until))
+    for taken in load.taken.values():
+        taken.sort()
     return load
 
 
@@ -289,10 +321,14 @@ def _slot(
     run = load.open_run(machine, family, attended, ready, line.quantity, minutes)
     if run is not None:  # the run's person, if any, was found for a part no shorter than this
         return run.start, max(run.end, run.start + timedelta(minutes=minutes)), True
-    start = max(ready, load.machines.get(machine.id, ready))
+    start = load.free_from(machine, ready, minutes)
     if attended:
         process = Process(operation.process)
-        start = attended_start(site, process, start, minutes, load.attended.get(process, ()))
+        for _ in range(MAX_WAITS):
+            person = attended_start(site, process, start, minutes, load.attended.get(process, ()))
+            start = load.free_from(machine, person, minutes)
+            if start == person:
+                break
     return start, start + timedelta(minutes=minutes), False
 
 
