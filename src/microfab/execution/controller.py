@@ -61,6 +61,10 @@ REPLAN_GAP = timedelta(minutes=5)
 """The least time between two re-plans of a factory for new orders, at 100 open tasks."""
 
 
+READY_TOLERANCE = timedelta(minutes=15)
+"""How far a re-plan must move an order's finish before the order's ready time follows it."""
+
+
 def replanning_gap(scheduled: int) -> timedelta:
     """How long new orders wait before their factory is re-planned again.
 
@@ -123,6 +127,8 @@ class NetworkController:
         self._loaded: dict[str, str] = {}
         self._planned_at: dict[str, datetime] = {}
         self._plan_due: dict[str, datetime] = {}
+        # The ready time each open order was last given (a step that fails forgets them all).
+        self._expected: dict[str, datetime] = {}
 
     @property
     def machines(self) -> Mapping[str, Machine]:
@@ -174,6 +180,7 @@ class NetworkController:
             self._active = None
             self._planned_at.clear()
             self._plan_due.clear()
+            self._expected.clear()
             raise
         return report
 
@@ -389,19 +396,27 @@ class NetworkController:
         report.moved += len(plan.moved)
 
     def _expect_ready(self, uow: UnitOfWork, active: ActiveTasks, order_ids: set[str]) -> None:
-        """Orders whose work moved are expected when the new plan finishes it."""
+        """Orders whose work moved are expected when the new plan finishes it, once that is
+        ``READY_TOLERANCE`` or more from the time they were last given."""
         for order_id in sorted(order_ids):
+            ready = max(t.planned_end for t in active.for_order(order_id))
+            known = self._expected.get(order_id)
+            if known is not None and abs(ready - known) < READY_TOLERANCE:
+                continue
             order = uow.orders.get(order_id)
-            if order.expect_ready(max(t.planned_end for t in active.for_order(order_id))):
+            if order.expect_ready(ready):
                 uow.orders.save(order)
+            self._expected[order_id] = ready
 
     def _promise(
         self, uow: UnitOfWork, active: ActiveTasks, routed: list[Order], now: datetime
     ) -> None:
         """Newly routed orders are scheduled to be ready when their factory's plan says."""
         for order in routed:
-            order.schedule(max(t.planned_end for t in active.for_order(order.id)), now)
+            ready = max(t.planned_end for t in active.for_order(order.id))
+            order.schedule(ready, now)
             uow.orders.save(order)
+            self._expected[order.id] = ready
 
     def _due_of(self, uow: UnitOfWork, order_id: str) -> datetime:
         if order_id not in self._due:
