@@ -244,6 +244,7 @@ class NetworkController:
     ) -> None:
         if active.for_order(order_id):
             return
+        self._expected.pop(order_id, None)
         order = uow.orders.get(order_id)
         if order.state is OrderState.IN_PRODUCTION:
             order.finish(at)
