@@ -33,7 +33,7 @@ from microfab.execution.replan import FactoryState, PlanningSettings, replan_fac
 from microfab.execution.views import operators_on_shift
 from microfab.footprint.model import transport_kg
 from microfab.ids import IdFactory
-from microfab.inventory.service import receive_arrivals, reorder
+from microfab.inventory.service import Shelves, receive_arrivals, reorder
 from microfab.machines.base import JobReport, Machine, MachineJob, MachineState, MachineStatus
 from microfab.network.model import MachineSpec, Network, Process, Site
 from microfab.orders.model import (
@@ -289,7 +289,7 @@ class NetworkController:
         pieces = {t.job_id: self._job(uow, t.job_id).quantity for t in tasks}
         backlog = backlog_hours(self._network, tasks, pieces)
         loads = site_loads(self._network, tasks, now, pieces)
-        shelves = _Shelves(uow)
+        shelves = Shelves(uow)
         touched: list[tuple[str, str]] = []
         routed: list[Order] = []
         for order in waiting:
@@ -758,20 +758,3 @@ class _Plans:
     def delivery(self, site: Site) -> datetime | None:
         """When the order would reach its customer from ``site``, as its plan stands."""
         return delivery_at(self._network, self.at(site), self._order.destination)
-
-
-class _Shelves:
-    """Stock levels read once per step for routing, kept in step with what routing takes."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._levels: dict[str, dict[str, float]] = {}
-
-    def level(self, site_id: str, sku: str) -> float:
-        if site_id not in self._levels:
-            self._levels[site_id] = self._uow.stock.levels(site_id)
-        return self._levels[site_id].get(sku, 0.0)
-
-    def take(self, site_id: str, sku: str, quantity: float) -> None:
-        self._uow.stock.take(site_id, sku, quantity)
-        self._levels[site_id][sku] = self.level(site_id, sku) - quantity

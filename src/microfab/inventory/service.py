@@ -55,3 +55,20 @@ def supplier_lane(network: Network, site: Site, sku: str) -> Lane | None:
     plants = [component.supplied_by] if component else [p.id for p in network.central_plants]
     lanes = [lane for plant in plants for lane in network.lanes_from(plant, site.id)]
     return min(lanes, key=lambda lane: lane.transit_hours, default=None)
+
+
+class Shelves:
+    """Stock levels, each factory's read once, kept in step with what is taken through them."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._levels: dict[str, dict[str, float]] = {}
+
+    def level(self, site_id: str, sku: str) -> float:
+        if site_id not in self._levels:
+            self._levels[site_id] = self._uow.stock.levels(site_id)
+        return self._levels[site_id].get(sku, 0.0)
+
+    def take(self, site_id: str, sku: str, quantity: float) -> None:
+        self._uow.stock.take(site_id, sku, quantity)
+        self._levels[site_id][sku] = self.level(site_id, sku) - quantity

@@ -25,6 +25,7 @@ from microfab.errors import (
 from microfab.execution.model import TaskState
 from microfab.execution.queues import backlog_hours, site_loads
 from microfab.ids import IdFactory
+from microfab.inventory.service import Shelves
 from microfab.network.model import Network
 from microfab.orders.model import Destination, Order, OrderLine, stock_needs
 from microfab.quoting.model import Quote
@@ -164,19 +165,12 @@ class OrderService:
         pieces = uow.tasks.pieces((TaskState.SCHEDULED, TaskState.RUNNING))
         loads = site_loads(self._network, active, now, pieces)
         offer = quote(self._network, lines, dest, now, loads)
-        levels: dict[str, dict[str, float]] = {}
-
-        def stock(site_id: str, sku: str) -> float:
-            if site_id not in levels:
-                levels[site_id] = uow.stock.levels(site_id)
-            return levels[site_id].get(sku, 0.0)
-
         site = factory_to_offer(
             self._network,
             offer.lines or lines,
             dest.location,
             backlog_hours(self._network, active, pieces),
-            stock,
+            Shelves(uow).level,
         )
         return offer if site is None else replace(offer, offered=site.id)
 
