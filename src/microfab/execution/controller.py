@@ -30,6 +30,7 @@ from microfab.execution.queues import (
     site_loads,
 )
 from microfab.execution.replan import FactoryState, PlanningSettings, replan_factory
+from microfab.execution.slips import slipped
 from microfab.execution.views import operators_on_shift
 from microfab.footprint.model import transport_kg
 from microfab.ids import IdFactory
@@ -91,6 +92,7 @@ class StepReport:
     reordered: int = 0
     replanned: int = 0
     moved: int = 0
+    slipped: int = 0
     acknowledgements: list[tuple[str, str]] = field(default_factory=list)
     recorded: dict[str, MachineState] = field(default_factory=dict)
 
@@ -167,6 +169,7 @@ class NetworkController:
                 self._replan(uow, active, statuses, now, report)
                 self._promise(uow, active, routed, now)
                 claimed = self._claim(uow, active, statuses, now, report)
+                self._slip(uow, active, claimed, now, report)
                 self._ship(uow, now, report)
                 self._deliver(uow, now, report)
                 self._record_machines(uow, statuses, now, report)
@@ -519,6 +522,22 @@ class NetworkController:
                 uow.tasks.save(member)
             claimed.extend(run)
         return claimed
+
+    def _slip(
+        self,
+        uow: UnitOfWork,
+        active: ActiveTasks,
+        claimed: list[Task],
+        now: datetime,
+        report: StepReport,
+    ) -> None:
+        """Where work started later than planned, the plan after it slips (see
+        ``execution.slips``), and the orders it delays are expected later."""
+        for site_id in dict.fromkeys(t.factory_id for t in claimed):
+            moved = slipped(self._network.site(site_id), active.for_site(site_id), now)
+            uow.tasks.move(moved)
+            self._expect_ready(uow, active, {t.order_id for t in moved})
+            report.slipped += len(moved)
 
     def _pick(
         self,
