@@ -12,7 +12,7 @@ from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.quoting.model import QuoteOption
 from microfab.quoting.service import quote
 from microfab.routing.service import choose_factory
-from microfab.scheduling.dispatch import Booking, SiteLoad, plan_order, site_load
+from microfab.scheduling.dispatch import Booking, PlannedStep, SiteLoad, plan_order, site_load
 
 HAMBURG = Destination(Location(53.55, 10.0), "Hamburg")
 
@@ -133,6 +133,48 @@ def test_a_quote_fits_new_work_into_a_gap_in_the_plan(network: Network, clock: M
     assert next(s for s in after.steps if s.operation.process == "fdm").start >= later, (
         "a booking with no start holds its machine from now"
     )
+
+
+def test_a_gap_holds_new_work_only_with_room_for_its_changeovers(
+    network: Network, clock: ManualClock
+) -> None:
+    """A print of another colour between two booked prints needs the filament changed before
+    it and back after it; in a gap too short for that it goes after the booked work, and its
+    end counts the change it begins with."""
+    now = clock.now()
+    hamburg = network.site("hamburg")
+    printers = [m for m in hamburg.machines if m.process is Process.FDM]
+    idle = plan_order(network, hamburg, [lamp(network)], now, site_load(hamburg, [], now))
+    alone = next(s for s in idle.steps if s.operation.process == "fdm")
+    other = alone.setup_family + "-other"
+    change = {m.changeover_minutes for m in printers}
+    (minutes,) = change  # one kind of printer
+    assert minutes > 0
+
+    def booked(gap: float) -> list[Booking]:
+        first_end = now + timedelta(hours=1)
+        second = first_end + timedelta(minutes=gap)
+        return [
+            booking
+            for m in printers
+            for booking in (
+                Booking(m.id, first_end, "fdm", None, now, other),
+                Booking(m.id, second + timedelta(hours=2), "fdm", None, second, other),
+            )
+        ]
+
+    def printing(gap: float) -> PlannedStep:
+        plan = plan_order(
+            network, hamburg, [lamp(network)], now, site_load(hamburg, booked(gap), now)
+        )
+        return next(s for s in plan.steps if s.operation.process == "fdm")
+
+    roomy = printing(alone.minutes + 2 * minutes)
+    assert roomy.start == now + timedelta(hours=1)
+    assert roomy.end == roomy.start + timedelta(minutes=minutes + alone.minutes)
+    tight = printing(alone.minutes + minutes)
+    assert tight.start > now + timedelta(hours=3), "it waits for the booked print after the gap"
+    assert tight.end == tight.start + timedelta(minutes=minutes + alone.minutes)
 
 
 def test_nothing_to_quote_when_no_site_has_the_machines(

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from microfab.clock import Clock
 from microfab.errors import MachineError, OutOfStock, StaleState
 from microfab.execution.active import RELOAD_EVERY, ActiveTasks
-from microfab.execution.holds import Hold, changeover_minutes, hold_for
+from microfab.execution.holds import Hold, hold_for
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.execution.planning import jobs_and_tasks, next_attempt
 from microfab.execution.queues import (
@@ -510,7 +510,7 @@ class NetworkController:
             run = [task, *self._mates(uow, machine, task, ready, idle_ids, room)]
             # The run ends when the machine has changed over and made its longest part: the
             # plan, the chart and the promises take that end from here on.
-            change = changeover_minutes(machine, self._loaded.get(machine.id), task.setup_family)
+            change = machine.changeover_from(self._loaded.get(machine.id), task.setup_family)
             ends = now + timedelta(minutes=change + max(t.minutes for t in run))
             for member in run:
                 ready.remove(member)

@@ -51,8 +51,8 @@ class Hold:
     def _changeovers(self, machine: MachineSpec, loaded: str | None, task: Task) -> float:
         """Changeover minutes ``task`` costs the machine: into its family, and back to the held
         task's."""
-        into = changeover_minutes(machine, loaded, task.setup_family)
-        return into + changeover_minutes(machine, task.setup_family, self.task.setup_family)
+        into = machine.changeover_from(loaded, task.setup_family)
+        return into + machine.changeover_from(task.setup_family, self.task.setup_family)
 
 
 def hold_for(
@@ -88,11 +88,3 @@ def _hold(waiting: Task, tasks: Sequence[Task]) -> Hold | None:
     if not before or any(t.state is not TaskState.RUNNING for t in before):
         return None
     return Hold(waiting, max([waiting.planned_start, *(t.planned_end for t in before)]))
-
-
-def changeover_minutes(machine: MachineSpec, loaded: str | None, family: str) -> float:
-    """The minutes ``machine``, holding ``loaded`` (None: nothing known), takes to change to
-    ``family`` before it starts work of it."""
-    if loaded is None or loaded == family:
-        return 0.0
-    return machine.changeover_minutes

@@ -20,6 +20,7 @@ def bookings(tasks: Iterable[Task], now: datetime) -> list[Booking]:
             t.process,
             (t.started_at or t.planned_start) if t.attended else None,
             t.started_at or t.planned_start,
+            t.setup_family,
         )
         for t in tasks
         if t.state in ACTIVE_TASK_STATES

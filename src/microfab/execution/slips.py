@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from microfab.execution.holds import changeover_minutes
 from microfab.execution.model import Task, TaskState
 from microfab.network.model import MachineSpec, Process, Site
 
@@ -67,7 +66,7 @@ def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
         earliest = run.start
         previous = last.get(run.tasks[0].machine_id)
         if previous is not None and machine is not None:
-            change = changeover_minutes(machine, previous.family, run.family)
+            change = machine.changeover_from(previous.family, run.family)
             earliest = max(earliest, previous.end + timedelta(minutes=change))
         for task in run.tasks:
             step = before.get(task.id)

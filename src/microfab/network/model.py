@@ -114,6 +114,13 @@ class MachineSpec:
     def can_run(self, process: Process, material: str | None) -> bool:
         return self.process == process and (material is None or material in self.materials)
 
+    def changeover_from(self, loaded: str | None, family: str) -> float:
+        """The minutes this machine, holding ``loaded`` (None: nothing known), takes to change
+        to ``family`` before it starts work of it."""
+        if loaded is None or loaded == family:
+            return 0.0
+        return self.changeover_minutes
+
 
 @dataclass(frozen=True)
 class Shift:

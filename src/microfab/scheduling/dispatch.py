@@ -63,6 +63,8 @@ class Booking:
     attended_from: datetime | None = None
     since: datetime | None = None
     """When the work takes the machine from (None: from now)."""
+    family: str = ""
+    """The setup family the work leaves the machine in."""
 
 
 @dataclass(frozen=True)
@@ -105,27 +107,39 @@ class SiteLoad:
     attended: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     waiting: dict[tuple[str, str], int] = field(default_factory=dict)
     runs: dict[str, list[PlannedRun]] = field(default_factory=dict)
-    taken: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
-    """The stretches each one-part machine is booked for, in start order: new work fits in
-    the gaps between them (a machine not here is free from its time in ``machines``)."""
+    taken: dict[str, list[tuple[datetime, datetime, str]]] = field(default_factory=dict)
+    """The stretches each one-part machine is booked for, with the setup family each leaves
+    it in, in start order: new work fits in the gaps between them, with the changeovers into
+    it and out of it (a machine not here is free from its time in ``machines``)."""
 
-    def free_from(self, machine: MachineSpec, ready: datetime, minutes: float) -> datetime:
-        """The earliest start at or after ``ready`` of ``minutes`` of work on ``machine``."""
+    def free_from(
+        self, machine: MachineSpec, ready: datetime, minutes: float, family: str = ""
+    ) -> tuple[datetime, float]:
+        """The earliest start at or after ``ready`` of ``minutes`` of work of ``family`` on
+        ``machine``, and the minutes of changeover it begins with.
+
+        In a gap between two booked stretches the work needs room for its changeover, itself
+        and the change back to the next stretch's family; after the last, it changes from that
+        one's family. On a batch machine it follows the last planned run.
+        """
         stretches = self.taken.get(machine.id)
         if stretches is None or machine.batch_capacity > 1:
-            return max(ready, self.machines.get(machine.id, ready))
-        need = timedelta(minutes=minutes)
-        start = ready
-        for begin, end in stretches:
-            if start + need <= begin:
-                return start
-            start = max(start, end)
-        return start
+            runs = self.runs.get(machine.id)
+            change = machine.changeover_from(runs[-1].family if runs else None, family)
+            return max(ready, self.machines.get(machine.id, ready)), change
+        start, loaded = ready, None
+        for begin, end, left_in in stretches:
+            change = machine.changeover_from(loaded, family)
+            back = machine.changeover_from(family, left_in)
+            if start + timedelta(minutes=change + minutes + back) <= begin:
+                return start, change
+            start, loaded = max(start, end), left_in
+        return start, machine.changeover_from(loaded, family)
 
-    def _take(self, machine_id: str, start: datetime, end: datetime) -> None:
+    def _take(self, machine_id: str, start: datetime, end: datetime, family: str) -> None:
         stretches = self.taken.get(machine_id)
         if stretches is not None:
-            stretches.append((start, end))
+            stretches.append((start, end, family))
             stretches.sort()
 
     def book(self, step: PlannedStep) -> None:
@@ -143,7 +157,7 @@ class SiteLoad:
     def _add_run(self, step: PlannedStep) -> None:
         machine_id = step.machine.id
         self.machines[machine_id] = max(self.machines.get(machine_id, step.end), step.end)
-        self._take(machine_id, step.start, step.end)
+        self._take(machine_id, step.start, step.end, step.setup_family)
         if step.machine.batch_capacity > 1:
             run = PlannedRun(
                 step.setup_family,
@@ -237,7 +251,8 @@ def site_load(site: Site, bookings: Iterable[Booking], now: datetime) -> SiteLoa
         load.machines[booking.machine_id] = max(load.machines[booking.machine_id], booking.until)
         if booking.machine_id in load.taken:
             since = max(booking.since or now, now)
-            load.taken[booking.machine_id].append((min(since, booking.until), booking.until))
+            stretch = (min(since, booking.until), booking.until, booking.family)
+            load.taken[booking.machine_id].append(stretch)
         if booking.attended_from is not None:
             key = (booking.process, booking.machine_id, booking.attended_from)
             stretches[key] = max(stretches.get(key, booking.until), booking.until)
@@ -321,15 +336,15 @@ def _slot(
     run = load.open_run(machine, family, attended, ready, line.quantity, minutes)
     if run is not None:  # the run's person, if any, was found for a part no shorter than this
         return run.start, max(run.end, run.start + timedelta(minutes=minutes)), True
-    start = load.free_from(machine, ready, minutes)
+    start, change = load.free_from(machine, ready, minutes, family)
     if attended:
         process = Process(operation.process)
         for _ in range(MAX_WAITS):
             person = attended_start(site, process, start, minutes, load.attended.get(process, ()))
-            start = load.free_from(machine, person, minutes)
+            start, change = load.free_from(machine, person, minutes, family)
             if start == person:
                 break
-    return start, start + timedelta(minutes=minutes), False
+    return start, start + timedelta(minutes=change + minutes), False
 
 
 def attended_start(
