@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -95,6 +96,30 @@ def test_an_attended_step_slips_to_the_next_shift_when_it_no_longer_fits(
     # 21:10 UTC is past the late shift's end: Tuesday's early shift starts 06:00 Berlin
     assert pack.planned_start == datetime(2026, 3, 3, 5, 0, tzinfo=UTC)
     assert pack.planned_end == pack.planned_start + timedelta(minutes=25)
+
+
+def test_an_attended_step_that_slips_does_not_take_a_person_planned_for_other_work(
+    berlin: Site,
+) -> None:
+    """With one packer on shift, a pack that slips onto the time of a pack planned on the
+    other bench makes that one wait for the person; with five on shift, it stays."""
+
+    def packs() -> tuple[Task, Task, Task]:
+        red = started(task("a", 0, PRINTER, "pla-red", 60, 40), late_by=20)
+        first = task("a", 1, BENCH, "pack", 10, 100, process="assembly", attended=True)
+        other = task("b", 1, "berlin-assembly-2", "pack", 10, 120, process="assembly",
+                     attended=True)  # fmt: skip
+        return red, first, other
+
+    one = replace(berlin, operators=berlin.operators[:1])  # an early shift's packer
+    red, first, other = packs()
+    slipped(one, [red, first, other], MONDAY + timedelta(minutes=60))
+    assert minutes(first) == (120, 130)
+    assert minutes(other) == (130, 140)
+    red, first, other = packs()
+    slipped(berlin, [red, first, other], MONDAY + timedelta(minutes=60))
+    assert minutes(first) == (120, 130)
+    assert minutes(other) == (120, 130)
 
 
 def test_a_batch_run_slips_whole(berlin: Site) -> None:

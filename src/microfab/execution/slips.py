@@ -11,8 +11,8 @@ Re-planning the whole factory at every late start was tried and made deliveries 
 dispatch rule then reshuffles the queue each time; see docs/scheduling.md). Here the plan
 keeps its order and its machines: each scheduled task moves later just as far as the work
 before it needs, on its machine (with the changeover between) and in its job, and an
-attended one to when a skilled person is on shift. Nothing moves earlier: closing gaps is the
-re-plan's job.
+attended one to when a skilled person is on shift and not planned for other work (counted per
+process, as quotes count them). Nothing moves earlier: closing gaps is the re-plan's job.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from microfab.execution.model import Task, TaskState
 from microfab.network.model import MachineSpec, Process, Site
+from microfab.scheduling.dispatch import attended_start
 
 
 @dataclass
@@ -42,6 +43,10 @@ class _Run:
     def attended(self) -> bool:
         return any(t.attended for t in self.tasks)
 
+    @property
+    def process(self) -> Process:
+        return Process(self.tasks[0].process)
+
 
 def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
     """Move ``site``'s scheduled tasks later where the work before them ends after their
@@ -56,10 +61,13 @@ def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
     before = _previous_steps(active)
     machines = {m.id: m for m in site.machines}
     last: dict[str, _Run] = {}
+    people: dict[Process, list[tuple[datetime, datetime]]] = {}
     for run in _running(active, now):
         machine_id = run.tasks[0].machine_id
         if machine_id not in last or run.end > last[machine_id].end:
             last[machine_id] = run
+        if run.attended:
+            people.setdefault(run.process, []).append((run.start, run.end))
     moved: list[Task] = []
     for run in _planned(active, machines):
         machine = machines.get(run.tasks[0].machine_id)
@@ -72,10 +80,10 @@ def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
             step = before.get(task.id)
             if step is not None and step in ends:
                 earliest = max(earliest, ends[step])
-        if run.attended and earliest > run.start:
-            earliest = site.attended_start(
-                Process(run.tasks[0].process), earliest, _minutes(run.end - run.start)
-            )
+        if run.attended:  # at its planned start, someone is free for it in a plan that holds
+            planned = people.setdefault(run.process, [])
+            length = _minutes(run.end - run.start)
+            earliest = attended_start(site, run.process, earliest, length, planned)
         shift = earliest - run.start
         if shift > timedelta(0):
             run.start, run.end = earliest, run.end + shift
@@ -86,6 +94,8 @@ def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
         for task in run.tasks:
             ends[task.id] = task.planned_end
         last[run.tasks[0].machine_id] = run
+        if run.attended:
+            people[run.process].append((run.start, run.end))
     return moved
 
 
