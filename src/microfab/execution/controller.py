@@ -46,7 +46,12 @@ from microfab.orders.model import (
     line_machines,
     stock_needs,
 )
-from microfab.quoting.service import delivery_at, delivery_distance_km, shipped_mass_kg
+from microfab.quoting.service import (
+    delivery_at,
+    delivery_distance_km,
+    ready_by,
+    shipped_mass_kg,
+)
 from microfab.routing.service import choose_factory
 from microfab.scheduling.dispatch import Plan, SiteLoad, plan_order, site_load
 from microfab.storage import MachineRecord, UnitOfWork, UnitOfWorkFactory
@@ -333,12 +338,7 @@ class NetworkController:
 
     def _due_at(self, order: Order, site: Site) -> datetime:
         """When ``order`` must be ready at ``site`` to arrive as promised."""
-        lane = self._network.delivery_lane(site.id, order.destination.location)
-        if lane is None:
-            return order.promised_at
-        return order.promised_at - lane.transit_time(
-            delivery_distance_km(site, lane, order.destination)
-        )
+        return ready_by(self._network, site, order.destination, order.promised_at)
 
     def _replan(
         self,

@@ -4,14 +4,16 @@ The scheduler counts time in whole minutes from an origin; here the origin is th
 start among the factory's active tasks (a running task started before now), so every bar of
 the chart has a non-negative start. A running task's bar lasts until its planned end (set when
 it started, the changeover before it included), or until now if it runs late. The machines
-carry their changeovers, so the chart counts them; due dates are not part of the plan.
+carry their changeovers, so the chart counts them. Where the orders' ready-by times are given
+(when each must be ready to arrive as promised), each job is due then, and the chart counts
+the tardiness of the jobs the plan finishes too late.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from microfab.execution.model import Task, TaskState
 from microfab.execution.replan import changeover_matrix
@@ -24,10 +26,23 @@ class FloorPlan:
     origin: datetime
     instance: Instance
     schedule: Schedule
+    orders: Mapping[str, str] = field(default_factory=dict)
+    """Each job's order (job id to order id)."""
+
+    def at(self, minute: int) -> datetime:
+        """The time a minute of the chart stands for."""
+        return self.origin + timedelta(minutes=minute)
 
 
-def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
-    """The scheduled and running tasks of ``site`` as an instance with its schedule."""
+def floor_plan(
+    site: Site,
+    tasks: Iterable[Task],
+    now: datetime,
+    ready_by: Mapping[str, datetime] | None = None,
+) -> FloorPlan:
+    """The scheduled and running tasks of ``site`` as an instance with its schedule; a job is
+    due when ``ready_by`` says its order must be ready (order id to time), where it says so."""
+    ready_by = ready_by or {}
     active = sorted(
         (t for t in tasks if t.state in (TaskState.SCHEDULED, TaskState.RUNNING)),
         key=lambda t: (t.job_id, t.step, t.attempt),
@@ -36,8 +51,11 @@ def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
     batch_machines = {m.id for m in site.machines if m.batch_capacity > 1}
     batches = _batch_numbers(t for t in active if t.machine_id in batch_machines)
     jobs: dict[str, list[Operation]] = {}
+    due: dict[str, int] = {}
     assignments: list[Assignment] = []
     for task in active:
+        if task.order_id in ready_by:
+            due[task.job_id] = round((ready_by[task.order_id] - origin) / timedelta(minutes=1))
         start = _minutes(_start(task), origin)
         planned_end = task.planned_end
         if task.state is TaskState.RUNNING:
@@ -49,10 +67,11 @@ def floor_plan(site: Site, tasks: Iterable[Task], now: datetime) -> FloorPlan:
         assignments.append(Assignment(task.id, task.machine_id, start, end, batches.get(task.id)))
     instance = Instance(
         name=f"{site.name}: plan from {origin:%Y-%m-%d %H:%M} UTC",
-        jobs=tuple(Job(job_id, tuple(ops)) for job_id, ops in jobs.items()),
+        jobs=tuple(Job(job_id, tuple(ops), due=due.get(job_id)) for job_id, ops in jobs.items()),
         machines=tuple(_machine(m, jobs.values()) for m in site.machines),
     )
-    return FloorPlan(origin, instance, Schedule(tuple(assignments)))
+    orders = {t.job_id: t.order_id for t in active}
+    return FloorPlan(origin, instance, Schedule(tuple(assignments)), orders)
 
 
 def _machine(spec: MachineSpec, jobs: Iterable[list[Operation]]) -> Machine:

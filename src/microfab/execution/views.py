@@ -14,6 +14,7 @@ from microfab.execution.floor_plan import FloorPlan, floor_plan
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task
 from microfab.network.model import MachineSpec, Network, Operator, Site
 from microfab.orders.model import Order
+from microfab.quoting.service import ready_by
 from microfab.storage import MachineRecord, UnitOfWorkFactory
 
 
@@ -79,11 +80,14 @@ def factory_view(
 def factory_plan(
     uow: UnitOfWorkFactory, network: Network, factory_id: str, at: datetime
 ) -> FloorPlan:
-    """The factory's scheduled and running tasks as a plan (for a Gantt chart)."""
+    """The factory's scheduled and running tasks as a plan (for a Gantt chart), each job due
+    when its order must be ready to arrive as promised."""
     site = factory(network, factory_id)
     with uow() as work:
         queue = work.tasks.in_states(site.id, ACTIVE_TASK_STATES)
-    return floor_plan(site, queue, at)
+        orders = [work.orders.get(order_id) for order_id in {t.order_id for t in queue}]
+    due = {o.id: ready_by(network, site, o.destination, o.promised_at) for o in orders}
+    return floor_plan(site, queue, at, due)
 
 
 def jobs(

@@ -73,6 +73,17 @@ def delivery_at(network: Network, plan: Plan, destination: Destination) -> datet
     )
 
 
+def ready_by(
+    network: Network, site: Site, destination: Destination, promised: datetime
+) -> datetime:
+    """When work made at ``site`` must be ready to reach ``destination`` by ``promised`` over
+    the site's fastest lane there (``promised`` itself where no lane serves it)."""
+    lane = network.delivery_lane(site.id, destination.location)
+    if lane is None:
+        return promised
+    return promised - lane.transit_time(delivery_distance_km(site, lane, destination))
+
+
 def delivery_distance_km(site: Site, lane: Lane, destination: Destination) -> float:
     if lane.distance_km is not None:
         return lane.distance_km

@@ -33,14 +33,28 @@ def gantt_rows(instance: Instance, schedule: Schedule) -> list[dict[str, Any]]:
     return rows
 
 
+def late_jobs(instance: Instance, schedule: Schedule) -> list[dict[str, Any]]:
+    """The jobs the schedule finishes after their due date: job, due, end and minutes late."""
+    late = []
+    for job in instance.jobs:
+        if job.due is None or not job.operations:
+            continue
+        end = schedule.of[job.operations[-1].id].end
+        if end > job.due:
+            late.append({"job": job.id, "due": job.due, "end": end, "late": end - job.due})
+    return late
+
+
 def gantt_svg(instance: Instance, schedule: Schedule, title: str = "") -> str:
     """A standalone SVG image: the title and scores on top, one row per machine below.
 
     Viewers that show SVG (browsers, document and slide tools) show it as a picture; hover
-    a bar for its operation, job, times and family.
+    a bar for its operation, job, times and family. The bars of jobs that end after their due
+    date are outlined in red.
     """
     span = max(schedule.makespan, 1)
     rows = gantt_rows(instance, schedule)
+    late = {j["job"] for j in late_jobs(instance, schedule)}
     label = _label_width(rows)
     scale = (WIDTH - label - 10) / span
     height = TOP + ROW * len(rows) + 30
@@ -54,7 +68,7 @@ def gantt_svg(instance: Instance, schedule: Schedule, title: str = "") -> str:
         f'<g transform="translate(0,{TOP})">',
     ]
     for i, row in enumerate(rows):
-        parts.extend(_row(i, row, scale, label))
+        parts.extend(_row(i, row, scale, label, late))
     parts.append(_axis(len(rows), span, scale, label))
     parts.append("</g></svg>")
     return "".join(parts) + "\n"
@@ -77,6 +91,7 @@ def _summary(instance: Instance, schedule: Schedule) -> str:
     parts = [f"makespan {scores.makespan}"]
     if any(job.due is not None for job in instance.jobs):
         parts.append(f"weighted tardiness {scores.tardiness}")
+        parts.append(f"{len(late_jobs(instance, schedule))} jobs late")
     parts.append(f"changeover {scores.changeover}")
     return " · ".join(parts)
 
@@ -87,7 +102,7 @@ def _label_width(rows: list[dict[str, Any]]) -> int:
     return max(LABEL, 7 * longest + 10)
 
 
-def _row(i: int, row: dict[str, Any], scale: float, label: int) -> list[str]:
+def _row(i: int, row: dict[str, Any], scale: float, label: int, late: set[str]) -> list[str]:
     y = i * ROW + 4
     out = [f'<text x="2" y="{y + 14}" font-size="12">{escape(row["machine"])}</text>']
     for w in row["unavailable"]:
@@ -96,14 +111,17 @@ def _row(i: int, row: dict[str, Any], scale: float, label: int) -> list[str]:
     for bar in row["bars"]:
         x, width = label + bar["start"] * scale, (bar["end"] - bar["start"]) * scale
         tip = f"{bar['operation']} ({bar['job']}) {bar['start']}–{bar['end']} {bar['family']}"
-        out.append(_rect(x, y, width, _colour(bar["job"]), tip))
+        if bar["job"] in late:
+            tip += " — late"
+        out.append(_rect(x, y, width, _colour(bar["job"]), tip, bar["job"] in late))
     return out
 
 
-def _rect(x: float, y: int, width: float, fill: str, tip: str) -> str:
+def _rect(x: float, y: int, width: float, fill: str, tip: str, late: bool = False) -> str:
+    stroke = 'stroke="#d00000" stroke-width="2"' if late else 'stroke="#333" stroke-width="0.3"'
     return (
         f'<rect x="{x:.1f}" y="{y}" width="{max(width, 0.5):.1f}" height="{ROW - 6}" '
-        f'fill="{fill}" stroke="#333" stroke-width="0.3"><title>{escape(tip)}</title></rect>'
+        f'fill="{fill}" {stroke}><title>{escape(tip)}</title></rect>'
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from microfab.bootstrap import Services
+from microfab.clock import ManualClock
 
 if TYPE_CHECKING:
     from conftest import Api
@@ -159,6 +161,32 @@ def test_an_operator_of_another_factory_cannot_see_its_jobs(api: Api, services: 
     assert listed == []
     assert shown.status_code == 404
     assert shown.json()["detail"] == f"no job {job_id!r} at factory 'hamburg'"
+
+
+def test_a_factory_plan_names_the_jobs_it_finishes_too_late_for_their_promise(
+    api: Api, services: Services, clock: ManualClock
+) -> None:
+    """The JSON lists them with their orders and times; the image outlines their bars."""
+    order = api.place()
+    services.controller(seed=1).step()
+    on_time = api.get("/v1/factories/berlin/schedule", "operator").json()
+    assert on_time["late"] == []
+    # a promise the plan cannot keep: delivered within the hour
+    with services.uow() as uow:
+        stored = uow.orders.get(order["id"])
+        stored.promised_at = promised = clock.now() + timedelta(hours=1)
+        uow.orders.save(stored)
+        uow.commit()
+    plan = api.get("/v1/factories/berlin/schedule", "operator").json()
+    (late,) = plan["late"]
+    assert late["order_id"] == order["id"]
+    ready_by = datetime.fromisoformat(late["ready_by"])
+    planned_end = datetime.fromisoformat(late["planned_end"])
+    assert ready_by < promised < planned_end
+    assert late["minutes_late"] == round((planned_end - ready_by) / timedelta(minutes=1))
+    image = api.get("/v1/factories/berlin/schedule?format=svg", "operator").text
+    assert "1 jobs late" in image
+    assert 'stroke="#d00000"' in image
 
 
 def test_an_unknown_job_is_not_found(api: Api) -> None:

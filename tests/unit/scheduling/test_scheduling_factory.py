@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 from microfab.scheduling.factory_instance import COLOURS, factory_instance
-from microfab.scheduling.gantt import gantt_rows
+from microfab.scheduling.gantt import gantt_rows, gantt_svg, late_jobs
+from microfab.scheduling.model import Assignment, Instance, Job, Machine, Operation, Schedule
 from microfab.scheduling.rules import dispatch
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_print_farm_has_the_promised_shape() -> None:
@@ -31,3 +36,27 @@ def test_gantt_rows_list_each_machine_in_time_order() -> None:
     for row in rows:
         starts = [bar["start"] for bar in row["bars"]]
         assert starts == sorted(starts)
+
+
+def test_the_chart_names_and_outlines_the_jobs_that_end_after_their_due_date() -> None:
+    rush = Job("rush", (Operation("rush.print", "rush", {"p1": 30}),), due=30)
+    calm = Job("calm", (Operation("calm.print", "calm", {"p1": 30}),), due=200)
+    instance = Instance("two prints", (rush, calm), (Machine("p1", "fdm"),))
+    schedule = Schedule(
+        (Assignment("calm.print", "p1", 0, 30), Assignment("rush.print", "p1", 30, 60))
+    )
+    assert late_jobs(instance, schedule) == [{"job": "rush", "due": 30, "end": 60, "late": 30}]
+    svg = ElementTree.fromstring(gantt_svg(instance, schedule))
+    bars = {
+        (rect.findtext(SVG + "title") or "").split()[0]: rect.get("stroke")
+        for rect in svg.iter(SVG + "rect")
+        if rect.find(SVG + "title") is not None
+    }
+    assert bars == {"calm.print": "#333", "rush.print": "#d00000"}
+    summary = "".join(svg.itertext())
+    assert "weighted tardiness 30" in summary
+    assert "1 jobs late" in summary
+    on_time = Schedule(
+        (Assignment("rush.print", "p1", 0, 30), Assignment("calm.print", "p1", 30, 60))
+    )
+    assert late_jobs(instance, on_time) == []

@@ -16,9 +16,10 @@ from microfab.api.schemas.factories import (
     FactoryPublic,
     FactorySchedulePublic,
     FactorySummary,
+    LateJobPublic,
 )
 from microfab.execution.views import factory_plan, factory_view
-from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg
+from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg, late_jobs
 
 router = APIRouter(prefix="/v1/factories", tags=["factories"])
 
@@ -78,5 +79,15 @@ def get_factory_schedule(
         origin=plan.origin,
         unit="minutes",
         rows=gantt_rows(plan.instance, plan.schedule),
+        late=[
+            LateJobPublic(
+                job_id=job["job"],
+                order_id=plan.orders[job["job"]],
+                ready_by=plan.at(job["due"]),
+                planned_end=plan.at(job["end"]),
+                minutes_late=job["late"],
+            )
+            for job in late_jobs(plan.instance, plan.schedule)
+        ],
     )
     return JSONResponse(body.model_dump(mode="json"))

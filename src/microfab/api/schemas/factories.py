@@ -193,10 +193,22 @@ class FactoryPublic(FactorySummary):
         )
 
 
+class LateJobPublic(BaseModel):
+    """A job the plan finishes after its order must be ready to arrive as promised."""
+
+    job_id: str
+    order_id: str
+    ready_by: UtcTime = Field(description="When the order must be ready to arrive as promised.")
+    planned_end: UtcTime = Field(description="When the plan finishes the job.")
+    minutes_late: int
+
+
 class FactorySchedulePublic(BaseModel):
-    """A factory's current plan as Gantt rows: minutes from ``origin``, one row per machine."""
+    """A factory's current plan as Gantt rows: minutes from ``origin``, one row per machine;
+    ``late`` lists the jobs it finishes too late for their orders' promises."""
 
     factory_id: str
     origin: datetime
     unit: Literal["minutes"]
     rows: list[dict[str, Any]]
+    late: list[LateJobPublic]
