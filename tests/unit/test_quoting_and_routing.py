@@ -151,22 +151,21 @@ def test_a_gap_holds_new_work_only_with_room_for_its_changeovers(
     (minutes,) = change  # one kind of printer
     assert minutes > 0
 
-    def booked(gap: float) -> list[Booking]:
+    def booked(gap: float, family: str) -> list[Booking]:
         first_end = now + timedelta(hours=1)
         second = first_end + timedelta(minutes=gap)
         return [
             booking
             for m in printers
             for booking in (
-                Booking(m.id, first_end, "fdm", None, now, other),
-                Booking(m.id, second + timedelta(hours=2), "fdm", None, second, other),
+                Booking(m.id, first_end, "fdm", None, now, family),
+                Booking(m.id, second + timedelta(hours=2), "fdm", None, second, family),
             )
         ]
 
-    def printing(gap: float) -> PlannedStep:
-        plan = plan_order(
-            network, hamburg, [lamp(network)], now, site_load(hamburg, booked(gap), now)
-        )
+    def printing(gap: float, family: str = other) -> PlannedStep:
+        load = site_load(hamburg, booked(gap, family), now)
+        plan = plan_order(network, hamburg, [lamp(network)], now, load)
         return next(s for s in plan.steps if s.operation.process == "fdm")
 
     roomy = printing(alone.minutes + 2 * minutes)
@@ -175,6 +174,9 @@ def test_a_gap_holds_new_work_only_with_room_for_its_changeovers(
     tight = printing(alone.minutes + minutes)
     assert tight.start > now + timedelta(hours=3), "it waits for the booked print after the gap"
     assert tight.end == tight.start + timedelta(minutes=minutes + alone.minutes)
+    unknown = printing(alone.minutes, family="")  # work of no known family: no change counted
+    assert unknown.start == now + timedelta(hours=1)
+    assert unknown.end == unknown.start + timedelta(minutes=alone.minutes)
 
 
 def test_nothing_to_quote_when_no_site_has_the_machines(

@@ -125,15 +125,15 @@ class SiteLoad:
         stretches = self.taken.get(machine.id)
         if stretches is None or machine.batch_capacity > 1:
             runs = self.runs.get(machine.id)
-            change = machine.changeover_from(runs[-1].family if runs else None, family)
+            change = machine.changeover_from(runs[-1].family or None if runs else None, family)
             return max(ready, self.machines.get(machine.id, ready)), change
         start, loaded = ready, None
-        for begin, end, left_in in stretches:
+        for begin, end, left_in in stretches:  # a family of "" is not known: no change counted
             change = machine.changeover_from(loaded, family)
-            back = machine.changeover_from(family, left_in)
+            back = machine.changeover_from(family or None, left_in) if left_in else 0.0
             if start + timedelta(minutes=change + minutes + back) <= begin:
                 return start, change
-            start, loaded = max(start, end), left_in
+            start, loaded = max(start, end), left_in or None
         return start, machine.changeover_from(loaded, family)
 
     def _take(self, machine_id: str, start: datetime, end: datetime, family: str) -> None:
