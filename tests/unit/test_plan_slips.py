@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -168,24 +170,26 @@ def overlaps(tasks: list[Task]) -> list[tuple[str, str]]:
     """Pairs of planned or running tasks on one machine, not one batch run, that overlap;
     and job steps planned to start before the step before them ends."""
     found: list[tuple[str, str]] = []
-    by_machine: dict[str, list[Task]] = {}
-    for t in tasks:
-        by_machine.setdefault(t.machine_id, []).append(t)
-    for queue in by_machine.values():
-        queue.sort(key=lambda t: t.planned_start)
+    for queue in grouped(tasks, lambda t: t.machine_id, lambda t: t.planned_start):
         for a, b in itertools.pairwise(queue):
             same_run = a.planned_start == b.planned_start and a.run == b.run
             if b.planned_start < a.planned_end and not same_run:
                 found.append((a.id, b.id))
-    by_job: dict[str, list[Task]] = {}
-    for t in tasks:
-        by_job.setdefault(t.job_id, []).append(t)
-    for steps in by_job.values():
-        steps.sort(key=lambda t: t.step)
-        for a, b in itertools.pairwise(steps):
-            if b.planned_start < a.planned_end:
-                found.append((a.id, b.id))
+    for steps in grouped(tasks, lambda t: t.job_id, lambda t: t.step):
+        found.extend(
+            (a.id, b.id) for a, b in itertools.pairwise(steps) if b.planned_start < a.planned_end
+        )
     return found
+
+
+def grouped(
+    tasks: list[Task], key: Callable[[Task], str], order: Callable[[Task], Any]
+) -> list[list[Task]]:
+    """``tasks`` grouped by ``key``, each group sorted by ``order``."""
+    groups: dict[str, list[Task]] = {}
+    for t in tasks:
+        groups.setdefault(key(t), []).append(t)
+    return [sorted(g, key=order) for g in groups.values()]
 
 
 def test_a_busy_day_never_leaves_an_overlapping_plan(
