@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,9 +13,13 @@ import pytest
 
 from microfab.bootstrap import Services
 from microfab.clock import ManualClock
+from microfab.execution.controller import NetworkController
 from microfab.execution.floor_plan import floor_plan
 from microfab.execution.model import Task, TaskState
 from microfab.execution.slips import slipped
+from microfab.ids import random_ids
+from microfab.machines.base import Machine, MachineJob, MachineState, MachineStatus
+from microfab.machines.simulated import SimulatedMachine
 from microfab.network.model import Location, Network, Site
 from microfab.orders.model import Destination
 from microfab.orders.service import LineRequest, PlaceOrder
@@ -212,3 +217,74 @@ def test_a_busy_day_never_leaves_an_overlapping_plan(
             live = list(uow.tasks.in_states("berlin", (TaskState.SCHEDULED, TaskState.RUNNING)))
         assert overlaps(live) == [], f"at {clock.now():%H:%M}"
         clock.advance(timedelta(minutes=7))
+
+
+class Overrunning:
+    """A simulated machine whose every job runs ``extra`` past its planned end."""
+
+    def __init__(self, inner: Machine, clock: ManualClock, extra: timedelta) -> None:
+        self.inner, self.clock, self.extra = inner, clock, extra
+
+    @property
+    def id(self) -> str:
+        return self.inner.id
+
+    def status(self) -> MachineStatus:
+        status = self.inner.status()
+        if status.report is None:
+            return status
+        ended = status.report.at + self.extra
+        if self.clock.now() < ended:
+            return MachineStatus(MachineState.BUSY, status.report.job_id, 0.99)
+        return replace(status, report=replace(status.report, at=ended))
+
+    def start(self, job: MachineJob) -> None:
+        self.inner.start(job)
+
+    def resume(self, job: MachineJob, started_at: datetime) -> None:
+        self.inner.resume(job, started_at)
+
+    def acknowledge(self, job_id: str) -> None:
+        self.inner.acknowledge(job_id)
+
+    def next_change_at(self) -> datetime | None:
+        change = self.inner.next_change_at()
+        return None if change is None else change + self.extra
+
+
+def test_work_running_past_its_planned_end_pushes_the_machines_next_task(
+    services: Services, clock: ManualClock
+) -> None:
+    """Prints that run an hour over: each printer's next planned print follows from now, step
+    by step, though nothing starts in the factory meanwhile."""
+    machines: dict[str, Machine] = {
+        spec.id: SimulatedMachine(spec, clock, random.Random(1), 0)
+        for site in services.network.factories
+        for spec in site.machines
+    }
+    for spec in services.network.site("berlin").machines:
+        if spec.process.value == "fdm":
+            machines[spec.id] = Overrunning(machines[spec.id], clock, timedelta(hours=1))
+    controller = NetworkController(
+        services.uow, services.network, clock, machines, random_ids(random.Random(1))
+    )
+    for n in range(40):  # enough to keep every printer busy
+        line = LineRequest("phone-grip", 1, {"name": f"Ada{n}", "colour": "red"}, "pla")
+        services.orders.place(PlaceOrder("cust-1", (line,), BERLIN, None))
+    controller.step()
+    with services.uow() as uow:
+        (running,) = [t for t in uow.tasks.in_states("berlin", (TaskState.RUNNING,))
+                      if t.machine_id == PRINTER]  # fmt: skip
+    assert any(
+        t.machine_id == PRINTER for t in uow.tasks.in_states("berlin", (TaskState.SCHEDULED,))
+    ), "the printer has more work planned"
+    for minutes_over in (10, 30, 50):
+        clock.set(running.planned_end + timedelta(minutes=minutes_over))
+        report = controller.step()
+        with services.uow() as uow:
+            queue = uow.tasks.in_states("berlin", (TaskState.SCHEDULED, TaskState.RUNNING))
+        assert uow.tasks.get(running.id).state is TaskState.RUNNING
+        assert report.started == 0, "nothing started: only the overrun moves the plan"
+        after = [t for t in queue if t.machine_id == PRINTER and t.id != running.id]
+        assert after, "the printer's next work is still planned"
+        assert all(t.planned_start >= clock.now() for t in after), f"{minutes_over} min over"

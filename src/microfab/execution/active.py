@@ -10,8 +10,9 @@ bounds how long a cancellation made elsewhere can go unseen.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from microfab.execution.model import ACTIVE_TASK_STATES, Task
+from microfab.execution.model import ACTIVE_TASK_STATES, Task, TaskState
 
 RELOAD_EVERY = 100
 
@@ -35,6 +36,12 @@ class ActiveTasks:
     def all(self) -> list[Task]:
         """Every active task, in the order the store would give them (by planned start)."""
         return _in_order(self._tasks.values())
+
+    def running_past(self, now: datetime) -> list[Task]:
+        """The tasks still running after their planned end."""
+        return [
+            t for t in self._tasks.values() if t.state is TaskState.RUNNING and t.planned_end < now
+        ]
 
     def for_site(self, site_id: str) -> list[Task]:
         return _in_order(t for t in self._tasks.values() if t.factory_id == site_id)

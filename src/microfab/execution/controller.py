@@ -531,9 +531,10 @@ class NetworkController:
         now: datetime,
         report: StepReport,
     ) -> None:
-        """Where work started later than planned, the plan after it slips (see
-        ``execution.slips``), and the orders it delays are expected later."""
-        for site_id in dict.fromkeys(t.factory_id for t in claimed):
+        """Where work started later than planned or runs past its planned end, the plan after
+        it slips (see ``execution.slips``), and the orders it delays are expected later."""
+        late = [*claimed, *active.running_past(now)]
+        for site_id in dict.fromkeys(t.factory_id for t in late):
             moved = slipped(self._network.site(site_id), active.for_site(site_id), now)
             uow.tasks.move(moved)
             self._expect_ready(uow, active, {t.order_id for t in moved})
