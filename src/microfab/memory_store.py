@@ -71,6 +71,11 @@ class _Orders:
         except KeyError:
             raise NotFound(f"no order {order_id!r}") from None
 
+    def many(self, order_ids: Iterable[str]) -> list[Order]:
+        return [
+            copy.deepcopy(self._data.orders[i]) for i in set(order_ids) if i in self._data.orders
+        ]
+
     def find_by_idempotency_key(self, customer_id: str, key: str) -> Order | None:
         for order in self._data.orders.values():
             if order.customer_id == customer_id and order.idempotency_key == key:

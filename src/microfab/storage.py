@@ -57,6 +57,10 @@ class OrderRepository(Protocol):
         """The order, or ``NotFound``."""
         ...
 
+    def many(self, order_ids: Iterable[str]) -> list[Order]:
+        """The orders of these ids that exist (in no set order), read together."""
+        ...
+
     def find_by_idempotency_key(self, customer_id: str, key: str) -> Order | None: ...
 
     def save(self, order: Order) -> None:

@@ -321,3 +321,13 @@ def test_orders_are_counted_by_state_and_closed_ones_listed_since_a_time(
 
     assert counts == {OrderState.DELIVERED: 1, OrderState.CANCELLED: 2, OrderState.PLACED: 1}
     assert [o.id for o in closed] == ["o2", "o3"]
+
+
+def test_many_orders_are_read_at_once_and_unknown_ids_are_left_out(store: SqlStore) -> None:
+    add(store, *(an_order(n) for n in range(1, 1203)))
+    wanted = [f"o{n}" for n in range(1, 1203, 2)] + ["o-missing", "o1"]
+    with store.unit_of_work() as uow:
+        found = uow.orders.many(wanted)
+    assert sorted(o.id for o in found) == sorted(f"o{n}" for n in range(1, 1203, 2))
+    with store.unit_of_work() as uow:
+        assert uow.orders.many([]) == []

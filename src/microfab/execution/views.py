@@ -85,7 +85,7 @@ def factory_plan(
     site = factory(network, factory_id)
     with uow() as work:
         queue = work.tasks.in_states(site.id, ACTIVE_TASK_STATES)
-        orders = [work.orders.get(order_id) for order_id in {t.order_id for t in queue}]
+        orders = work.orders.many(t.order_id for t in queue)
     due = {o.id: ready_by(network, site, o.destination, o.promised_at) for o in orders}
     return floor_plan(site, queue, at, due)
 

@@ -26,6 +26,8 @@ from microfab.store.tables import orders
 from microfab.store.utc import from_iso, to_iso
 
 CLOSED_STATES = (OrderState.DELIVERED, OrderState.CANCELLED)
+IDS_PER_READ = 500
+"""Ids per ``IN`` list when reading orders by id (SQLite caps a statement's parameters)."""
 
 SAVE_IF_UNCHANGED = update(orders).where(
     orders.c.id == bindparam("match_id"), orders.c.version == bindparam("match_version")
@@ -164,6 +166,11 @@ class SqlOrders:
         if not found:
             raise NotFound(f"no order {order_id!r}")
         return found[0]
+
+    def many(self, order_ids: Iterable[str]) -> list[Order]:
+        ids = list(dict.fromkeys(order_ids))
+        chunks = (ids[k : k + IDS_PER_READ] for k in range(0, len(ids), IDS_PER_READ))
+        return [order for chunk in chunks for order in self._select(orders.c.id.in_(chunk))]
 
     def find_by_idempotency_key(self, customer_id: str, key: str) -> Order | None:
         found = self._select(orders.c.customer_id == customer_id, orders.c.idempotency_key == key)
