@@ -19,12 +19,13 @@ from microfab.execution.replan import (
     replan,
     replan_factory,
 )
-from microfab.machines.base import Machine, MachineJob, MachineState, MachineStatus
+from microfab.machines.base import Machine, MachineState, MachineStatus
 from microfab.network.model import Network, Process, Site
 from microfab.scheduling.checker import check
 from microfab.scheduling.cpsat import Settings, solve
 from microfab.scheduling.model import objective_value
 from microfab.scheduling.rules import dispatch
+from tests.unit.machine_doubles import Wrapped
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, a working day
 
@@ -268,31 +269,18 @@ def test_a_routed_order_is_promised_what_its_factory_plan_says(
     assert order.ready_at == max(t.planned_end for t in tasks)
 
 
-class Switchable:
+class Switchable(Wrapped):
     """A simulated machine that can be switched off (down) and on again from the test."""
 
     def __init__(self, inner: Machine) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.down = False
         self.back_at: datetime | None = None
-
-    @property
-    def id(self) -> str:
-        return self.inner.id
 
     def status(self) -> MachineStatus:
         if self.down:
             return MachineStatus(MachineState.DOWN)
         return self.inner.status()
-
-    def start(self, job: MachineJob) -> None:
-        self.inner.start(job)
-
-    def resume(self, job: MachineJob, started_at: datetime) -> None:
-        self.inner.resume(job, started_at)
-
-    def acknowledge(self, job_id: str) -> None:
-        self.inner.acknowledge(job_id)
 
     def next_change_at(self) -> datetime | None:
         return self.back_at if self.down else self.inner.next_change_at()

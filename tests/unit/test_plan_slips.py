@@ -18,12 +18,13 @@ from microfab.execution.floor_plan import floor_plan
 from microfab.execution.model import Task, TaskState
 from microfab.execution.slips import slipped
 from microfab.ids import random_ids
-from microfab.machines.base import Machine, MachineJob, MachineState, MachineStatus
+from microfab.machines.base import Machine, MachineState, MachineStatus
 from microfab.machines.simulated import SimulatedMachine
 from microfab.network.model import Location, Network, Site
 from microfab.orders.model import Destination
 from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.scheduling.checker import check
+from tests.unit.machine_doubles import Wrapped
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, a working day
 PRINTER = "berlin-fdm-1"  # 12 min to change colour
@@ -219,15 +220,12 @@ def test_a_busy_day_never_leaves_an_overlapping_plan(
         clock.advance(timedelta(minutes=7))
 
 
-class Overrunning:
+class Overrunning(Wrapped):
     """A simulated machine whose every job runs ``extra`` past its planned end."""
 
     def __init__(self, inner: Machine, clock: ManualClock, extra: timedelta) -> None:
-        self.inner, self.clock, self.extra = inner, clock, extra
-
-    @property
-    def id(self) -> str:
-        return self.inner.id
+        super().__init__(inner)
+        self.clock, self.extra = clock, extra
 
     def status(self) -> MachineStatus:
         status = self.inner.status()
@@ -237,15 +235,6 @@ class Overrunning:
         if self.clock.now() < ended:
             return MachineStatus(MachineState.BUSY, status.report.job_id, 0.99)
         return replace(status, report=replace(status.report, at=ended))
-
-    def start(self, job: MachineJob) -> None:
-        self.inner.start(job)
-
-    def resume(self, job: MachineJob, started_at: datetime) -> None:
-        self.inner.resume(job, started_at)
-
-    def acknowledge(self, job_id: str) -> None:
-        self.inner.acknowledge(job_id)
 
     def next_change_at(self) -> datetime | None:
         change = self.inner.next_change_at()

@@ -64,7 +64,7 @@ def gantt_svg(instance: Instance, schedule: Schedule, title: str = "") -> str:
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
         f'<text x="2" y="18" font-size="15" font-weight="bold">'
         f"{escape(title or instance.name)}</text>",
-        f'<text x="2" y="36" font-size="12">{escape(_summary(instance, schedule))}</text>',
+        f'<text x="2" y="36" font-size="12">{escape(_summary(instance, schedule, len(late)))}</text>',
         f'<g transform="translate(0,{TOP})">',
     ]
     for i, row in enumerate(rows):
@@ -85,13 +85,13 @@ def gantt_html(instance: Instance, schedule: Schedule, title: str = "") -> str:
     )
 
 
-def _summary(instance: Instance, schedule: Schedule) -> str:
+def _summary(instance: Instance, schedule: Schedule, late: int) -> str:
     """The schedule's scores; tardiness only where jobs have due dates to be late for."""
     scores = score(instance, schedule)
     parts = [f"makespan {scores.makespan}"]
     if any(job.due is not None for job in instance.jobs):
         parts.append(f"weighted tardiness {scores.tardiness}")
-        parts.append(f"{len(late_jobs(instance, schedule))} jobs late")
+        parts.append(f"{late} jobs late")
     parts.append(f"changeover {scores.changeover}")
     return " · ".join(parts)
 
