@@ -55,6 +55,7 @@ def gantt_svg(instance: Instance, schedule: Schedule, title: str = "") -> str:
     span = max(schedule.makespan, 1)
     rows = gantt_rows(instance, schedule)
     late = {j["job"] for j in late_jobs(instance, schedule)}
+    summary = escape(_summary(instance, schedule, len(late)))
     label = _label_width(rows)
     scale = (WIDTH - label - 10) / span
     height = TOP + ROW * len(rows) + 30
@@ -64,7 +65,7 @@ def gantt_svg(instance: Instance, schedule: Schedule, title: str = "") -> str:
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
         f'<text x="2" y="18" font-size="15" font-weight="bold">'
         f"{escape(title or instance.name)}</text>",
-        f'<text x="2" y="36" font-size="12">{escape(_summary(instance, schedule, len(late)))}</text>',
+        f'<text x="2" y="36" font-size="12">{summary}</text>',
         f'<g transform="translate(0,{TOP})">',
     ]
     for i, row in enumerate(rows):
