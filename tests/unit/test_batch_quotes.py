@@ -13,10 +13,11 @@ from microfab.bootstrap import Services
 from microfab.clock import ManualClock
 from microfab.execution.model import Task, TaskState
 from microfab.execution.queues import attended_runs, backlog_hours, site_loads
-from microfab.network.model import MachineSpec, Network
+from microfab.network.model import MachineSpec, Network, Process
 from microfab.orders.model import OrderLine, minutes_moved, step_minutes
 from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.scheduling.dispatch import (
+    Attending,
     PlannedRun,
     PlannedStep,
     SiteLoad,
@@ -325,10 +326,12 @@ def test_an_attended_run_takes_one_person_however_many_parts_it_makes(
     started = {"state": TaskState.RUNNING, "started_at": now, "attended": True}
     run = [task(f"t{k}", f"j{k}", "munich-sls", now, 60 + k, run="t0", **started) for k in range(3)]
     alone = task("t9", "j9", "munich-sla", now, 30, **started)
-    assert attended_runs([*run, alone]) == 2
+    assert sorted(attended_runs([*run, alone])) == [Process.SLA, Process.SLS]
     load = site_loads(network, [*run, alone], now)["munich"]
-    assert sorted(load.attended["sls"]) == [(now, now + timedelta(minutes=62))]
-    assert load.attended["sla"] == [(now, now + timedelta(minutes=30))]
+    assert sorted(load.attended) == [
+        Attending(now, now + timedelta(minutes=30), Process.SLA),
+        Attending(now, now + timedelta(minutes=62), Process.SLS),
+    ]
 
 
 def test_a_part_joining_an_attended_run_books_no_second_person(
@@ -337,7 +340,7 @@ def test_a_part_joining_an_attended_run_books_no_second_person(
     now = clock.now()
     planned = replace(a_run(now, 3, 2), attended=True, shortest=600.0)
     load = sls_load(network, now, planned)
-    load.attended["sls"] = [(planned.start, planned.end)]
+    load.attended = [Attending(planned.start, planned.end, Process.SLS)]
     line = a_mount(network)
     attended_sinter = replace(network.product("bike-mount").routing[0], attended=True)
     step = place_step(
@@ -351,4 +354,4 @@ def test_a_part_joining_an_attended_run_books_no_second_person(
     )
     assert step.joined
     load.book(step)
-    assert load.attended["sls"] == [(planned.start, planned.end)]
+    assert load.attended == [Attending(planned.start, planned.end, Process.SLS)]

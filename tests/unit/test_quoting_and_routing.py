@@ -12,7 +12,14 @@ from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.quoting.model import QuoteOption
 from microfab.quoting.service import quote
 from microfab.routing.service import choose_factory
-from microfab.scheduling.dispatch import Booking, PlannedStep, SiteLoad, plan_order, site_load
+from microfab.scheduling.dispatch import (
+    Attending,
+    Booking,
+    PlannedStep,
+    SiteLoad,
+    plan_order,
+    site_load,
+)
 
 HAMBURG = Destination(Location(53.55, 10.0), "Hamburg")
 
@@ -106,8 +113,9 @@ def test_a_quote_waits_for_people_the_plan_has_already_taken(
     assert assembly
     assert hamburg.on_shift(Process.ASSEMBLY, now + timedelta(hours=1)) >= 1
     people = hamburg.operators_for(Process.ASSEMBLY)
-    taken = [(now, now + timedelta(hours=20))] * len(people)  # everyone packs until tomorrow
-    load = SiteLoad({m.id: now for m in hamburg.machines}, {"assembly": taken})
+    until = now + timedelta(hours=20)
+    taken = [Attending(now, until, Process.ASSEMBLY)] * len(people)  # all pack until tomorrow
+    load = SiteLoad({m.id: now for m in hamburg.machines}, taken)
     busy = next(
         o
         for o in quote(network, [lamp(network)], HAMBURG, now, {"hamburg": load}).local

@@ -11,7 +11,7 @@ cancelling through the API) is rolled back whole and simply runs again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,7 +31,6 @@ from microfab.execution.queues import (
 )
 from microfab.execution.replan import FactoryState, PlanningSettings, replan_factory
 from microfab.execution.slips import slipped
-from microfab.execution.views import operators_on_shift
 from microfab.footprint.model import transport_kg
 from microfab.ids import IdFactory
 from microfab.inventory.service import Shelves, receive_arrivals, reorder
@@ -124,7 +123,6 @@ class NetworkController:
         self._recorded: dict[str, MachineState] = {}
         self._shift_waits: set[tuple[str, str]] = set()
         self._active: ActiveTasks | None = None
-        self._staff: dict[str, int] = {}
         self._planning = planning or PlanningSettings()
         self._due: dict[str, datetime] = {}
         self._lines: dict[str, tuple[OrderLine, ...]] = {}
@@ -164,7 +162,6 @@ class NetworkController:
         now = self._clock.now()
         statuses = {mid: machine.status() for mid, machine in self._machines.items()}
         report = StepReport()
-        self._staff.clear()
         try:
             with self._uow() as uow:
                 active = self._active_tasks(uow)
@@ -487,7 +484,7 @@ class NetworkController:
         if not ready:
             return []
         busy = {t.machine_id for t in active if t.state is TaskState.RUNNING}
-        attended_running = attended_runs(active)
+        attending = attended_runs(active)
         idle = [
             m
             for m in site.machines
@@ -498,10 +495,11 @@ class NetworkController:
         claimed: list[Task] = []
         for machine in idle:
             hold = hold_for(machine, active, ready_ids, now)
-            task = self._pick(uow, site, machine, ready, idle_ids, now, attended_running, hold)
+            task = self._pick(uow, site, machine, ready, idle_ids, now, attending, hold)
             if task is None:
                 continue
-            attended_running += task.attended
+            if task.attended:
+                attending.append(Process(task.process))
             room = (
                 float("inf")
                 if hold is None
@@ -548,7 +546,7 @@ class NetworkController:
         ready: list[Task],
         idle_ids: set[str],
         now: datetime,
-        attended_running: int,
+        attending: Sequence[Process],
         hold: Hold | None,
     ) -> Task | None:
         """The machine's own next task, else one waiting for a machine that is not idle; while
@@ -563,7 +561,7 @@ class NetworkController:
                 continue
             if task.machine_id != machine.id and not self._can_take(uow, machine, task):
                 continue
-            if task.attended and not self._staffed(site, task, now, attended_running):
+            if task.attended and not self._staffed(site, task, now, attending):
                 continue
             return task
         return None
@@ -620,14 +618,13 @@ class NetworkController:
         site = self._sites[machine.id]
         return machine in line_machines(site, self._line_of(uow, task), operation)
 
-    def _staffed(self, site: Site, task: Task, now: datetime, attended_running: int) -> bool:
+    def _staffed(self, site: Site, task: Task, now: datetime, attending: Sequence[Process]) -> bool:
+        """Whether the people on shift can take ``task`` beside the attended runs under way
+        (``attending``, one process each): each its own person, skilled in it, with the task
+        fitting in a shift."""
         process = Process(task.process)
-        if site.id not in self._staff:
-            self._staff[site.id] = len(operators_on_shift(site, now))
-        staffed = (
-            attended_running < self._staff[site.id]
-            and site.on_shift(process, now) > 0
-            and site.attended_start(process, now, task.minutes) == now
+        staffed = site.can_staff([*attending, process], now) and (
+            site.attended_start(process, now, task.minutes) == now
         )
         if not staffed:
             self._shift_waits.add((site.id, task.process))

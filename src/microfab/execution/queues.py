@@ -27,9 +27,11 @@ def bookings(tasks: Iterable[Task], now: datetime) -> list[Booking]:
     ]
 
 
-def attended_runs(tasks: Iterable[Task]) -> int:
-    """How many people running attended work takes: one per run, however many parts it makes."""
-    return len({t.run or t.id for t in tasks if t.state is TaskState.RUNNING and t.attended})
+def attended_runs(tasks: Iterable[Task]) -> list[Process]:
+    """The process of each attended run under way: each takes one person skilled in it, however
+    many parts it makes."""
+    runs = {t.run or t.id: t.process for t in tasks if t.state is TaskState.RUNNING and t.attended}
+    return [Process(p) for p in runs.values()]
 
 
 def site_loads(

@@ -11,8 +11,9 @@ Re-planning the whole factory at every late start was tried and made deliveries 
 dispatch rule then reshuffles the queue each time; see docs/scheduling.md). Here the plan
 keeps its order and its machines: each scheduled task moves later just as far as the work
 before it needs, on its machine (with the changeover between) and in its job, and an
-attended one to when a skilled person is on shift and not planned for other work (counted per
-process, as quotes count them). Nothing moves earlier: closing gaps is the re-plan's job.
+attended one to when a skilled person is on shift and not planned for other work (the people
+on shift can attend it beside all the attended work then, as quotes count them). Nothing moves
+earlier: closing gaps is the re-plan's job.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 
 from microfab.execution.model import Task, TaskState
 from microfab.network.model import MachineSpec, Process, Site
-from microfab.scheduling.dispatch import attended_start
+from microfab.scheduling.dispatch import Attending, attended_start
 
 
 @dataclass
@@ -61,13 +62,13 @@ def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
     before = _previous_steps(active)
     machines = {m.id: m for m in site.machines}
     last: dict[str, _Run] = {}
-    people: dict[Process, list[tuple[datetime, datetime]]] = {}
+    people: list[Attending] = []
     for run in _running(active, now):
         machine_id = run.tasks[0].machine_id
         if machine_id not in last or run.end > last[machine_id].end:
             last[machine_id] = run
         if run.attended:
-            people.setdefault(run.process, []).append((run.start, run.end))
+            people.append(Attending(run.start, run.end, run.process))
     moved: list[Task] = []
     for run in _planned(active, machines):
         machine = machines.get(run.tasks[0].machine_id)
@@ -81,9 +82,8 @@ def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
             if step is not None and step in ends:
                 earliest = max(earliest, ends[step])
         if run.attended:  # at its planned start, someone is free for it in a plan that holds
-            planned = people.setdefault(run.process, [])
             length = _minutes(run.end - run.start)
-            earliest = attended_start(site, run.process, earliest, length, planned)
+            earliest = attended_start(site, run.process, earliest, length, people)
         shift = earliest - run.start
         if shift > timedelta(0):
             run.start, run.end = earliest, run.end + shift
@@ -95,7 +95,7 @@ def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
             ends[task.id] = task.planned_end
         last[run.tasks[0].machine_id] = run
         if run.attended:
-            people[run.process].append((run.start, run.end))
+            people.append(Attending(run.start, run.end, run.process))
     return moved
 
 

@@ -57,11 +57,6 @@ def factory(network: Network, factory_id: str) -> Site:
     raise NotFound(f"no factory {factory_id!r}; known: {known}")
 
 
-def operators_on_shift(site: Site, at: datetime) -> list[Operator]:
-    local = at.astimezone(site.tz)
-    return [o for o in site.operators if any(s.covers(local) for s in o.shifts)]
-
-
 def factory_view(
     uow: UnitOfWorkFactory, network: Network, factory_id: str, at: datetime
 ) -> FactoryView:
@@ -73,7 +68,7 @@ def factory_view(
         stock = work.stock.levels(site.id)
     machines = [MachineView(spec, records.get(spec.id)) for spec in site.machines]
     return FactoryView(
-        site, at, machines, queue, dict(sorted(stock.items())), operators_on_shift(site, at)
+        site, at, machines, queue, dict(sorted(stock.items())), site.people_on_shift(at)
     )
 
 

@@ -7,7 +7,7 @@ by every service as an immutable snapshot.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -242,8 +242,40 @@ class Site:
 
     def on_shift(self, process: Process, at: datetime) -> int:
         """How many people skilled in ``process`` are on shift at ``at``."""
+        return sum(1 for o in self.people_on_shift(at) if process in o.skills)
+
+    def people_on_shift(self, at: datetime) -> list[Operator]:
         local = at.astimezone(self.tz)
-        return sum(1 for o in self.operators_for(process) if any(s.covers(local) for s in o.shifts))
+        return [o for o in self.operators if any(s.covers(local) for s in o.shifts)]
+
+    def can_staff(self, processes: Sequence[Process], at: datetime) -> bool:
+        """Whether the people on shift at ``at`` can attend all of ``processes`` at once: one
+        person each, skilled in the process they are given (``staffed``)."""
+        return staffed([o.skills for o in self.people_on_shift(at)], processes)
+
+
+def staffed(people: Sequence[frozenset[Process]], work: Sequence[Process]) -> bool:
+    """Whether each piece of ``work`` can have its own person of ``people`` (their skills).
+
+    People skilled in several processes count once: two sewers who also assemble cannot sew
+    and assemble four things at a time. A matching by augmenting paths: each piece of work
+    takes a free skilled person, or one whose work another skilled person can take over.
+    """
+    if len(work) > len(people):
+        return False
+    holder: dict[int, int] = {}  # person -> piece of work
+
+    def assign(piece: int, seen: set[int]) -> bool:
+        for person, skills in enumerate(people):
+            if work[piece] not in skills or person in seen:
+                continue
+            seen.add(person)
+            if person not in holder or assign(holder[person], seen):
+                holder[person] = piece
+                return True
+        return False
+
+    return all(assign(piece, set()) for piece in range(len(work)))
 
 
 @dataclass(frozen=True)

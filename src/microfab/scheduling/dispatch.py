@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from microfab.catalog.model import Operation, ProductTemplate
 from microfab.errors import NoCapableFactory
@@ -67,6 +68,15 @@ class Booking:
     """The setup family the work leaves the machine in."""
 
 
+class Attending(NamedTuple):
+    """A stretch of attended work planned at a factory: one person of its process's skill is
+    taken from ``begin`` until ``until``."""
+
+    begin: datetime
+    until: datetime
+    process: Process
+
+
 @dataclass(frozen=True)
 class PlannedRun:
     """A run planned on a batch machine and not yet started: its parts' setup family and
@@ -98,13 +108,13 @@ class PlannedRun:
 @dataclass
 class SiteLoad:
     """A factory's plan as a new order sees it: when each machine is free, the stretches of
-    attended work already planned for each process (people are as scarce as machines), the
+    attended work already planned, of every process (people are as scarce as machines), the
     pieces waiting to start, by process and setup family (a batch machine makes them together),
     and the runs planned on each batch machine that have not started, in start order.
     """
 
     machines: dict[str, datetime]
-    attended: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    attended: list[Attending] = field(default_factory=list)
     waiting: dict[tuple[str, str], int] = field(default_factory=dict)
     runs: dict[str, list[PlannedRun]] = field(default_factory=dict)
     taken: dict[str, list[tuple[datetime, datetime, str]]] = field(default_factory=dict)
@@ -150,7 +160,7 @@ class SiteLoad:
             self._add_run(step)
         process = step.operation.process
         if step.operation.attended and not joined:  # a run's person is booked once, by its lead
-            self.attended.setdefault(process, []).append((step.start, step.end))
+            self.attended.append(Attending(step.start, step.end, Process(process)))
         key = (process, step.setup_family)
         self.waiting[key] = self.waiting.get(key, 0) + step.pieces
 
@@ -232,7 +242,7 @@ class SiteLoad:
     def copy(self) -> SiteLoad:
         return SiteLoad(
             dict(self.machines),
-            {p: list(w) for p, w in self.attended.items()},
+            list(self.attended),
             dict(self.waiting),
             {m: list(r) for m, r in self.runs.items()},
             {m: list(t) for m, t in self.taken.items()},
@@ -257,7 +267,7 @@ def site_load(site: Site, bookings: Iterable[Booking], now: datetime) -> SiteLoa
             key = (booking.process, booking.machine_id, booking.attended_from)
             stretches[key] = max(stretches.get(key, booking.until), booking.until)
     for (process, _, start), until in stretches.items():
-        load.attended.setdefault(process, []).append((start, until))
+        load.attended.append(Attending(start, until, Process(process)))
     for taken in load.taken.values():
         taken.sort()
     return load
@@ -340,7 +350,7 @@ def _slot(
     if attended:
         process = Process(operation.process)
         for _ in range(MAX_WAITS):
-            person = attended_start(site, process, start, minutes, load.attended.get(process, ()))
+            person = attended_start(site, process, start, minutes, load.attended)
             start, change = load.free_from(machine, person, minutes, family)
             if start == person:
                 break
@@ -352,24 +362,53 @@ def attended_start(
     process: Process,
     earliest: datetime,
     minutes: float,
-    planned: Sequence[tuple[datetime, datetime]],
+    planned: Sequence[Attending],
 ) -> datetime:
-    """The earliest start with a skilled person on shift who is not already planned elsewhere.
+    """The earliest start with a person skilled in ``process`` on shift and free of the
+    attended work already ``planned`` (of every process) for as long as the step lasts.
 
-    A start is taken when fewer planned stretches of attended work overlap the step than there
-    are skilled people on shift; otherwise the step waits until enough of them have ended.
+    A start is taken when, at it and wherever planned work begins during the step, the people
+    on shift can attend all the work going on then and the step, one person each, each in a
+    skill of theirs (``Site.can_staff``): a person who both sews and assembles counts once.
+    Otherwise the step waits until the first of the stretches on at the moment short of people
+    has ended.
     """
     start = site.attended_start(process, earliest, minutes)
-    later = [(begin, until) for begin, until in planned if until > start]
+    later = [a for a in planned if a.until > start]
     for _ in range(MAX_WAITS):
-        end = start + timedelta(minutes=minutes)
-        overlapping = sorted(until for begin, until in later if begin < end and start < until)
-        people = max(site.on_shift(process, start), 1)
-        if len(overlapping) < people:
+        later = [a for a in later if a.until > start]
+        short = _short_of_people(site, process, start, minutes, later)
+        if short is None:
             return start
-        start = site.attended_start(process, overlapping[len(overlapping) - people], minutes)
+        start = site.attended_start(process, short, minutes)
     return start
 
 
-MAX_WAITS = 100
+def _short_of_people(
+    site: Site, process: Process, start: datetime, minutes: float, planned: Sequence[Attending]
+) -> datetime | None:
+    """When a step of ``process`` from ``start`` first finds too few people beside the
+    ``planned`` work, as the time it may next try (the first end of the work on then), or
+    None when it is staffed throughout.
+
+    With nobody skilled on shift at ``start`` (work longer than any shift, started at one's
+    beginning to run over) only planned work of its own process counts, one person each.
+    """
+    end = start + timedelta(minutes=minutes)
+    during = [a for a in planned if a.begin < end]
+    alone = site.can_staff((process,), start)
+    for moment in sorted({start, *(a.begin for a in during if a.begin > start)}):
+        on = [a for a in during if a.begin <= moment < a.until]
+        if not on:
+            continue
+        if alone:
+            enough = site.can_staff([*(a.process for a in on), process], moment)
+        else:
+            enough = not any(a.process == process for a in on)
+        if not enough:
+            return min(a.until for a in on)
+    return None
+
+
+MAX_WAITS = 500
 """How many times a step may wait for people before it is simply queued where it got to."""

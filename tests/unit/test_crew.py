@@ -1,0 +1,126 @@
+"""People skilled in several processes count once: in quotes, in knock-on delays, on the floor."""
+
+from __future__ import annotations
+
+import copy
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from microfab.bootstrap import build_services
+from microfab.clock import ManualClock
+from microfab.execution.model import Task, TaskState
+from microfab.execution.queues import attended_runs
+from microfab.execution.slips import slipped
+from microfab.ids import random_ids
+from microfab.network.model import Location, Network, Process
+from microfab.network.service import install_network
+from microfab.orders.model import Destination
+from microfab.orders.service import LineRequest, PlaceOrder
+from microfab.scheduling.dispatch import Attending, attended_start
+from microfab.settings import Settings
+from tests.unit.conftest import MemoryStore
+
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin: the early shift is on
+BERLIN = Destination(Location(52.52, 13.40), "Berlin")
+SEWING, ASSEMBLY, LASER = Process.SEWING, Process.ASSEMBLY, Process.LASER_CUT
+
+
+def at(minutes: float) -> datetime:
+    return MONDAY + timedelta(minutes=minutes)
+
+
+def test_a_person_with_two_skills_does_one_thing_at_a_time() -> None:
+    from microfab.network.model import staffed
+
+    sews = frozenset({SEWING, ASSEMBLY})
+    packs = frozenset({ASSEMBLY})
+    assert staffed([sews, packs], [ASSEMBLY, SEWING]), "the packer takes the packing over"
+    assert staffed([sews, packs], [SEWING, ASSEMBLY])
+    assert not staffed([sews, packs], [SEWING, SEWING]), "one sewer"
+    assert not staffed([sews, packs], [ASSEMBLY, ASSEMBLY, ASSEMBLY]), "more work than people"
+    assert not staffed([packs], [SEWING])
+    assert staffed([], [])
+
+
+def test_packing_waits_while_those_who_can_pack_sew_and_cut(network: Network) -> None:
+    """Berlin's early shift is five people who all assemble; two of them also sew and one cuts
+    with the laser. With both sewers sewing, the laser running and two others packing, nobody
+    is left to pack, though only two of the five assemblers are planned for assembly."""
+    berlin = network.site("berlin")
+    assert berlin.on_shift(ASSEMBLY, MONDAY) == 5
+    others = [Attending(MONDAY, at(40), SEWING), Attending(MONDAY, at(45), SEWING),
+              Attending(MONDAY, at(50), LASER)]  # fmt: skip
+    packing = [Attending(MONDAY, at(30), ASSEMBLY), Attending(MONDAY, at(60), ASSEMBLY)]
+    assert attended_start(berlin, ASSEMBLY, MONDAY, 10, packing) == MONDAY
+    assert attended_start(berlin, ASSEMBLY, MONDAY, 10, [*others, *packing]) == at(30)
+    later = [Attending(at(20), at(35), a.process) for a in [*others, *packing]]
+    assert attended_start(berlin, ASSEMBLY, MONDAY, 10, later) == MONDAY, "done before"
+    assert attended_start(berlin, ASSEMBLY, MONDAY, 30, later) == at(35), "work begins during it"
+
+
+def test_a_planned_pack_slips_while_the_sewers_sew(network: Network) -> None:
+    """Three people who all assemble, two of whom sew: with both sewing and the third packing,
+    the next pack waits for the third, though only one of three assemblers is packing."""
+    demo = network.site("berlin")
+    sewers = [o for o in demo.operators if SEWING in o.skills and o.shifts[0].covers(at(0))]
+    packer = next(o for o in demo.operators if o.skills == {ASSEMBLY, Process.FDM})
+    berlin = replace(demo, operators=(*sewers, packer))
+
+    def task(name: str, machine: str, process: Process, start: float, minutes: float) -> Task:
+        return Task(
+            f"tsk_{name}", f"job_{name}", f"ord_{name}", "berlin", 0, "op", process.value,
+            machine, name, True, minutes, at(start), at(start + minutes),
+        )  # fmt: skip
+
+    busy = [task("sew1", "berlin-sewing-1", SEWING, 0, 60),
+            task("sew2", "berlin-sewing-2", SEWING, 0, 60),
+            task("pack1", "berlin-assembly-1", ASSEMBLY, 0, 20)]  # fmt: skip
+    for t in busy:
+        t.start(at(0))
+    pack = task("pack2", "berlin-assembly-2", ASSEMBLY, 5, 10)
+    assert slipped(demo, [*busy, pack], at(5)) == [], "Berlin's five: two are free"
+    assert slipped(berlin, [*busy, pack], at(5)) == [pack]
+    assert pack.planned_start == at(20), "it waits for the first pack to end"
+
+
+def one_sewer(doc: dict[str, Any]) -> dict[str, Any]:
+    """The demo network with Berlin staffed by two people all day: one sews and assembles, one
+    only assembles."""
+    doc = copy.deepcopy(doc)
+    berlin = next(f for f in doc["factories"] if f["id"] == "berlin")
+    day = [{"days": "mon-fri", "start": "06:00:00", "end": "22:00:00"}]
+    berlin["operators"] = [
+        {"id": "berlin-clara", "name": "Clara", "skills": ["assembly", "sewing"], "shifts": day},
+        {"id": "berlin-anna", "name": "Anna", "skills": ["assembly"], "shifts": day},
+    ]
+    return doc
+
+
+def test_the_floor_starts_no_attended_run_it_has_nobody_for(demo_doc: dict[str, Any]) -> None:
+    """Two people on shift, one of whom sews: the two sewing machines never sew at once, and
+    whatever attended runs are under way, each has its own skilled person."""
+    store = MemoryStore()
+    with store.unit_of_work() as uow:
+        install_network(uow, one_sewer(demo_doc), MONDAY)
+        uow.commit()
+    clock = ManualClock(MONDAY)
+    services = build_services(
+        Settings(), clock=clock, ids=random_ids(random.Random(7)), store=store
+    )
+    berlin = services.network.site("berlin")
+    controller = services.controller(seed=3, failure_rate=0)
+    for n in range(6):
+        line = LineRequest("tote-bag", 1, {"monogram": f"A{n}"}, "canvas")
+        services.orders.place(PlaceOrder("cust-1", (line,), BERLIN, None))
+    sewn: set[str] = set()
+    while clock.now() < at(10 * 60):
+        controller.step()
+        with services.uow() as uow:
+            running = uow.tasks.in_states("berlin", (TaskState.RUNNING,))
+        attending = attended_runs(running)
+        assert berlin.can_staff(attending, clock.now()), f"{attending} at {clock.now():%H:%M}"
+        sewn |= {t.id for t in running if t.process == "sewing"}
+        clock.advance(timedelta(minutes=3))
+    assert len(sewn) >= 2, "Berlin sewed the bags"
