@@ -47,6 +47,9 @@ class MachineRecord:
     state: MachineState
     since: datetime
     task_id: str | None = None
+    family: str | None = None
+    """The setup family of the work last started on the machine (a filament colour, a resin):
+    what it is set up for, so the first work planned on it idle knows its changeover."""
 
 
 class OrderRepository(Protocol):

@@ -96,7 +96,11 @@ def test_a_machine_record_is_replaced_by_the_next_one(store: SqlStore) -> None:
     paris = ZoneInfo("Europe/Paris")
     first = MachineRecord("printer-1", "berlin-1", MachineState.BUSY, T0, "t1")
     later = MachineRecord(
-        "printer-1", "berlin-1", MachineState.DOWN, datetime(2026, 11, 25, 10, tzinfo=paris)
+        "printer-1",
+        "berlin-1",
+        MachineState.DOWN,
+        datetime(2026, 11, 25, 10, tzinfo=paris),
+        family="pla-red",  # what it was last set up for
     )
     other = MachineRecord("mill-1", "munich-2", MachineState.IDLE, T0 + timedelta(hours=1))
     with store.unit_of_work() as uow:

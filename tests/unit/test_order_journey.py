@@ -251,3 +251,45 @@ def test_work_started_after_a_colour_change_is_planned_to_end_after_it(
         changeover = change[task.machine_id] if task.machine_id == red.machine_id else 0.0
         minutes = timedelta(minutes=changeover + task.minutes)
         assert task.planned_end == task.started_at + minutes
+
+
+def test_printers_remember_their_colour_for_quotes_and_after_a_restart(
+    services: Services, clock: ManualClock
+) -> None:
+    """Every Berlin printer printed red and stands idle: a quote for blue counts the filament
+    change a red one does not, and a controller started afresh still changes over for blue."""
+    printers = [m for m in services.network.site("berlin").machines if m.process.value == "fdm"]
+    first = services.controller(seed=1, failure_rate=0)
+    for n in range(3 * len(printers)):
+        place(services, grip(f"Ada{n}"))
+    drive(first, clock, clock.now() + timedelta(hours=6))
+    with services.uow() as uow:
+        records = {r.machine_id: r for r in uow.machines.all("berlin")}
+        printed = {t.machine_id for t in uow.tasks.in_states("berlin", TaskState)
+                   if t.operation == "print"}  # fmt: skip
+        assert not uow.tasks.in_states("berlin", (TaskState.SCHEDULED, TaskState.RUNNING))
+    assert printed == {m.id for m in printers}, "every printer printed red"
+    assert {records[m.id].family for m in printers} == {"pla-red"}
+
+    def ready(colour: str) -> datetime:
+        line = LineRequest("phone-grip", 1, {"name": "Bo", "colour": colour}, "pla")
+        offer = services.orders.quote([line], BERLIN)
+        return next(o.ready_at for o in offer.local if o.site_id == "berlin")
+
+    change = timedelta(minutes=max(m.changeover_minutes for m in printers))
+    assert ready("blue") >= ready("red") + change
+
+    services.machines.clear()
+    second = services.controller(seed=2, failure_rate=0)
+    second.recover()
+    blue = LineRequest("phone-grip", 1, {"name": "Bo", "colour": "blue"}, "pla")
+    for _ in printers:
+        place(services, blue)
+    second.step()
+    with services.uow() as uow:
+        started = [t for t in uow.tasks.in_states("berlin", (TaskState.RUNNING,))
+                   if t.operation == "print"]  # fmt: skip
+    assert started
+    for task in started:
+        assert task.started_at is not None
+        assert task.planned_end == task.started_at + change + timedelta(minutes=task.minutes)

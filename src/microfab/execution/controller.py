@@ -140,9 +140,14 @@ class NetworkController:
         return self._machines
 
     def recover(self) -> int:
-        """After a restart: tell each machine which job the store says it is running."""
+        """After a restart: tell each machine which job the store says it is running, and
+        remember what each machine is set up for."""
         with self._uow() as uow:
             running = uow.tasks.in_states(None, (TaskState.RUNNING,))
+            records = uow.machines.all()
+        for record in records:
+            if record.family is not None and record.machine_id in self._machines:
+                self._loaded[record.machine_id] = record.family
         for run in _runs(running):
             lead = run[0]
             if lead.machine_id in self._machines and lead.started_at is not None:
@@ -261,7 +266,7 @@ class NetworkController:
             self._give_up(uow, active, order, failed, now)
             return
         site = self._network.site(failed.factory_id)
-        load = site_load(site, bookings(active.for_site(site.id), now), now)
+        load = site_load(site, bookings(active.for_site(site.id), now), now, self._loaded)
         job = self._job(uow, failed.job_id)
         attempt = next_attempt(self._network, site, failed, job, order, load, self._ids("tsk"), now)
         uow.tasks.add(attempt)
@@ -293,7 +298,7 @@ class NetworkController:
         tasks = active.all()
         pieces = {t.job_id: self._job(uow, t.job_id).quantity for t in tasks}
         backlog = backlog_hours(self._network, tasks, pieces)
-        loads = site_loads(self._network, tasks, now, pieces)
+        loads = site_loads(self._network, tasks, now, pieces, self._loaded)
         shelves = Shelves(uow)
         touched: list[tuple[str, str]] = []
         routed: list[Order] = []
@@ -704,8 +709,9 @@ class NetworkController:
             site = self._sites.get(machine_id)
             if site is None:
                 continue
+            family = self._loaded.get(machine_id)
             uow.machines.record(
-                MachineRecord(machine_id, site.id, status.state, now, status.job_id)
+                MachineRecord(machine_id, site.id, status.state, now, status.job_id, family)
             )
             report.recorded[machine_id] = status.state
 

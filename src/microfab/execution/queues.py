@@ -39,12 +39,14 @@ def site_loads(
     tasks: Iterable[Task],
     now: datetime,
     pieces: Mapping[str, int] | None = None,
+    loaded: Mapping[str, str] | None = None,
 ) -> dict[str, SiteLoad]:
     """For every site, what its plan already takes: machines until when, people when, the
     pieces waiting to start, and the runs planned on its batch machines.
 
     ``pieces`` gives each job's quantity (job id to pieces) for the scheduled tasks; a job not
-    in it counts as one piece.
+    in it counts as one piece. ``loaded`` gives the setup family machines were last started in
+    (machine id to family): new work on one changes over from it.
     """
     tasks = list(tasks)
     pieces = pieces or {}
@@ -53,7 +55,9 @@ def site_loads(
     for booking in booked:
         by_site.setdefault(booking.machine_id, []).append(booking)
     loads = {
-        site.id: site_load(site, (b for m in site.machines for b in by_site.get(m.id, ())), now)
+        site.id: site_load(
+            site, (b for m in site.machines for b in by_site.get(m.id, ())), now, loaded
+        )
         for site in network.sites
     }
     sites = {m.id: site.id for site in network.sites for m in site.machines}

@@ -163,7 +163,8 @@ class OrderService:
         now = self._clock.now()
         active = uow.tasks.in_states(None, (TaskState.SCHEDULED, TaskState.RUNNING))
         pieces = uow.tasks.pieces((TaskState.SCHEDULED, TaskState.RUNNING))
-        loads = site_loads(self._network, active, now, pieces)
+        loaded = {r.machine_id: r.family for r in uow.machines.all() if r.family is not None}
+        loads = site_loads(self._network, active, now, pieces, loaded)
         offer = quote(self._network, lines, dest, now, loads)
         site = factory_to_offer(
             self._network,

@@ -13,7 +13,7 @@ at that moment; once routed, the factory is re-planned as a whole (``execution.r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -121,6 +121,9 @@ class SiteLoad:
     """The stretches each one-part machine is booked for, with the setup family each leaves
     it in, in start order: new work fits in the gaps between them, with the changeovers into
     it and out of it (a machine not here is free from its time in ``machines``)."""
+    loaded: dict[str, str] = field(default_factory=dict)
+    """The setup family each machine was last started in, where known: work before its first
+    booked stretch changes over from it."""
 
     def free_from(
         self, machine: MachineSpec, ready: datetime, minutes: float, family: str = ""
@@ -133,11 +136,12 @@ class SiteLoad:
         one's family. On a batch machine it follows the last planned run.
         """
         stretches = self.taken.get(machine.id)
+        loaded = self.loaded.get(machine.id)
         if stretches is None or machine.batch_capacity > 1:
             runs = self.runs.get(machine.id)
-            change = machine.changeover_from(runs[-1].family or None if runs else None, family)
+            change = machine.changeover_from(runs[-1].family or None if runs else loaded, family)
             return max(ready, self.machines.get(machine.id, ready)), change
-        start, loaded = ready, None
+        start = ready
         for begin, end, left_in in stretches:  # a family of "" is not known: no change counted
             change = machine.changeover_from(loaded, family)
             back = machine.changeover_from(family or None, left_in) if left_in else 0.0
@@ -246,12 +250,20 @@ class SiteLoad:
             dict(self.waiting),
             {m: list(r) for m, r in self.runs.items()},
             {m: list(t) for m, t in self.taken.items()},
+            dict(self.loaded),
         )
 
 
-def site_load(site: Site, bookings: Iterable[Booking], now: datetime) -> SiteLoad:
-    """What ``site``'s plan already takes, from what is booked on its machines."""
+def site_load(
+    site: Site,
+    bookings: Iterable[Booking],
+    now: datetime,
+    loaded: Mapping[str, str] | None = None,
+) -> SiteLoad:
+    """What ``site``'s plan already takes, from what is booked on its machines; ``loaded``
+    gives the setup family machines were last started in (machine id to family)."""
     load = SiteLoad({m.id: now for m in site.machines})
+    load.loaded = {m.id: loaded[m.id] for m in site.machines if loaded and m.id in loaded}
     load.taken = {m.id: [] for m in site.machines if m.batch_capacity < 2}
     # The parts of one attended run share its machine and start, and one person attends it.
     stretches: dict[tuple[str, str, datetime], datetime] = {}

@@ -86,6 +86,7 @@ class SqlMachines:
             "state": record.state.value,
             "since": record.since,
             "task_id": record.task_id,
+            "family": record.family,
         }
         upsert(self._session, machines, ("machine_id",), row)
 
@@ -100,6 +101,7 @@ class SqlMachines:
                 state=MachineState(row.state),
                 since=row.since,
                 task_id=row.task_id,
+                family=row.family,
             )
             for row in self._session.execute(statement)
         ]

@@ -154,6 +154,7 @@ machines = Table(
     Column("state", String, nullable=False),
     Column("since", UtcDateTime, nullable=False),
     Column("task_id", String),
+    Column("family", String),
 )
 
 network = Table(

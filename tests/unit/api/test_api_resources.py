@@ -48,6 +48,8 @@ def test_a_factory_shows_machines_queue_stock_and_people_on_shift(
     busy = [m for m in factory["machines"] if m["state"] == "busy"]
     assert len(busy) == 1
     assert busy[0]["task_id"] == factory["queue"][0]["id"]
+    assert busy[0]["setup_family"] == factory["queue"][0]["setup_family"], "what it is set for"
+    assert {m["setup_family"] for m in factory["machines"] if m["state"] != "busy"} == {None}
     assert [t["state"] for t in factory["queue"]] == ["running", "scheduled"]
     assert factory["stock"]["pla"] < 40
     berlin = services.network.site("berlin")

@@ -65,6 +65,11 @@ class TaskPublic(BaseModel):
     operation: str
     process: str
     machine_id: str
+    setup_family: str = Field(
+        description="What the machine must be set up for (a material and colour, a resin, a "
+        "tool): work of another family changes it over first"
+    )
+    attended: bool = Field(description="Whether a skilled person must attend the task")
     state: TaskState
     attempt: int
     minutes: float
@@ -90,6 +95,8 @@ class TaskPublic(BaseModel):
             operation=task.operation,
             process=task.process,
             machine_id=task.machine_id,
+            setup_family=task.setup_family,
+            attended=task.attended,
             state=task.state,
             attempt=task.attempt,
             minutes=task.minutes,

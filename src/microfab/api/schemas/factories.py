@@ -147,6 +147,11 @@ class MachinePublic(BaseModel):
     state: MachineState | None = Field(description="null until the machine first reports.")
     since: UtcTime | None
     task_id: str | None
+    setup_family: str | None = Field(
+        default=None,
+        description="What the machine is set up for (a colour, a resin): the setup family of "
+        "the work it last started; null before it first starts work.",
+    )
 
     @classmethod
     def of(cls, machine: MachineView) -> Self:
@@ -159,6 +164,7 @@ class MachinePublic(BaseModel):
             state=record.state if record else None,
             since=record.since if record else None,
             task_id=record.task_id if record else None,
+            setup_family=record.family if record else None,
         )
 
 
