@@ -10,15 +10,18 @@ from typing import Any
 
 from microfab.bootstrap import build_services
 from microfab.clock import ManualClock
-from microfab.execution.model import Task, TaskState
+from microfab.execution.model import Job, Task, TaskState
 from microfab.execution.queues import attended_runs
+from microfab.execution.replan import FactoryState, factory_problem
 from microfab.execution.slips import slipped
 from microfab.ids import random_ids
 from microfab.network.model import Location, Network, Process
 from microfab.network.service import install_network
 from microfab.orders.model import Destination
 from microfab.orders.service import LineRequest, PlaceOrder
+from microfab.scheduling.checker import check
 from microfab.scheduling.dispatch import Attending, attended_start
+from microfab.scheduling.rules import dispatch
 from microfab.settings import Settings
 from tests.unit.conftest import MemoryStore
 
@@ -124,3 +127,31 @@ def test_the_floor_starts_no_attended_run_it_has_nobody_for(demo_doc: dict[str, 
         sewn |= {t.id for t in running if t.process == "sewing"}
         clock.advance(timedelta(minutes=3))
     assert len(sewn) >= 2, "Berlin sewed the bags"
+
+
+def test_a_re_plan_holds_each_person_at_work_once(network: Network) -> None:
+    """Two bags being sewn hold both sewers; before, the re-plan gave each running step the
+    first skilled person on shift, so one sewer sewed both and the other looked free."""
+    berlin = network.site("berlin")
+    jobs: dict[str, Job] = {}
+    tasks: list[Task] = []
+    for n, machine in enumerate(("berlin-sewing-1", "berlin-sewing-2")):
+        job = Job(f"job_{n}", f"ord_{n}", 0, "berlin", "tote-bag", 1, "canvas", MONDAY)
+        sew = Task(
+            f"tsk_{n}_sew", job.id, job.order_id, "berlin", 1, "sew", "sewing", machine,
+            "canvas", True, 60.0, MONDAY, at(60),
+        )  # fmt: skip
+        pack = Task(
+            f"tsk_{n}_pack", job.id, job.order_id, "berlin", 2, "pack", "assembly",
+            "berlin-assembly-1", "pack", True, 5.0, at(60), at(65),
+        )  # fmt: skip
+        sew.start(at(-10))
+        jobs[job.id] = job
+        tasks += [sew, pack]
+    due = {j.order_id: at(8 * 60) for j in jobs.values()}
+    problem = factory_problem(network, berlin, tasks, FactoryState(jobs, due), MONDAY)
+    sewers = {o.id for o in berlin.people_on_shift(MONDAY) if SEWING in o.skills}
+    assert len(sewers) == 2
+    assert {problem.frozen[f"tsk_{n}_sew"].operator for n in (0, 1)} == sewers
+    schedule = dispatch(problem.instance, "atcs", problem.frozen, 0)
+    assert check(problem.instance, schedule) == []

@@ -17,11 +17,11 @@ from __future__ import annotations
 import math
 import time as timer
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from microfab.execution.model import Job, Task, TaskState
-from microfab.network.model import MachineSpec, Network, Process, Site
+from microfab.network.model import MachineSpec, Network, Process, Site, assign_people
 from microfab.network.model import Operator as Person
 from microfab.orders.model import OrderLine, line_machines, minutes_moved
 from microfab.scheduling.model import (
@@ -172,7 +172,7 @@ def factory_problem(
     )
     operators = tuple(_operator(site, person, now, horizon) for person in site.operators)
     instance = Instance(f"{site.id}@{now.isoformat()}", tuple(jobs), machines, operators, OBJECTIVE)
-    frozen = {op: _with_person(instance, a) for op, a in frozen.items()}
+    frozen = _with_people(instance, frozen)
     all_tasks = {t.id: t for ts in by_job.values() for t in ts}
     return FactoryProblem(site, now, instance, frozen, all_tasks, minutes)
 
@@ -355,15 +355,26 @@ def _latest_attended_end(
     return max(ends, default=latest)
 
 
-def _with_person(instance: Instance, a: Assignment) -> Assignment:
-    """A running attended task keeps one skilled person busy (whoever is on shift)."""
-    op = instance.operations[a.operation]
-    if op.skill is None:
-        return a
-    for person in instance.operators:
-        if op.skill in person.skills and any(w.start <= 0 < w.end for w in person.shifts):
-            return Assignment(a.operation, a.machine, a.start, a.end, a.batch, person.id)
-    return a
+def _with_people(instance: Instance, frozen: Mapping[str, Assignment]) -> dict[str, Assignment]:
+    """Attended work under way keeps its people busy: a skilled person on shift for each run,
+    each their own as far as the people allow (``network.model.assign_people``), so two
+    sewing runs under way hold both sewers, not the first of them twice."""
+    on = [p for p in instance.operators if any(w.start <= 0 < w.end for w in p.shifts)]
+    runs: dict[tuple[str, int | str], list[Assignment]] = {}
+    for a in frozen.values():
+        if instance.operations[a.operation].skill is not None:
+            key = (a.machine, a.batch if a.batch is not None else a.operation)
+            runs.setdefault(key, []).append(a)
+    needs = [instance.operations[members[0].operation].skill or "" for members in runs.values()]
+    taken = assign_people([p.skills for p in on], needs)
+    people = dict(frozen)
+    for members, skill, who in zip(runs.values(), needs, taken, strict=True):
+        # Short of people (a shift ended under a run): someone skilled on shift, as before.
+        spare = next((p for p in on if skill in p.skills), None)
+        person = on[who] if who is not None else spare
+        if person is not None:
+            people.update({a.operation: replace(a, operator=person.id) for a in members})
+    return people
 
 
 def _families_on(

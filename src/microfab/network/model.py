@@ -7,17 +7,20 @@ by every service as an immutable snapshot.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from microfab.catalog.model import ProductTemplate
 from microfab.errors import NotFound
 
 EARTH_RADIUS_KM = 6371.0
+
+Skill = TypeVar("Skill")
 
 
 class Process(StrEnum):
@@ -254,15 +257,22 @@ class Site:
         return staffed([o.skills for o in self.people_on_shift(at)], processes)
 
 
-def staffed(people: Sequence[frozenset[Process]], work: Sequence[Process]) -> bool:
+def staffed(people: Sequence[Collection[Skill]], work: Sequence[Skill]) -> bool:
     """Whether each piece of ``work`` can have its own person of ``people`` (their skills).
 
     People skilled in several processes count once: two sewers who also assemble cannot sew
-    and assemble four things at a time. A matching by augmenting paths: each piece of work
-    takes a free skilled person, or one whose work another skilled person can take over.
+    and assemble four things at a time.
     """
-    if len(work) > len(people):
-        return False
+    return len(work) <= len(people) and None not in assign_people(people, work)
+
+
+def assign_people(people: Sequence[Collection[Skill]], work: Sequence[Skill]) -> list[int | None]:
+    """For each piece of ``work`` (the skill it needs) the index of the person of ``people``
+    (their skills) who takes it, as many pieces staffed as can be; None where nobody is left.
+
+    A matching by augmenting paths: each piece takes a free skilled person, or one whose piece
+    another skilled person can take over.
+    """
     holder: dict[int, int] = {}  # person -> piece of work
 
     def assign(piece: int, seen: set[int]) -> bool:
@@ -275,7 +285,12 @@ def staffed(people: Sequence[frozenset[Process]], work: Sequence[Process]) -> bo
                 return True
         return False
 
-    return all(assign(piece, set()) for piece in range(len(work)))
+    for piece in range(len(work)):
+        assign(piece, set())
+    taken: list[int | None] = [None] * len(work)
+    for person, piece in holder.items():
+        taken[piece] = person
+    return taken
 
 
 @dataclass(frozen=True)

@@ -386,7 +386,7 @@ def attended_start(
     has ended.
     """
     start = site.attended_start(process, earliest, minutes)
-    later = [a for a in planned if a.until > start]
+    later = list(planned)
     for _ in range(MAX_WAITS):
         later = [a for a in later if a.until > start]
         short = _short_of_people(site, process, start, minutes, later)
@@ -404,7 +404,8 @@ def _short_of_people(
     None when it is staffed throughout.
 
     With nobody skilled on shift at ``start`` (work longer than any shift, started at one's
-    beginning to run over) only planned work of its own process counts, one person each.
+    beginning to run over) the step waits only for planned work of its own process, as if one
+    person did all of that.
     """
     end = start + timedelta(minutes=minutes)
     during = [a for a in planned if a.begin < end]
