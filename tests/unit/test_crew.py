@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import random
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from microfab.bootstrap import build_services
@@ -15,7 +15,7 @@ from microfab.execution.queues import attended_runs
 from microfab.execution.replan import FactoryState, factory_problem
 from microfab.execution.slips import slipped
 from microfab.ids import random_ids
-from microfab.network.model import Location, Network, Process
+from microfab.network.model import Location, Network, Operator, Process, Shift, Site
 from microfab.network.service import install_network
 from microfab.orders.model import Destination
 from microfab.orders.service import LineRequest, PlaceOrder
@@ -124,7 +124,9 @@ def test_the_floor_starts_no_attended_run_it_has_nobody_for(demo_doc: dict[str, 
             running = uow.tasks.in_states("berlin", (TaskState.RUNNING,))
         attending = attended_runs(running)
         assert berlin.can_staff(attending, clock.now()), f"{attending} at {clock.now():%H:%M}"
-        sewn |= {t.id for t in running if t.process == "sewing"}
+        sewing = [t for t in running if t.process == "sewing"]
+        assert len(sewing) <= 1, f"one sewer, two sewing at {clock.now():%H:%M}"
+        sewn |= {t.id for t in sewing}
         clock.advance(timedelta(minutes=3))
     assert len(sewn) >= 2, "Berlin sewed the bags"
 
@@ -155,3 +157,40 @@ def test_a_re_plan_holds_each_person_at_work_once(network: Network) -> None:
     assert {problem.frozen[f"tsk_{n}_sew"].operator for n in (0, 1)} == sewers
     schedule = dispatch(problem.instance, "atcs", problem.frozen, 0)
     assert check(problem.instance, schedule) == []
+
+
+def two_people(network: Network, sewer_until: str, packer_until: str) -> Site:
+    """Berlin with two people from 06:00 (local): one who sews and packs, one who packs."""
+
+    def shift(until: str) -> tuple[Shift, ...]:
+        return (Shift(frozenset(range(5)), time(6), time.fromisoformat(until)),)
+
+    return replace(
+        network.site("berlin"),
+        operators=(
+            Operator("sewer", "Clara", frozenset({SEWING, ASSEMBLY}), shift(sewer_until)),
+            Operator("packer", "Anna", frozenset({ASSEMBLY}), shift(packer_until)),
+        ),
+    )
+
+
+def test_a_step_counts_the_people_who_leave_during_it(network: Network) -> None:
+    """The packer goes home at 11:00 (an hour into the day here) with packing planned until
+    12:00: the sewer must take it over, so sewing from 10:30 waits until the packing ends."""
+    berlin = two_people(network, "22:00", "11:00")
+    packing = [Attending(at(0), at(120), ASSEMBLY)]
+    assert berlin.shift_ends(at(30), at(90)) == [at(60)]
+    assert attended_start(berlin, SEWING, at(30), 60, packing) == at(120)
+    assert attended_start(berlin, SEWING, at(-60), 30, packing) == at(-60), "done before 10:00"
+
+
+def test_work_going_on_past_its_persons_shift_blocks_nobody_else(network: Network) -> None:
+    """The sewer leaves at 14:00 (four hours in): planned sewing that runs on after that keeps
+    no one from packing, and sewing longer than the shift is not pushed behind the packing."""
+    berlin = two_people(network, "14:00", "22:00")
+    sewing_on = [Attending(at(200), at(400), SEWING)]
+    assert attended_start(berlin, ASSEMBLY, at(300), 10, sewing_on) == at(300)
+    packing = [Attending(at(300), at(330), ASSEMBLY)]
+    assert attended_start(berlin, SEWING, at(0), 600, packing) == at(0)
+    assert berlin.can_add([SEWING], ASSEMBLY, at(300)), "the sewing has no one on shift anyway"
+    assert not berlin.can_add([ASSEMBLY], SEWING, at(300))

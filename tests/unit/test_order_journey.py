@@ -293,3 +293,22 @@ def test_printers_remember_their_colour_for_quotes_and_after_a_restart(
     for task in started:
         assert task.started_at is not None
         assert task.planned_end == task.started_at + change + timedelta(minutes=task.minutes)
+
+
+def test_a_print_done_between_two_steps_is_recorded_as_the_printers_set_up(
+    services: Services, clock: ManualClock
+) -> None:
+    """The controller never sees the printer busy: it starts the print in one step and finds it
+    done in the next. The record still says what the printer is set up for."""
+    controller = services.controller(seed=1, failure_rate=0)
+    place(services, grip("Ada"))
+    controller.step()
+    with services.uow() as uow:
+        (printing,) = [t for t in uow.tasks.in_states("berlin", (TaskState.RUNNING,))
+                       if t.operation == "print"]  # fmt: skip
+    clock.set(printing.planned_end + timedelta(minutes=1))
+    controller.step()
+    with services.uow() as uow:
+        assert uow.tasks.get(printing.id).state is TaskState.FINISHED
+        record = next(r for r in uow.machines.all("berlin") if r.machine_id == printing.machine_id)
+    assert record.family == printing.setup_family == "pla-red"

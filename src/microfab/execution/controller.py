@@ -99,6 +99,8 @@ class StepReport:
     slipped: int = 0
     acknowledgements: list[tuple[str, str]] = field(default_factory=list)
     recorded: dict[str, MachineState] = field(default_factory=dict)
+    set_up: dict[str, str | None] = field(default_factory=dict)
+    """The setup family recorded for each machine whose record was written."""
 
 
 class NetworkController:
@@ -121,6 +123,7 @@ class NetworkController:
         self._sites = {m.id: s for s in network.factories for m in s.machines}
         self._jobs: dict[str, Job] = {}
         self._recorded: dict[str, MachineState] = {}
+        self._recorded_family: dict[str, str | None] = {}
         self._shift_waits: set[tuple[str, str]] = set()
         self._active: ActiveTasks | None = None
         self._planning = planning or PlanningSettings()
@@ -179,10 +182,11 @@ class NetworkController:
                 self._slip(uow, active, claimed, now, report)
                 self._ship(uow, now, report)
                 self._deliver(uow, now, report)
-                self._record_machines(uow, statuses, now, report)
+                self._record_machines(uow, statuses, claimed, now, report)
                 uow.runtime.put("network_time", now.isoformat())
                 uow.commit()
             self._recorded.update(report.recorded)
+            self._recorded_family.update(report.set_up)
             for machine_id, job_id in report.acknowledgements:
                 self._machines[machine_id].acknowledge(job_id)
             self._start(active, claimed, now, report)
@@ -625,10 +629,10 @@ class NetworkController:
 
     def _staffed(self, site: Site, task: Task, now: datetime, attending: Sequence[Process]) -> bool:
         """Whether the people on shift can take ``task`` beside the attended runs under way
-        (``attending``, one process each): each its own person, skilled in it, with the task
-        fitting in a shift."""
+        (``attending``, one process each; ``Site.can_add``): each its own person, skilled in
+        it, with the task fitting in a shift."""
         process = Process(task.process)
-        staffed = site.can_staff([*attending, process], now) and (
+        staffed = site.can_add(attending, process, now) and (
             site.attended_start(process, now, task.minutes) == now
         )
         if not staffed:
@@ -699,21 +703,27 @@ class NetworkController:
         self,
         uow: UnitOfWork,
         statuses: Mapping[str, MachineStatus],
+        claimed: list[Task],
         now: datetime,
         report: StepReport,
     ) -> None:
-        """Write machine states that changed; remembered as written once the step commits."""
+        """Write machine states and setup families that changed; remembered as written once the
+        step commits. A machine starting work in this step is recorded set up for it: a job
+        that starts and ends between two steps leaves no busy state to record it by."""
+        starting = {t.machine_id: t.setup_family for t in claimed}
         for machine_id, status in statuses.items():
-            if self._recorded.get(machine_id) is status.state:
+            family = starting.get(machine_id, self._loaded.get(machine_id))
+            same = self._recorded_family.get(machine_id) == family
+            if self._recorded.get(machine_id) is status.state and same:
                 continue
             site = self._sites.get(machine_id)
             if site is None:
                 continue
-            family = self._loaded.get(machine_id)
             uow.machines.record(
                 MachineRecord(machine_id, site.id, status.state, now, status.job_id, family)
             )
             report.recorded[machine_id] = status.state
+            report.set_up[machine_id] = family
 
     def _job(self, uow: UnitOfWork, job_id: str) -> Job:
         if job_id not in self._jobs:

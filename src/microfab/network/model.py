@@ -256,6 +256,25 @@ class Site:
         person each, skilled in the process they are given (``staffed``)."""
         return staffed([o.skills for o in self.people_on_shift(at)], processes)
 
+    def can_add(self, attending: Sequence[Process], process: Process, at: datetime) -> bool:
+        """Whether the people on shift at ``at`` can take on work of ``process`` beside the
+        ``attending`` work without leaving any of it they attend unattended.
+
+        Work nobody on shift can attend (a run going on past its person's shift) does not
+        count against the new work: it needs nobody who is there.
+        """
+        skills = [o.skills for o in self.people_on_shift(at)]
+        before = assign_people(skills, attending)
+        after = assign_people(skills, [*attending, process])
+        return after.count(None) == before.count(None)
+
+    def shift_ends(self, start: datetime, end: datetime) -> list[datetime]:
+        """When a shift of anyone here ends after ``start`` and before ``end``, in order."""
+        days = max(1, math.ceil((end - start) / timedelta(days=1)) + 1)
+        skills = {p for o in self.operators for p in o.skills}
+        ends = {w[1] for p in skills for w in self.shift_windows(p, start, days)}
+        return sorted(e for e in ends if start < e < end)
+
 
 def staffed(people: Sequence[Collection[Skill]], work: Sequence[Skill]) -> bool:
     """Whether each piece of ``work`` can have its own person of ``people`` (their skills).

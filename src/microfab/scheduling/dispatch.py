@@ -379,11 +379,11 @@ def attended_start(
     """The earliest start with a person skilled in ``process`` on shift and free of the
     attended work already ``planned`` (of every process) for as long as the step lasts.
 
-    A start is taken when, at it and wherever planned work begins during the step, the people
-    on shift can attend all the work going on then and the step, one person each, each in a
-    skill of theirs (``Site.can_staff``): a person who both sews and assembles counts once.
-    Otherwise the step waits until the first of the stretches on at the moment short of people
-    has ended.
+    A start is taken when, at it, wherever planned work begins during the step and wherever a
+    shift ends during it, the people on shift can attend the step beside all the work going on
+    then, one person each, each in a skill of theirs (``Site.can_add``): a person who both sews
+    and assembles counts once. Otherwise the step waits until the first of the stretches on at
+    the moment short of people has ended.
     """
     start = site.attended_start(process, earliest, minutes)
     later = list(planned)
@@ -409,15 +409,20 @@ def _short_of_people(
     """
     end = start + timedelta(minutes=minutes)
     during = [a for a in planned if a.begin < end]
-    alone = site.can_staff((process,), start)
-    for moment in sorted({start, *(a.begin for a in during if a.begin > start)}):
+    if not during:
+        return None
+    alone = site.on_shift(process, start) > 0
+    begins = (a.begin for a in during if a.begin > start)
+    for moment in sorted({start, *begins, *site.shift_ends(start, end)}):
         on = [a for a in during if a.begin <= moment < a.until]
         if not on:
             continue
-        if alone:
-            enough = site.can_staff([*(a.process for a in on), process], moment)
-        else:
+        if not alone:
             enough = not any(a.process == process for a in on)
+        elif site.on_shift(process, moment) == 0:
+            continue  # its person's shift is over and the step runs on: nobody else can help
+        else:
+            enough = site.can_add([a.process for a in on], process, moment)
         if not enough:
             return min(a.until for a in on)
     return None
