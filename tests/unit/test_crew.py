@@ -15,7 +15,15 @@ from microfab.execution.queues import attended_runs
 from microfab.execution.replan import FactoryState, factory_problem
 from microfab.execution.slips import slipped
 from microfab.ids import random_ids
-from microfab.network.model import Location, Network, Operator, Process, Shift, Site
+from microfab.network.model import (
+    Location,
+    Network,
+    Operator,
+    Process,
+    Shift,
+    Site,
+    assign_people,
+)
 from microfab.network.service import install_network
 from microfab.orders.model import Destination
 from microfab.orders.service import LineRequest, PlaceOrder
@@ -35,16 +43,14 @@ def at(minutes: float) -> datetime:
 
 
 def test_a_person_with_two_skills_does_one_thing_at_a_time() -> None:
-    from microfab.network.model import staffed
-
     sews = frozenset({SEWING, ASSEMBLY})
     packs = frozenset({ASSEMBLY})
-    assert staffed([sews, packs], [ASSEMBLY, SEWING]), "the packer takes the packing over"
-    assert staffed([sews, packs], [SEWING, ASSEMBLY])
-    assert not staffed([sews, packs], [SEWING, SEWING]), "one sewer"
-    assert not staffed([sews, packs], [ASSEMBLY, ASSEMBLY, ASSEMBLY]), "more work than people"
-    assert not staffed([packs], [SEWING])
-    assert staffed([], [])
+    assert assign_people([sews, packs], [ASSEMBLY, SEWING]) == [1, 0], "the packer takes over"
+    assert assign_people([sews, packs], [SEWING, ASSEMBLY]) == [0, 1]
+    assert assign_people([sews, packs], [SEWING, SEWING]) == [0, None], "one sewer"
+    assert assign_people([sews, packs], [ASSEMBLY] * 3).count(None) == 1, "three packs, two people"
+    assert assign_people([packs], [SEWING]) == [None]
+    assert assign_people([], []) == []
 
 
 def test_packing_waits_while_those_who_can_pack_sew_and_cut(network: Network) -> None:
@@ -123,7 +129,8 @@ def test_the_floor_starts_no_attended_run_it_has_nobody_for(demo_doc: dict[str, 
         with services.uow() as uow:
             running = uow.tasks.in_states("berlin", (TaskState.RUNNING,))
         attending = attended_runs(running)
-        assert berlin.can_staff(attending, clock.now()), f"{attending} at {clock.now():%H:%M}"
+        people = [o.skills for o in berlin.people_on_shift(clock.now())]
+        assert None not in assign_people(people, attending), f"{attending} at {clock.now():%H:%M}"
         sewing = [t for t in running if t.process == "sewing"]
         assert len(sewing) <= 1, f"one sewer, two sewing at {clock.now():%H:%M}"
         sewn |= {t.id for t in sewing}

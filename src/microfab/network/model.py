@@ -251,11 +251,6 @@ class Site:
         local = at.astimezone(self.tz)
         return [o for o in self.operators if any(s.covers(local) for s in o.shifts)]
 
-    def can_staff(self, processes: Sequence[Process], at: datetime) -> bool:
-        """Whether the people on shift at ``at`` can attend all of ``processes`` at once: one
-        person each, skilled in the process they are given (``staffed``)."""
-        return staffed([o.skills for o in self.people_on_shift(at)], processes)
-
     def can_add(self, attending: Sequence[Process], process: Process, at: datetime) -> bool:
         """Whether the people on shift at ``at`` can take on work of ``process`` beside the
         ``attending`` work without leaving any of it they attend unattended.
@@ -276,21 +271,13 @@ class Site:
         return sorted(e for e in ends if start < e < end)
 
 
-def staffed(people: Sequence[Collection[Skill]], work: Sequence[Skill]) -> bool:
-    """Whether each piece of ``work`` can have its own person of ``people`` (their skills).
-
-    People skilled in several processes count once: two sewers who also assemble cannot sew
-    and assemble four things at a time.
-    """
-    return len(work) <= len(people) and None not in assign_people(people, work)
-
-
 def assign_people(people: Sequence[Collection[Skill]], work: Sequence[Skill]) -> list[int | None]:
     """For each piece of ``work`` (the skill it needs) the index of the person of ``people``
     (their skills) who takes it, as many pieces staffed as can be; None where nobody is left.
 
-    A matching by augmenting paths: each piece takes a free skilled person, or one whose piece
-    another skilled person can take over.
+    People skilled in several processes count once: two sewers who also assemble cannot sew
+    and assemble four things at a time. A matching by augmenting paths: each piece takes a free
+    skilled person, or one whose piece another skilled person can take over.
     """
     holder: dict[int, int] = {}  # person -> piece of work
 
