@@ -370,8 +370,7 @@ def _with_people(instance: Instance, frozen: Mapping[str, Assignment]) -> dict[s
     people = dict(frozen)
     for members, skill, who in zip(runs.values(), needs, taken, strict=True):
         # Short of people (a shift ended under a run): someone skilled on shift, as before.
-        spare = next((p for p in on if skill in p.skills), None)
-        person = on[who] if who is not None else spare
+        person = on[who] if who is not None else next((p for p in on if skill in p.skills), None)
         if person is not None:
             people.update({a.operation: replace(a, operator=person.id) for a in members})
     return people
