@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,7 +24,7 @@ from microfab.machines.base import Machine, MachineState, MachineStatus
 from microfab.network.model import Network, Process, Site
 from microfab.scheduling.checker import check
 from microfab.scheduling.cpsat import Settings, solve
-from microfab.scheduling.model import objective_value
+from microfab.scheduling.model import Criterion, Objective, objective_value, score
 from microfab.scheduling.rules import dispatch
 from tests.unit.machine_doubles import Wrapped
 
@@ -377,3 +378,29 @@ def test_the_live_chart_draws_running_work_to_its_end_and_counts_changeovers(
     assert "changeover" in header
     assert "changeover 0" not in header
     assert "tardiness" not in header, "the live plan knows no due dates"
+
+
+def test_each_factory_plans_for_its_own_objective(network: Network, berlin: Site) -> None:
+    changeovers_first = Objective(lexicographic=(Criterion.CHANGEOVER, Criterion.TARDINESS))
+    site = replace(berlin, objective=changeovers_first)
+    jobs, tasks = grips(12, ("red", "blue", "black"))
+    problem = factory_problem(network, site, tasks, FactoryState(jobs, due_in(jobs, 6)), MONDAY)
+
+    plan = replan(problem, PlanningSettings())
+
+    assert problem.instance.objective == changeovers_first
+    schedule = dispatch(problem.instance, "atcs", problem.frozen, 0)
+    assert plan.objective == score(problem.instance, schedule).changeover, "its first criterion"
+
+
+def test_a_factory_that_counts_only_its_makespan_plans_the_longest_jobs_first(
+    network: Network, berlin: Site
+) -> None:
+    site = replace(berlin, objective=Objective({Criterion.MAKESPAN: 1}))
+    jobs, tasks = grips(8)
+    problem = factory_problem(network, site, tasks, FactoryState(jobs, due_in(jobs, 6)), MONDAY)
+
+    assert replan(problem, PlanningSettings()).solver == "mwkr"
+    assert replan(problem, PlanningSettings(planner="edd")).solver == "mwkr"
+    default = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 6)), MONDAY)
+    assert replan(default, PlanningSettings(planner="edd")).solver == "edd"

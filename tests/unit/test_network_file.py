@@ -6,8 +6,9 @@ import pytest
 import yaml
 
 from microfab.errors import InvalidNetwork
-from microfab.network.loader import build_network, demo_document, load_network_file
-from microfab.network.model import Network, Process
+from microfab.network.loader import build_network, demo_document, load_network_file, normal_form
+from microfab.network.model import FACTORY_OBJECTIVE, Network, Process
+from microfab.scheduling.model import Criterion, Objective
 
 
 def write(tmp_path: Path, document: Any) -> Path:
@@ -136,3 +137,41 @@ def test_a_shift_with_unreadable_days_is_refused(doc: dict[str, Any]) -> None:
     doc["factories"][0]["operators"][0]["shifts"][0]["days"] = "monday-friday"
     with pytest.raises(InvalidNetwork, match="cannot read days 'monday-friday'"):
         build_network(doc, "net.yaml")
+
+
+def test_a_factory_sets_its_objective_as_weights_or_as_an_order(doc: dict[str, Any]) -> None:
+    doc["factories"][0]["objective"] = {"changeover": 5, "tardiness": 1}
+    doc["factories"][1]["objective"] = ["changeover", "tardiness"]
+    doc["factories"][2].pop("objective", None)
+
+    network = build_network(normal_form(doc, "net.yaml"), "net.yaml")  # as stored, then read
+
+    first, second, third = network.factories[:3]
+    assert first.objective == Objective({Criterion.TARDINESS: 1, Criterion.CHANGEOVER: 5})
+    assert second.objective == Objective(lexicographic=(Criterion.CHANGEOVER, Criterion.TARDINESS))
+    assert third.objective == FACTORY_OBJECTIVE
+
+
+@pytest.mark.parametrize(
+    ("objective", "reason"),
+    [
+        ({"lateness": 3}, "unknown criterion 'lateness' (known: tardiness, changeover, makespan)"),
+        ({"tardiness": -1}, "the weight of tardiness must be a whole number from 0 to 1000000"),
+        ({"makespan": 1.5}, "the weight of makespan must be a whole number from 0 to 1000000"),
+        ({"makespan": True}, "the weight of makespan must be a whole number from 0 to 1000000"),
+        ({"tardiness": 0, "makespan": 0}, "give at least one criterion a weight above 0"),
+        ([], "name at least one criterion"),
+        (["makespan", "makespan"], "name each criterion once"),
+        (["tardiness", "late"], "unknown criterion 'late' (known: tardiness, changeover, "
+         "makespan)"),
+        ("makespan", "write the objective as weights, e.g. {tardiness: 20, changeover: 2, "
+         "makespan: 1}, or as criteria in order of importance, e.g. [tardiness, changeover]"),
+    ],
+)  # fmt: skip
+def test_a_bad_objective_is_refused_with_its_path_and_what_to_write(
+    doc: dict[str, Any], objective: Any, reason: str
+) -> None:
+    doc["factories"][1]["objective"] = objective
+    with pytest.raises(InvalidNetwork) as caught:
+        build_network(doc, "net.yaml")
+    assert caught.value.message == f"net.yaml: factories[1].objective: {reason}"

@@ -14,6 +14,7 @@ from microfab.clock import WallClock
 from microfab.network.loader import demo_document, load_network_file, normal_form
 from microfab.network.model import Network
 from microfab.network.service import install_network
+from microfab.scheduling.model import Objective
 
 network_app = typer.Typer(help="Check, load and show a network of factories.", no_args_is_help=True)
 
@@ -62,16 +63,31 @@ def show(db: DbOption = None) -> None:
     finally:
         store.close()
     table = Table(title=network.name)
-    for column in ("site", "kind", "city", "machines", "operators"):
+    for column in ("site", "kind", "city", "machines", "operators", "plans for"):
         table.add_column(column)
     for site in network.sites:
         processes: dict[str, int] = {}
         for machine in site.machines:
             processes[machine.process.value] = processes.get(machine.process.value, 0) + 1
         machines = ", ".join(f"{n}× {p}" for p, n in processes.items())
-        table.add_row(site.id, site.kind.value, site.name, machines, str(len(site.operators)))
+        table.add_row(
+            site.id,
+            site.kind.value,
+            site.name,
+            machines,
+            str(len(site.operators)),
+            _objective(site.objective),
+        )
     console.print(table)
     console.print(f"products: {', '.join(network.products)}")
+
+
+def _objective(objective: Objective) -> str:
+    """``20×tardiness + 2×changeover + makespan``, or ``tardiness, then changeover``."""
+    if objective.lexicographic:
+        return ", then ".join(c.value for c in objective.lexicographic)
+    terms = (f"{w}×{c.value}" if w != 1 else c.value for c, w in objective.weights.items() if w)
+    return " + ".join(terms)
 
 
 def _counts(network: Network) -> str:

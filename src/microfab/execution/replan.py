@@ -35,6 +35,7 @@ from microfab.scheduling.model import (
     Schedule,
     Window,
     objective_value,
+    ranking,
 )
 from microfab.scheduling.model import Job as SchedulingJob
 from microfab.scheduling.repair import CP_OPERATIONS_PER_SECOND
@@ -43,11 +44,6 @@ from microfab.scheduling.rules import RULES, dispatch
 HORIZONS = (timedelta(days=2), timedelta(days=7), timedelta(days=28))
 """How far ahead people's shifts are laid out: the shortest that fits the work (a longer one
 only makes CP-SAT's model bigger)."""
-
-OBJECTIVE = Objective(
-    weights={Criterion.TARDINESS: 20, Criterion.CHANGEOVER: 2, Criterion.MAKESPAN: 1}
-)
-"""Lateness first, then changeovers, then finishing early: what a factory owner asks for."""
 
 SHIFT_LOOKBACK = timedelta(days=3)
 """How far before an attended step's latest end its last shift is looked for (a weekend)."""
@@ -171,7 +167,9 @@ def factory_problem(
         for m in site.machines
     )
     operators = tuple(_operator(site, person, now, horizon) for person in site.operators)
-    instance = Instance(f"{site.id}@{now.isoformat()}", tuple(jobs), machines, operators, OBJECTIVE)
+    instance = Instance(
+        f"{site.id}@{now.isoformat()}", tuple(jobs), machines, operators, site.objective
+    )
     frozen = _with_people(instance, frozen)
     all_tasks = {t.id: t for ts in by_job.values() for t in ts}
     return FactoryProblem(site, now, instance, frozen, all_tasks, minutes)
@@ -180,7 +178,7 @@ def factory_problem(
 def replan(problem: FactoryProblem, settings: PlanningSettings) -> Replan:
     """Plan the factory's open work and move its scheduled tasks to match."""
     began = timer.monotonic()
-    rule = settings.planner if settings.planner in RULES else "atcs"
+    rule = _rule(problem.instance.objective, settings.planner)
     schedule = dispatch(problem.instance, rule, problem.frozen, 0)
     solver = rule
     if settings.seconds > 0 and _worth_solving(problem, settings):
@@ -190,6 +188,14 @@ def replan(problem: FactoryProblem, settings: PlanningSettings) -> Replan:
     moved = _apply(problem, schedule)
     value = objective_value(problem.instance, schedule)
     return Replan(moved, value, solver, timer.monotonic() - began)
+
+
+def _rule(objective: Objective, planner: str) -> str:
+    """The dispatch rule for a factory's objective: most work remaining first where the makespan
+    is all that counts, else the planner's (ATCS weighs lateness against changeovers)."""
+    if objective.criteria == (Criterion.MAKESPAN,):
+        return "mwkr"
+    return planner if planner in RULES else "atcs"
 
 
 def _improve(
@@ -207,8 +213,8 @@ def _improve(
         frozen=problem.frozen,
         not_before=0,
     )
-    before = objective_value(problem.instance, schedule)
-    return solution.schedule if solution.objective < before else None
+    better = ranking(problem.instance, solution.schedule) < ranking(problem.instance, schedule)
+    return solution.schedule if better else None
 
 
 def _worth_solving(problem: FactoryProblem, settings: PlanningSettings) -> bool:

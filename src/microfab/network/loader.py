@@ -25,6 +25,7 @@ from microfab.catalog.model import (
 )
 from microfab.errors import InvalidNetwork, MicrofabError
 from microfab.network.model import (
+    FACTORY_OBJECTIVE,
     Component,
     DriverLink,
     EmissionFactors,
@@ -49,6 +50,7 @@ from microfab.network.schema import (
     SiteFile,
     parse_days,
 )
+from microfab.scheduling.model import Criterion, Objective
 
 DEMO_NETWORK = "demo.yaml"
 
@@ -300,6 +302,7 @@ def _site(site: SiteFile, kind: SiteKind) -> Site:
         energy_cents_per_kwh=site.energy_cents_per_kwh,
         labour_cents_per_hour=site.labour_cents_per_hour,
         max_backlog_hours=site.max_backlog_hours,
+        objective=_objective(site.objective),
         machines=tuple(m for machine in site.machines for m in _machines(machine)),
         operators=tuple(
             Operator(
@@ -312,6 +315,14 @@ def _site(site: SiteFile, kind: SiteKind) -> Site:
         ),
         stock=dict(site.stock),
     )
+
+
+def _objective(spec: dict[str, int] | list[str] | None) -> Objective:
+    if spec is None:
+        return FACTORY_OBJECTIVE
+    if isinstance(spec, list):
+        return Objective(lexicographic=tuple(Criterion(c) for c in spec))
+    return Objective(weights={Criterion(c): w for c, w in spec.items()})
 
 
 def _machines(machine: MachineFile) -> Iterator[MachineSpec]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from microfab.catalog.model import ProductTemplate
 from microfab.errors import NotFound
+from microfab.scheduling.model import Criterion, Objective
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -160,9 +161,20 @@ class Operator:
     shifts: tuple[Shift, ...]
 
 
+FACTORY_OBJECTIVE = Objective(
+    weights={Criterion.TARDINESS: 20, Criterion.CHANGEOVER: 2, Criterion.MAKESPAN: 1}
+)
+"""What a factory's plan aims at unless its network file says otherwise: lateness first, then
+changeovers, then finishing early."""
+
+
 @dataclass(frozen=True)
 class Site:
-    """A micro-factory or a central plant."""
+    """A micro-factory or a central plant.
+
+    ``objective`` is what its plans aim at: a weighted sum of weighted tardiness, changeover
+    minutes and makespan, or those criteria in lexicographic order.
+    """
 
     id: str
     name: str
@@ -177,6 +189,7 @@ class Site:
     operators: tuple[Operator, ...] = ()
     stock: Mapping[str, float] = field(default_factory=dict)
     max_backlog_hours: float = 48.0
+    objective: Objective = FACTORY_OBJECTIVE
 
     @property
     def tz(self) -> ZoneInfo:

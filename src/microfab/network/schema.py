@@ -184,6 +184,53 @@ class MachineFile(Strict):
     cents_per_hour: NonNegative = 0.0
 
 
+CRITERIA = ("tardiness", "changeover", "makespan")
+"""What a factory's plan can aim at (``microfab.scheduling.model.Criterion``)."""
+MAX_WEIGHT = 1_000_000
+
+
+def _objective(value: object) -> object:
+    """A factory's objective: criteria with weights (a weighted sum), or a list of criteria
+    (lexicographic order, the first counting before all others)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return _weighted(value)
+    if isinstance(value, list):
+        return _lexicographic(value)
+    raise ValueError(
+        "write the objective as weights, e.g. {tardiness: 20, changeover: 2, makespan: 1}, "
+        "or as criteria in order of importance, e.g. [tardiness, changeover]"
+    )
+
+
+def _weighted(weights: dict[object, object]) -> dict[str, int]:
+    checked: dict[str, int] = {}
+    for name, weight in weights.items():
+        if name not in CRITERIA:
+            raise _known("criterion", str(name), list(CRITERIA))
+        if not isinstance(weight, int) or isinstance(weight, bool) or not 0 <= weight <= MAX_WEIGHT:
+            raise ValueError(f"the weight of {name} must be a whole number from 0 to {MAX_WEIGHT}")
+        checked[str(name)] = weight
+    if not any(checked.values()):
+        raise ValueError("give at least one criterion a weight above 0")
+    return {name: checked[name] for name in CRITERIA if name in checked}
+
+
+def _lexicographic(order: list[object]) -> list[str]:
+    if not order:
+        raise ValueError("name at least one criterion")
+    for name in order:
+        if name not in CRITERIA:
+            raise _known("criterion", str(name), list(CRITERIA))
+    if len(set(order)) < len(order):
+        raise ValueError("name each criterion once")
+    return [str(name) for name in order]
+
+
+ObjectiveSpec = Annotated[dict[str, int] | list[str] | None, BeforeValidator(_objective)]
+
+
 class SiteFile(Strict):
     id: Id
     name: str
@@ -195,6 +242,7 @@ class SiteFile(Strict):
     energy_cents_per_kwh: NonNegative
     labour_cents_per_hour: NonNegative
     max_backlog_hours: Positive = 48.0
+    objective: ObjectiveSpec = None
     machines: list[MachineFile] = []
     operators: list[OperatorFile] = []
     stock: dict[str, NonNegative] = {}

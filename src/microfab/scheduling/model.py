@@ -270,6 +270,16 @@ def objective_value(instance: Instance, schedule: Schedule) -> int:
     return scores.weighted(instance.objective)
 
 
+def ranking(instance: Instance, schedule: Schedule) -> tuple[int, ...]:
+    """What the objective compares, lowest best: the weighted sum alone, or each criterion of a
+    lexicographic objective in its order (a schedule that ties on the first and is better on
+    the second is better)."""
+    scores = score(instance, schedule)
+    if instance.objective.lexicographic:
+        return tuple(scores.value(c) for c in instance.objective.lexicographic)
+    return (scores.weighted(instance.objective),)
+
+
 def lower_bound(instance: Instance) -> int:
     """A makespan no schedule can beat: the longest job, the busiest fixed machine, mean load.
 

@@ -33,6 +33,10 @@ def test_factories_are_listed_and_an_operator_sees_only_their_own(
     assert [f["id"] for f in operator] == ["berlin"]
     assert operator[0]["timezone"] == "Europe/Berlin"
     assert "fdm" in operator[0]["processes"]
+    assert operator[0]["objective"] == {
+        "weights": {"tardiness": 20, "changeover": 2, "makespan": 1},
+        "lexicographic": None,
+    }
 
 
 def test_a_factory_shows_machines_queue_stock_and_people_on_shift(

@@ -22,6 +22,8 @@ from microfab.scheduling.model import (
     Operation,
     Schedule,
     lower_bound,
+    objective_value,
+    ranking,
     score,
 )
 from microfab.scheduling.rules import best_dispatch, dispatch
@@ -202,6 +204,18 @@ def test_lexicographic_objective_keeps_the_first_criterion_best() -> None:
     solution = solve(colours(objective), QUICK)
     scores = score(colours(objective), solution.schedule)
     assert (scores.makespan, scores.changeover) == (40, 10)
+
+
+def test_a_lexicographic_ranking_tells_apart_schedules_equal_on_the_first_criterion() -> None:
+    # no due dates: nothing is late either way, and only the changeovers tell the two apart
+    instance = colours(Objective(lexicographic=(Criterion.TARDINESS, Criterion.CHANGEOVER)))
+    alternating = Schedule(
+        tuple(Assignment(f"j{k}.print", "p", 15 * k, 15 * k + 5) for k in range(6))
+    )  # white, black, white...: a purge before each but the first
+    grouped = solve(instance, QUICK).schedule
+    assert check(instance, alternating) == []
+    assert objective_value(instance, alternating) == objective_value(instance, grouped) == 0
+    assert ranking(instance, grouped) == (0, 10) < ranking(instance, alternating) == (0, 50)
 
 
 def test_honours_workshop_rules_for_every_objective(workshop: Instance) -> None:

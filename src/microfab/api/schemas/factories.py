@@ -12,6 +12,7 @@ from microfab.execution.model import Job
 from microfab.execution.views import FactoryView, JobView, MachineView
 from microfab.machines.base import MachineState
 from microfab.network.model import Network, Operator, Site
+from microfab.scheduling.model import Objective
 
 # -- jobs --------------------------------------------------------------------------------------
 
@@ -124,14 +125,39 @@ class NetworkPublic(BaseModel):
         )
 
 
+class ObjectivePublic(BaseModel):
+    """What the factory's plans aim at (the network file's ``objective``)."""
+
+    weights: dict[str, int] | None = Field(
+        description="A weighted sum of the criteria (tardiness: weighted minutes late, "
+        "changeover: minutes, makespan: minutes); null when the order below counts instead.",
+        examples=[{"tardiness": 20, "changeover": 2, "makespan": 1}],
+    )
+    lexicographic: list[str] | None = Field(
+        description="Criteria in order of importance, each counting only among plans equal on "
+        "those before it; null for a weighted sum.",
+        examples=[None],
+    )
+
+    @classmethod
+    def of(cls, objective: Objective) -> Self:
+        if objective.lexicographic:
+            return cls(weights=None, lexicographic=[c.value for c in objective.lexicographic])
+        return cls(weights={c.value: w for c, w in objective.weights.items()}, lexicographic=None)
+
+
 class FactorySummary(SiteSummary):
     timezone: str
     operator_count: int
+    objective: ObjectivePublic
 
     @classmethod
     def of(cls, site: Site) -> Self:
         return cls(
-            **dict(SiteSummary.of(site)), timezone=site.timezone, operator_count=len(site.operators)
+            **dict(SiteSummary.of(site)),
+            timezone=site.timezone,
+            operator_count=len(site.operators),
+            objective=ObjectivePublic.of(site.objective),
         )
 
 
