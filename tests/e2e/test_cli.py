@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
+from microfab.network.loader import demo_document
 from tests.e2e.conftest import microfab
 
 pytestmark = pytest.mark.slow
@@ -51,6 +53,29 @@ def test_validating_a_network_with_an_unknown_process_names_the_path(workdir: Pa
     load = microfab("network", "validate", "missing.yaml", cwd=workdir)
     assert load.returncode == 2
     assert "missing.yaml: cannot read the file" in load.stderr
+
+
+def test_each_factory_shows_what_its_plans_aim_at_and_a_bad_objective_is_one_line(
+    workdir: Path,
+) -> None:
+    document = demo_document()
+    document["factories"][0]["objective"] = ["changeover", "tardiness"]
+    (workdir / "net.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    assert microfab("network", "load", "net.yaml", "--db", "n.db", cwd=workdir).returncode == 0
+    shown = microfab("network", "show", "--db", "n.db", cwd=workdir)
+    rows = {line.split("│")[1].strip(): line for line in shown.stdout.splitlines() if "│" in line}
+    assert "changeover, then tardiness" in rows["berlin"]
+    assert "20×tardiness + 2×changeover + makespan" in rows["hamburg"]
+    assert "—" in rows["kassel-plant"]
+
+    document["factories"][0]["objective"] = {"lateness": 1}
+    (workdir / "bad.yaml").write_text(yaml.safe_dump(document), "utf-8")
+    bad = microfab("network", "validate", "bad.yaml", cwd=workdir)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "error: bad.yaml: factories[0].objective: unknown criterion 'lateness' "
+        "(known: tardiness, changeover, makespan)"
+    ]
 
 
 def test_orders_can_be_placed_listed_shown_and_cancelled(workdir: Path) -> None:

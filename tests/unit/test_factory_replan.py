@@ -15,6 +15,7 @@ from microfab.execution.model import Job, Task, TaskState
 from microfab.execution.replan import (
     FactoryState,
     PlanningSettings,
+    _worth_solving,
     due_within_shifts,
     factory_problem,
     replan,
@@ -391,6 +392,42 @@ def test_each_factory_plans_for_its_own_objective(network: Network, berlin: Site
     assert problem.instance.objective == changeovers_first
     schedule = dispatch(problem.instance, "atcs", problem.frozen, 0)
     assert plan.objective == score(problem.instance, schedule).changeover, "its first criterion"
+
+
+def test_cp_sat_plans_as_punctual_with_fewer_changeovers_are_kept(
+    network: Network, berlin: Site
+) -> None:
+    order = Objective(lexicographic=(Criterion.TARDINESS, Criterion.CHANGEOVER))
+    site = replace(berlin, objective=order)
+    colours = ("red", "blue", "black", "white")
+    plans, changes = [], []
+    # 6 s for CP-SAT: the budget of test_cp_sat_improves_on_the_rule_within_its_budget
+    for settings in (PlanningSettings(), PlanningSettings(seconds=6.0, workers=2)):
+        jobs, tasks = grips(16, colours)
+        state = FactoryState(jobs, due_in(jobs, 24))  # nothing is late either way
+        plans.append(replan(factory_problem(network, site, tasks, state, MONDAY), settings))
+        changes.append(switches(tasks))
+
+    rule, solved = plans
+    assert rule.solver == "atcs"
+    assert rule.objective == solved.objective == 0, "no tardiness"
+    assert solved.solver == "cp-sat", "kept, though the first criterion ties"
+    assert changes[1] < changes[0]
+
+
+def test_criteria_in_order_leave_cp_sat_out_sooner_for_the_models_they_build(
+    network: Network, berlin: Site
+) -> None:
+    order = (Criterion.TARDINESS, Criterion.CHANGEOVER, Criterion.MAKESPAN)
+    jobs, tasks = grips(60)  # 120 operations
+    state = FactoryState(jobs, due_in(jobs, 24))
+    weighted = factory_problem(network, berlin, tasks, state, MONDAY)
+    ordered = factory_problem(
+        network, replace(berlin, objective=Objective(lexicographic=order)), tasks, state, MONDAY
+    )
+    one_second = PlanningSettings(seconds=1.0)
+    assert _worth_solving(weighted, one_second), "one model of 120 operations builds in time"
+    assert not _worth_solving(ordered, one_second), "three do not"
 
 
 def test_a_factory_that_counts_only_its_makespan_plans_the_longest_jobs_first(

@@ -175,3 +175,13 @@ def test_a_bad_objective_is_refused_with_its_path_and_what_to_write(
     with pytest.raises(InvalidNetwork) as caught:
         build_network(doc, "net.yaml")
     assert caught.value.message == f"net.yaml: factories[1].objective: {reason}"
+
+
+def test_a_central_plant_is_given_no_objective(doc: dict[str, Any]) -> None:
+    doc["central_plants"][0]["objective"] = ["makespan"]
+    with pytest.raises(InvalidNetwork) as caught:
+        build_network(doc, "net.yaml")
+    assert caught.value.message == (
+        "net.yaml: central_plants[0].objective: central plants are not planned here (they make "
+        "standard components): give objectives to factories"
+    )

@@ -12,7 +12,7 @@ from microfab.bootstrap import load_network, open_database
 from microfab.cli.common import DbOption, console, settings_for, user_errors
 from microfab.clock import WallClock
 from microfab.network.loader import demo_document, load_network_file, normal_form
-from microfab.network.model import Network
+from microfab.network.model import Network, SiteKind
 from microfab.network.service import install_network
 from microfab.scheduling.model import Objective
 
@@ -76,7 +76,7 @@ def show(db: DbOption = None) -> None:
             site.name,
             machines,
             str(len(site.operators)),
-            _objective(site.objective),
+            _objective(site.objective) if site.kind is SiteKind.MICRO_FACTORY else "—",
         )
     console.print(table)
     console.print(f"products: {', '.join(network.products)}")

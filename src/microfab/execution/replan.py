@@ -218,9 +218,11 @@ def _improve(
 
 
 def _worth_solving(problem: FactoryProblem, settings: PlanningSettings) -> bool:
-    # CP-SAT's model building is not covered by its time limit (see scheduling.repair).
+    # CP-SAT's model building is not covered by its time limit (see scheduling.repair), and an
+    # objective with criteria in order builds a model for each.
     open_operations = len(problem.instance.operations) - len(problem.frozen)
-    return 0 < open_operations <= CP_OPERATIONS_PER_SECOND * settings.seconds
+    stages = len(problem.instance.objective.lexicographic) or 1
+    return 0 < open_operations <= CP_OPERATIONS_PER_SECOND * settings.seconds / stages
 
 
 def _apply(problem: FactoryProblem, schedule: Schedule) -> list[Task]:

@@ -141,6 +141,13 @@ def _cross_check(spec: NetworkFile) -> Iterator[tuple[str, str]]:
     for group, members in (("factories", spec.factories), ("central_plants", spec.central_plants)):
         for i, site in enumerate(members):
             yield from _check_site(f"{group}[{i}]", site, materials, regions, spec)
+    for i, plant in enumerate(spec.central_plants):
+        if plant.objective is not None:
+            yield (
+                f"central_plants[{i}].objective",
+                "central plants are not planned here (they make standard components): "
+                "give objectives to factories",
+            )
     for i, lane in enumerate(spec.lanes):
         if lane.origin not in sites:
             yield f"lanes[{i}].origin", str(_unknown("site", lane.origin, sorted(sites)))

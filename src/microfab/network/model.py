@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
+from types import MappingProxyType
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -162,7 +163,9 @@ class Operator:
 
 
 FACTORY_OBJECTIVE = Objective(
-    weights={Criterion.TARDINESS: 20, Criterion.CHANGEOVER: 2, Criterion.MAKESPAN: 1}
+    weights=MappingProxyType(
+        {Criterion.TARDINESS: 20, Criterion.CHANGEOVER: 2, Criterion.MAKESPAN: 1}
+    )
 )
 """What a factory's plan aims at unless its network file says otherwise: lateness first, then
 changeovers, then finishing early."""

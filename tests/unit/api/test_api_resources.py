@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
+from microfab.api.schemas.factories import ObjectivePublic
 from microfab.bootstrap import Services
 from microfab.clock import ManualClock
+from microfab.scheduling.model import Criterion, Objective
 
 if TYPE_CHECKING:
     from conftest import Api
@@ -37,6 +39,12 @@ def test_factories_are_listed_and_an_operator_sees_only_their_own(
         "weights": {"tardiness": 20, "changeover": 2, "makespan": 1},
         "lexicographic": None,
     }
+
+
+def test_an_objective_in_order_is_shown_as_its_criteria() -> None:
+    order = Objective(lexicographic=(Criterion.CHANGEOVER, Criterion.TARDINESS))
+    shown = ObjectivePublic.of(order).model_dump()
+    assert shown == {"weights": None, "lexicographic": ["changeover", "tardiness"]}
 
 
 def test_a_factory_shows_machines_queue_stock_and_people_on_shift(

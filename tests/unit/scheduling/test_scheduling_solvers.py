@@ -218,6 +218,26 @@ def test_a_lexicographic_ranking_tells_apart_schedules_equal_on_the_first_criter
     assert ranking(instance, grouped) == (0, 10) < ranking(instance, alternating) == (0, 50)
 
 
+def test_later_criteria_wait_for_no_stage_once_the_time_is_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each stage builds a model its time limit does not cover: with no time left, none."""
+    order = (Criterion.TARDINESS, Criterion.CHANGEOVER, Criterion.MAKESPAN)
+    instance = colours(Objective(lexicographic=order))
+    stages = []
+    run = _Search.run
+
+    def counted(search: _Search, hint: Schedule, limit: float) -> tuple[Schedule, int, str]:
+        stages.append(limit)
+        return run(search, hint, limit)
+
+    monkeypatch.setattr(_Search, "run", counted)
+    solution = solve(instance, Settings(time_limit=0.05, workers=1))
+    assert len(stages) == 1
+    assert solution.status == "feasible"
+    assert check(instance, solution.schedule) == []
+
+
 def test_honours_workshop_rules_for_every_objective(workshop: Instance) -> None:
     for weights in ({Criterion.MAKESPAN: 1}, {Criterion.TARDINESS: 3, Criterion.CHANGEOVER: 1}):
         instance = replace(workshop, objective=Objective(weights))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from microfab.api.schemas.common import Place, TaskPublic, UtcTime
 from microfab.execution.model import Job
@@ -128,15 +128,25 @@ class NetworkPublic(BaseModel):
 class ObjectivePublic(BaseModel):
     """What the factory's plans aim at (the network file's ``objective``)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "weights": {"tardiness": 20, "changeover": 2, "makespan": 1},
+                    "lexicographic": None,
+                },
+                {"weights": None, "lexicographic": ["changeover", "tardiness"]},
+            ]
+        }
+    )
+
     weights: dict[str, int] | None = Field(
         description="A weighted sum of the criteria (tardiness: weighted minutes late, "
-        "changeover: minutes, makespan: minutes); null when the order below counts instead.",
-        examples=[{"tardiness": 20, "changeover": 2, "makespan": 1}],
+        "changeover: minutes, makespan: minutes); null when the order below counts instead."
     )
     lexicographic: list[str] | None = Field(
         description="Criteria in order of importance, each counting only among plans equal on "
-        "those before it; null for a weighted sum.",
-        examples=[None],
+        "those before it; null for a weighted sum."
     )
 
     @classmethod
