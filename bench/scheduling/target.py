@@ -24,6 +24,7 @@ import json
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from ortools.sat.python import cp_model
 
 from microfab.scheduling.checker import check
 from microfab.scheduling.formats import read_instance
-from microfab.scheduling.model import Assignment, Instance, Schedule
+from microfab.scheduling.model import Instance, Schedule
 from microfab.scheduling.rules import best_dispatch
 from microfab.scheduling.tabu import improve
 
@@ -67,23 +68,20 @@ def _decide(
     """Whether CP-SAT finds a schedule within ``target``, and after how many seconds."""
     model = cp_model.CpModel()
     ops = list(instance.iter_operations())
-    start = {}
-    for op in ops:
-        (duration,) = op.durations.values()
-        start[op.id] = model.new_int_var(0, target - duration, op.id)
+    length = {op.id: d for op in ops for d in op.durations.values()}  # one machine each
+    start = {op.id: model.new_int_var(0, target - length[op.id], op.id) for op in ops}
     for after, before in instance.predecessor.items():
-        model.add(start[after] >= start[before.id] + next(iter(before.durations.values())))
+        model.add(start[after] >= start[before.id] + length[before.id])
     for machine in instance.machines:
-        here = [op for op in ops if machine.id in op.durations]
-        length = {op.id: op.durations[machine.id] for op in here}
+        here = [op.id for op in ops if machine.id in op.durations]
         model.add_no_overlap(
-            [model.new_fixed_size_interval_var(start[o.id], length[o.id], "") for o in here]
+            [model.new_fixed_size_interval_var(start[o], length[o], "") for o in here]
         )
         for a, b in itertools.combinations(here, 2) if pairs else ():
             first = model.new_bool_var("")
-            model.add(start[b.id] >= start[a.id] + length[a.id]).only_enforce_if(first)
-            model.add(start[a.id] >= start[b.id] + length[b.id]).only_enforce_if(~first)
-            model.add_hint(first, hint.of[a.id].start < hint.of[b.id].start)
+            model.add(start[b] >= start[a] + length[a]).only_enforce_if(first)
+            model.add(start[a] >= start[b] + length[b]).only_enforce_if(~first)
+            model.add_hint(first, hint.of[a].start < hint.of[b].start)
     for op in ops:
         model.add_hint(start[op.id], hint.of[op.id].start)
     solver = cp_model.CpSolver()
@@ -97,9 +95,12 @@ def _decide(
         return {"found": None, "seconds": seconds, "status": solver.status_name(code).lower()}
     found = Schedule(
         tuple(
-            Assignment(op.id, machine, solver.value(start[op.id]), solver.value(start[op.id]) + d)
-            for op in ops
-            for machine, d in op.durations.items()
+            replace(
+                a,
+                start=solver.value(start[a.operation]),
+                end=solver.value(start[a.operation]) + length[a.operation],
+            )
+            for a in hint.assignments
         )
     )
     return {

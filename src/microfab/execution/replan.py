@@ -38,7 +38,7 @@ from microfab.scheduling.model import (
     ranking,
 )
 from microfab.scheduling.model import Job as SchedulingJob
-from microfab.scheduling.repair import CP_OPERATIONS_PER_SECOND
+from microfab.scheduling.repair import builds_in_time
 from microfab.scheduling.rules import RULES, dispatch
 
 HORIZONS = (timedelta(days=2), timedelta(days=7), timedelta(days=28))
@@ -218,11 +218,10 @@ def _improve(
 
 
 def _worth_solving(problem: FactoryProblem, settings: PlanningSettings) -> bool:
-    # CP-SAT's model building is not covered by its time limit (see scheduling.repair), and an
-    # objective with criteria in order builds a model for each.
     open_operations = len(problem.instance.operations) - len(problem.frozen)
-    stages = len(problem.instance.objective.lexicographic) or 1
-    return 0 < open_operations <= CP_OPERATIONS_PER_SECOND * settings.seconds / stages
+    return open_operations > 0 and builds_in_time(
+        problem.instance, open_operations, settings.seconds
+    )
 
 
 def _apply(problem: FactoryProblem, schedule: Schedule) -> list[Task]:

@@ -633,11 +633,7 @@ def solve(
     outcomes = []
     for k, weights in enumerate(stages):
         if k and clock.left() < MIN_STAGE:
-            # Building a stage's model is not covered by its time limit: with no time left,
-            # a later stage would only overrun the budget (a 1 s re-plan of 200 operations took
-            # 5.2 s over three stages).
-            outcomes.append((0, 0, "feasible"))
-            break
+            break  # its model's building would only overrun the budget (see repair.builds_in_time)
         search = _Search(instance, frozen, not_before, settings, caps, weights)
         hint, bound, status = search.run(hint, clock.left() / (len(stages) - k))
         caps.update({c: score(instance, hint).value(c) for c in weights})
@@ -647,7 +643,12 @@ def solve(
     value = first.value(hint)
     # Where CP-SAT proved nothing in time (a short limit), the bound without it still holds.
     bound = max(bound, first.trivial_bound())
-    status = "optimal" if all(o[2] == "optimal" for o in outcomes) else outcomes[-1][2]
+    if len(outcomes) < len(stages):
+        status = "feasible"  # the later criteria had no time
+    elif all(o[2] == "optimal" for o in outcomes):
+        status = "optimal"
+    else:
+        status = outcomes[-1][2]
     if len(stages) == 1 and status == "feasible" and value <= bound:
         status = "optimal"
     return Solution(hint, value, min(bound, value), status, clock.elapsed(), "microfab")

@@ -264,10 +264,7 @@ def score(instance: Instance, schedule: Schedule) -> Scores:
 
 def objective_value(instance: Instance, schedule: Schedule) -> int:
     """The weighted sum, or the first criterion of a lexicographic objective."""
-    scores = score(instance, schedule)
-    if instance.objective.lexicographic:
-        return scores.value(instance.objective.lexicographic[0])
-    return scores.weighted(instance.objective)
+    return ranking(instance, schedule)[0]
 
 
 def ranking(instance: Instance, schedule: Schedule) -> tuple[int, ...]:

@@ -23,7 +23,7 @@ from microfab.scheduling.model import (
     Operator,
     Schedule,
     Window,
-    score,
+    ranking,
 )
 
 
@@ -376,7 +376,5 @@ def best_dispatch(instance: Instance, tries: int = 8, seed: int = 0) -> Schedule
 
 
 def _cost(instance: Instance, schedule: Schedule) -> tuple[int, ...]:
-    scores = score(instance, schedule)
-    if instance.objective.lexicographic:
-        return tuple(scores.value(c) for c in instance.objective.lexicographic)
-    return (scores.weighted(instance.objective), scores.makespan)
+    """The objective's ranking, ties going to the shorter schedule."""
+    return (*ranking(instance, schedule), schedule.makespan)
