@@ -76,6 +76,15 @@ class Principal:
             raise InvalidInput("say which customer the order is for (customer_id)")
         return requested
 
+    def priority_for(self, requested: int | None) -> int | None:
+        """The priority an order is placed with: only planners and admins may set one."""
+        if requested is not None and self.role not in (Role.ADMIN, Role.PLANNER):
+            raise PermissionDenied(
+                f"a {self.role.value} key may not set an order's priority; leave it out "
+                "(a planner can re-prioritise the order later)"
+            )
+        return requested
+
     def can_see(self, customer_id: str, factory_id: str | None) -> bool:
         match self.role:
             case Role.ADMIN | Role.PLANNER:

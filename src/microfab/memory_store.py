@@ -16,7 +16,7 @@ from microfab.access import ApiKey
 from microfab.errors import Conflict, InvalidInput, NotFound, OutOfStock, StaleState
 from microfab.execution.model import Job, Task, TaskState
 from microfab.inventory.model import Replenishment
-from microfab.orders.model import Order, OrderState, Upload
+from microfab.orders.model import PRIORITISABLE, Order, OrderState, Upload
 from microfab.storage import (
     MAX_PAGE,
     ApiKeyRepository,
@@ -26,6 +26,7 @@ from microfab.storage import (
     OrderQuery,
     OrderRepository,
     Page,
+    Priority,
     ReplenishmentRepository,
     RuntimeRepository,
     StockRepository,
@@ -112,6 +113,13 @@ class _Orders:
             if o.state is OrderState.SHIPPED and o.shipment
         ]
         return min(times, default=None)
+
+    def reprioritised(self) -> list[Priority]:
+        return [
+            Priority(o.id, o.factory_id, o.priority)
+            for o in self._sorted()
+            if o.prioritised_at is not None and o.state in PRIORITISABLE
+        ]
 
     def query(self, query: OrderQuery) -> Page[Order]:
         rows = [

@@ -39,6 +39,15 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
+class Priority:
+    """An order's priority and the factory making it (None before it is routed)."""
+
+    order_id: str
+    factory_id: str | None
+    priority: int
+
+
+@dataclass(frozen=True)
 class MachineRecord:
     """A machine's last known state, for anyone who reads the store (API, CLI)."""
 
@@ -78,6 +87,10 @@ class OrderRepository(Protocol):
         ...
 
     def next_arrival(self) -> datetime | None: ...
+
+    def reprioritised(self) -> list[Priority]:
+        """The priorities of the orders a planner re-prioritised whose work is not all done."""
+        ...
 
     def query(self, query: OrderQuery) -> Page[Order]:
         """Newest first, ``query.limit`` at a time; pass ``next_cursor`` back for more."""

@@ -112,6 +112,37 @@ def test_orders_can_be_placed_listed_shown_and_cancelled(workdir: Path) -> None:
     assert "is cancelled and cannot become cancelled" in again.stderr
 
 
+def test_a_planner_places_an_order_with_a_priority_and_changes_it(workdir: Path) -> None:
+    assert microfab("network", "load", "--db", "m.db", cwd=workdir).returncode == 0
+    where = ("--customer", "c-1", "--lat", "52.5", "--lon", "13.4", "--db", "m.db")
+    placed = microfab(
+        "order", "place", "phone-grip", *where, "--priority", "4", "--json", cwd=workdir
+    )
+    assert placed.returncode == 0, placed.stderr
+    order = json.loads(placed.stdout)
+    assert (order["priority"], order["prioritised_at"]) == (4, None)
+
+    changed = microfab(
+        "order", "prioritise", order["id"], "9", "--db", "m.db", "--json", cwd=workdir
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert json.loads(changed.stdout)["priority"] == 9
+    assert json.loads(changed.stdout)["prioritised_at"] is not None
+
+    too_high = microfab("order", "prioritise", order["id"], "101", "--db", "m.db", cwd=workdir)
+    assert too_high.returncode == 2
+    assert too_high.stderr.strip().splitlines() == [
+        "error: Invalid value for 'priority': Input should be less than or equal to 100 "
+        "(see 'microfab order prioritise --help')"
+    ]
+    assert microfab("order", "cancel", order["id"], "--db", "m.db", cwd=workdir).returncode == 0
+    closed = microfab("order", "prioritise", order["id"], "2", "--db", "m.db", cwd=workdir)
+    assert closed.returncode == 2
+    assert "only an order not yet finished can be re-prioritised" in closed.stderr
+    shown = microfab("order", "show", order["id"], "--db", "m.db", "--json", cwd=workdir)
+    assert json.loads(shown.stdout)["priority"] == 9
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [

@@ -129,3 +129,28 @@ def test_an_uploaded_model_is_ordered_made_and_delivered(services: Services) -> 
     assert done.lines[0].upload_id == upload.id
     assert done.lines[0].estimate == upload.estimate
     assert services.uploads.data(upload.id) == data
+
+
+def test_a_re_prioritised_order_re_plans_its_factory_once(services: Services) -> None:
+    clock = services.clock
+    assert isinstance(clock, ManualClock)
+    controller = services.controller(seed=4, failure_rate=0)
+    ids = [
+        services.orders.place(
+            PlaceOrder(f"c{n}", (LineRequest("phone-grip", 1, {"name": n}, "pla"),), COLOGNE)
+        ).order.id
+        for n in ("Ada", "Bo", "Cy")
+    ]
+    assert controller.step().replanned == 1
+    clock.advance(timedelta(minutes=1))
+    assert controller.step().replanned == 0, "within the re-planning gap"
+
+    changed = services.orders.prioritise(ids[2], 7)
+    clock.advance(timedelta(minutes=1))
+    replanned = controller.step().replanned
+    clock.advance(timedelta(minutes=1))
+
+    assert (replanned, controller.step().replanned) == (1, 0)
+    stored = services.orders.get(ids[2])
+    assert (stored.priority, stored.prioritised_at) == (7, changed.prioritised_at)
+    assert stored.state is OrderState.IN_PRODUCTION or stored.state is OrderState.SCHEDULED

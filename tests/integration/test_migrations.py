@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
+from microfab.network.model import Location
+from microfab.orders.model import Destination, Order, OrderLine
 from microfab.store import SqlStore, open_store
 from microfab.store.engine import make_engine
 from microfab.store.migrate import MIGRATIONS, alembic_config
-from microfab.store.tables import metadata
+from microfab.store.orders import order_to_row
+from microfab.store.tables import metadata, orders
 
 
 def head_revision() -> str | None:
@@ -80,6 +84,42 @@ def test_the_schema_can_be_taken_down_to_nothing_and_up_again(database_url: str)
         assert current_revision(store) == head_revision()
     finally:
         store.close()
+
+
+def test_orders_stored_before_priorities_existed_keep_the_normal_priority(
+    database_url: str,
+) -> None:
+    store = open_store(database_url)
+    try:
+        with store.engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "5c3e9b7a1f42")
+        with store.engine.begin() as connection:
+            connection.execute(orders.insert(), [_old_order_row()])
+        with store.engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+        with store.unit_of_work() as uow:
+            order = uow.orders.get("o-old")
+    finally:
+        store.close()
+
+    assert (order.priority, order.prioritised_at) == (1, None)
+
+
+def _old_order_row() -> dict[str, object]:
+    """An order's row as the schema before priorities stored it."""
+    order = Order(
+        id="o-old",
+        customer_id="c1",
+        lines=(OrderLine("bracket", 1, "pla", {}),),
+        destination=Destination(Location(52.52, 13.405)),
+        placed_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+        promised_at=datetime(2026, 12, 3, 9, tzinfo=UTC),
+        price_cents=999,
+        co2e_kg=0.2,
+    )
+    row = order_to_row(order)
+    del row["priority"], row["prioritised_at"]
+    return row
 
 
 def test_migration_files_are_named_by_date_so_they_sort_in_order() -> None:

@@ -18,7 +18,7 @@ from microfab.orders.model import (
     Shipment,
     StateChange,
 )
-from microfab.storage import MAX_PAGE, OrderQuery
+from microfab.storage import MAX_PAGE, OrderQuery, Priority
 from microfab.store import SqlStore
 
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -77,6 +77,8 @@ def test_an_order_comes_back_with_every_field_as_aware_utc(store: SqlStore) -> N
             StateChange(local, OrderState.PLACED),
             StateChange(local + timedelta(minutes=1), OrderState.ROUTED, "munich-2"),
         ],
+        priority=7,
+        prioritised_at=local + timedelta(hours=2),
         version=4,
     )
     add(store, order)
@@ -89,6 +91,7 @@ def test_an_order_comes_back_with_every_field_as_aware_utc(store: SqlStore) -> N
     assert stored.shipment is not None
     stamps += [stored.shipment.shipped_at, stored.shipment.arrives_at]
     stamps += [change.at for change in stored.history]
+    stamps.append(stored.prioritised_at)
     assert all(stamp is not None and stamp.tzinfo is UTC for stamp in stamps)
     params = stored.lines[0].params
     assert [type(params[name]) for name in ("width", "holes", "engraved")] == [float, int, bool]
@@ -103,6 +106,24 @@ def test_an_order_without_optional_fields_comes_back_with_them_empty(store: SqlS
 
     assert stored == order
     assert (stored.idempotency_key, stored.shipment, stored.ready_at) == (None, None, None)
+    assert (stored.priority, stored.prioritised_at) == (1, None)
+
+
+def test_re_prioritised_orders_with_work_left_are_listed_oldest_first(store: SqlStore) -> None:
+    later = T0 + timedelta(hours=1)
+    add(
+        store,
+        an_order(1, priority=3, prioritised_at=later, factory_id="berlin-1"),
+        an_order(2, priority=4),  # placed with a priority, never re-prioritised
+        an_order(3, priority=9, prioritised_at=later),
+        an_order(4, priority=2, prioritised_at=later, state=OrderState.FINISHED),
+        an_order(5, priority=2, prioritised_at=later, state=OrderState.CANCELLED),
+    )
+
+    with store.unit_of_work() as uow:
+        found = uow.orders.reprioritised()
+
+    assert found == [Priority("o1", "berlin-1", 3), Priority("o3", None, 9)]
 
 
 def test_an_unknown_order_is_not_found(store: SqlStore) -> None:

@@ -441,3 +441,57 @@ def test_a_factory_that_counts_only_its_makespan_plans_the_longest_jobs_first(
     assert replan(problem, PlanningSettings(planner="edd")).solver == "mwkr"
     default = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 6)), MONDAY)
     assert replan(default, PlanningSettings(planner="edd")).solver == "edd"
+
+
+def test_a_high_priority_order_goes_first_when_not_every_order_can_be_on_time(
+    network: Network, berlin: Site
+) -> None:
+    starts = {}
+    for priority in (1, 10):
+        jobs, tasks = grips(24)  # four rounds of prints on six printers; due after the first
+        state = FactoryState(jobs, due_in(jobs, 1), priority={"ord_23": priority})
+        problem = factory_problem(network, berlin, tasks, state, MONDAY)
+        replan(problem, PlanningSettings())
+        assert problem.instance.job["job_23"].weight == priority
+        starts[priority] = next(t.planned_start for t in tasks if t.id == "tsk_23_print")
+
+    assert starts[1] > MONDAY + timedelta(hours=1), "at priority 1 it waits its turn"
+    assert starts[10] == MONDAY, "at priority 10 it prints first"
+
+
+def test_re_prioritising_an_order_re_plans_its_factory_at_once_with_the_new_weight(
+    services: Services, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from microfab.execution import controller as controller_module
+    from microfab.network.model import Location
+    from microfab.orders.model import Destination
+    from microfab.orders.service import LineRequest, PlaceOrder
+
+    seen: list[dict[str, int]] = []
+
+    def replan_and_note(*args: object, **kwargs: object) -> object:
+        state = args[3]
+        assert isinstance(state, FactoryState)
+        seen.append(dict(state.priority))
+        return replan_factory(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(controller_module, "replan_factory", replan_and_note)
+    controller = services.controller(seed=1, failure_rate=0)
+    berlin = Destination(Location(52.52, 13.40), "Berlin")
+    placed = [
+        services.orders.place(
+            PlaceOrder("cust-1", (LineRequest("phone-grip", 1, {"name": n}, "pla"),), berlin)
+        ).order
+        for n in ("Ada", "Bo", "Cy")
+    ]
+    assert controller.step().replanned == 1
+    assert seen[-1] == {o.id: 1 for o in placed}
+    clock.advance(timedelta(minutes=1))  # inside the re-planning gap: no plan without a reason
+    assert controller.step().replanned == 0
+
+    services.orders.prioritise(placed[2].id, 10)
+    clock.advance(timedelta(minutes=1))
+    assert controller.step().replanned == 1
+    assert seen[-1][placed[2].id] == 10
+    clock.advance(timedelta(minutes=1))
+    assert controller.step().replanned == 0, "a change is acted on once"

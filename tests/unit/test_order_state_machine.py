@@ -125,3 +125,35 @@ def test_a_line_needs_a_positive_quantity(quantity: int) -> None:
 def test_a_line_quantity_must_be_a_whole_number() -> None:
     with pytest.raises(InvalidInput, match="whole number"):
         OrderLine("phone-grip", 1.5, "pla", {})  # type: ignore[arg-type]
+
+
+def test_a_new_priority_is_kept_with_its_time_and_the_same_one_changes_nothing() -> None:
+    order = an_order()
+    assert (order.priority, order.prioritised_at) == (1, None)
+
+    assert order.prioritise(4, T0 + timedelta(hours=1))
+    assert not order.prioritise(4, T0 + timedelta(hours=2))
+
+    assert (order.priority, order.prioritised_at) == (4, T0 + timedelta(hours=1))
+
+
+@pytest.mark.parametrize("state", ["finish", "cancel"])
+def test_an_order_with_no_work_left_cannot_be_re_prioritised(state: str) -> None:
+    order = an_order()
+    if state == "finish":
+        order.route_to("berlin", T0)
+        order.schedule(T0, T0)
+        order.start_production(T0)
+    getattr(order, state)(T0)
+
+    with pytest.raises(IllegalTransition, match="only an order not yet finished"):
+        order.prioritise(3, T0)
+    assert order.priority == 1
+
+
+@pytest.mark.parametrize("priority", [0, -1, 101, True, 2.0])
+def test_a_priority_is_a_whole_number_from_1_to_100(priority: object) -> None:
+    with pytest.raises(InvalidInput, match="priority must be"):
+        an_order().prioritise(priority, T0)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="priority must be"):
+        Order(**{**vars(an_order()), "history": [], "priority": priority})

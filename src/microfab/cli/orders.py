@@ -1,4 +1,5 @@
-"""``microfab order quote|place|list|show|cancel``: orders straight from the database."""
+"""``microfab order quote|place|list|show|prioritise|cancel``: orders straight from the
+database."""
 
 from __future__ import annotations
 
@@ -15,16 +16,34 @@ from microfab.catalog.model import LineEstimate
 from microfab.cli.common import DbOption, console, parse_params, settings_for, user_errors
 from microfab.clock import ManualClock, WallClock
 from microfab.network.model import Location
-from microfab.orders.model import Destination, Order, OrderLine, OrderState
+from microfab.orders.model import (
+    MAX_PRIORITY,
+    NORMAL_PRIORITY,
+    Destination,
+    Order,
+    OrderLine,
+    OrderState,
+)
 from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.quoting.model import Quote
 from microfab.storage import OrderQuery
 from microfab.units import format_money
 
-order_app = typer.Typer(help="Quote, place, list, show and cancel orders.", no_args_is_help=True)
+order_app = typer.Typer(
+    help="Quote, place, list, show, re-prioritise and cancel orders.", no_args_is_help=True
+)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
 ParamOption = Annotated[
     list[str] | None, typer.Option("--param", "-p", help="name=value, repeatable")
+]
+PriorityOption = Annotated[
+    int,
+    typer.Option(
+        help=f"How much its lateness weighs in the plan, {NORMAL_PRIORITY} (normal) to "
+        f"{MAX_PRIORITY}",
+        min=NORMAL_PRIORITY,
+        max=MAX_PRIORITY,
+    ),
 ]
 UploadOption = Annotated[
     str | None,
@@ -81,6 +100,7 @@ def place(
     upload: UploadOption = None,
     label: Annotated[str, typer.Option(help="Delivery address label")] = "",
     idempotency_key: Annotated[str | None, typer.Option(help="Retry-safe key")] = None,
+    priority: PriorityOption = NORMAL_PRIORITY,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -94,6 +114,7 @@ def place(
                 lines=(LineRequest(product, quantity, params, material, upload),),
                 destination=Destination(Location(lat, lon), label),
                 idempotency_key=idempotency_key,
+                priority=priority,
             )
         )
     _show(placed.order, as_json)
@@ -116,7 +137,8 @@ def list_orders(
         console.print_json(json.dumps([_as_dict(o) for o in page.items]))
         return
     table = Table()
-    for column in ("order", "customer", "state", "factory", "placed", "promised", "price"):
+    columns = ("order", "customer", "state", "factory", "priority", "placed", "promised", "price")
+    for column in columns:
         table.add_column(column)
     for order in page.items:
         table.add_row(
@@ -124,6 +146,7 @@ def list_orders(
             order.customer_id,
             order.state.value,
             order.factory_id or "",
+            str(order.priority),
             f"{order.placed_at:%Y-%m-%d %H:%M}",
             f"{order.promised_at:%Y-%m-%d %H:%M}",
             format_money(order.price_cents),
@@ -141,6 +164,31 @@ def show(
     """Show one order with its history."""
     with _services(db) as services:
         order = services.orders.get(order_id)
+    _show(order, as_json)
+
+
+@order_app.command("prioritise")
+@user_errors
+def prioritise(
+    order_id: Annotated[str, typer.Argument(help="Order id")],
+    priority: Annotated[
+        int,
+        typer.Argument(
+            help=f"The new priority, {NORMAL_PRIORITY} (normal) to {MAX_PRIORITY}",
+            min=NORMAL_PRIORITY,
+            max=MAX_PRIORITY,
+        ),
+    ],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Give an order not yet finished a new priority: its factory re-plans for it.
+
+    A minute late of an order of priority 5 weighs as much as five minutes late of one of
+    priority 1. A running `microfab serve` on the same database re-plans within a step.
+    """
+    with _services(db) as services:
+        order = services.orders.prioritise(order_id, priority)
     _show(order, as_json)
 
 
@@ -168,6 +216,8 @@ def _as_dict(order: Order) -> dict[str, Any]:
         "promised_at": order.promised_at.isoformat(),
         "price_cents": order.price_cents,
         "co2e_kg": order.co2e_kg,
+        "priority": order.priority,
+        "prioritised_at": order.prioritised_at.isoformat() if order.prioritised_at else None,
         "lines": [_line_dict(line) for line in order.lines],
         "history": [
             {"at": change.at.isoformat(), "state": change.state.value, "note": change.note}
@@ -258,6 +308,7 @@ def _show(order: Order, as_json: bool) -> None:
         f"{' at ' + order.factory_id if order.factory_id else ''}; "
         f"{format_money(order.price_cents)}, {order.co2e_kg:.3f} kg CO2e, "
         f"promised {order.promised_at:%Y-%m-%d %H:%M} UTC"
+        f"{'' if order.priority == NORMAL_PRIORITY else f'; priority {order.priority}'}"
     )
     _print_lines(order.lines)
     for change in order.history:

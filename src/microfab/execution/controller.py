@@ -128,6 +128,9 @@ class NetworkController:
         self._active: ActiveTasks | None = None
         self._planning = planning or PlanningSettings()
         self._due: dict[str, datetime] = {}
+        self._priority: dict[str, int] = {}
+        # The priorities of re-prioritised open orders as last read: a change re-plans at once.
+        self._reprioritised: dict[str, int] = {}
         self._lines: dict[str, tuple[OrderLine, ...]] = {}
         self._to_plan: set[str] = set()
         self._urgent: set[str] = set()
@@ -203,6 +206,7 @@ class NetworkController:
             self._active = ActiveTasks(uow.tasks.in_states(None, ACTIVE_TASK_STATES))
             self._jobs.clear()
             self._due.clear()
+            self._priority.clear()
             self._lines.clear()
         self._active.steps += 1
         return self._active
@@ -335,6 +339,7 @@ class NetworkController:
                 backlog[key] = backlog.get(key, 0.0) + queued_hours(site, task.process, work)
             order.route_to(site.id, now)
             self._due[order.id] = self._due_at(order, site)
+            self._priority[order.id] = order.priority
             self._lines[order.id] = order.lines
             self._to_plan.add(site.id)
             routed.append(order)
@@ -357,6 +362,7 @@ class NetworkController:
         """Re-plan the factories that changed: at once when a machine went down or came back or
         a task failed, otherwise once the factory's re-planning gap has passed."""
         down = self._down_until(statuses, now)
+        self._notice_priorities(uow)
         for machine_id, status in statuses.items():
             if (self._recorded.get(machine_id) in _UNAVAILABLE) != (status.state in _UNAVAILABLE):
                 self._urgent.add(self._sites[machine_id].id)
@@ -398,12 +404,25 @@ class NetworkController:
             down_until=down,
             lines={t.job_id: self._line_of(uow, t) for t in tasks},
             loaded=self._loaded,
+            priority={t.order_id: self._priority_of(uow, t.order_id) for t in tasks},
         )
         plan = replan_factory(self._network, site, tasks, state, now, self._planning)
         uow.tasks.move(plan.moved)
         self._expect_ready(uow, active, {t.order_id for t in plan.moved})
         report.replanned += 1
         report.moved += len(plan.moved)
+
+    def _notice_priorities(self, uow: UnitOfWork) -> None:
+        """Factories making an order whose priority a planner changed re-plan at once."""
+        found = uow.orders.reprioritised()
+        for change in found:
+            if self._reprioritised.get(change.order_id) == change.priority:
+                continue
+            if change.order_id in self._priority:
+                self._priority[change.order_id] = change.priority
+            if change.factory_id is not None:
+                self._urgent.add(change.factory_id)
+        self._reprioritised = {c.order_id: c.priority for c in found}
 
     def _expect_ready(self, uow: UnitOfWork, active: ActiveTasks, order_ids: set[str]) -> None:
         """Orders whose work moved are expected when the new plan finishes it, once that is
@@ -433,6 +452,11 @@ class NetworkController:
             self._remember(uow.orders.get(order_id))
         return self._due[order_id]
 
+    def _priority_of(self, uow: UnitOfWork, order_id: str) -> int:
+        if order_id not in self._priority:
+            self._remember(uow.orders.get(order_id))
+        return self._priority[order_id]
+
     def _line_of(self, uow: UnitOfWork, task: Task) -> OrderLine:
         if task.order_id not in self._lines:
             self._remember(uow.orders.get(task.order_id))
@@ -441,6 +465,7 @@ class NetworkController:
     def _remember(self, order: Order) -> None:
         assert order.factory_id is not None
         self._due[order.id] = self._due_at(order, self._network.site(order.factory_id))
+        self._priority[order.id] = order.priority
         self._lines[order.id] = order.lines
 
     def _down_until(

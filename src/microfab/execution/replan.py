@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from microfab.execution.model import Job, Task, TaskState
 from microfab.network.model import MachineSpec, Network, Process, Site, assign_people
 from microfab.network.model import Operator as Person
-from microfab.orders.model import OrderLine, line_machines, minutes_moved
+from microfab.orders.model import NORMAL_PRIORITY, OrderLine, line_machines, minutes_moved
 from microfab.scheduling.model import (
     Assignment,
     Criterion,
@@ -73,6 +73,8 @@ class FactoryState:
     loaded: Mapping[str, str] = field(default_factory=dict)
     """The setup family each machine last started work of (machine id to family), where known:
     the plan's first task there of another family pays the changeover."""
+    priority: Mapping[str, int] = field(default_factory=dict)
+    """Each order's priority, the weight of its lateness (order id to priority; 1 if missing)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def factory_problem(
                 job_id,
                 tuple(operations),
                 due=None if due is None else _minutes(due - now),
+                weight=state.priority.get(job.order_id, NORMAL_PRIORITY),
             )
         )
     machines = tuple(

@@ -59,6 +59,26 @@ ALLOWED: Mapping[OrderState, frozenset[OrderState]] = {
 
 OPEN_STATES = frozenset(s for s, nexts in ALLOWED.items() if nexts)
 WAITING_FOR_ROUTE = frozenset({OrderState.PLACED, OrderState.REROUTED})
+PRIORITISABLE = OPEN_STATES - {OrderState.FINISHED}
+"""States in which an order's priority still changes anything: its work is not all done."""
+
+NORMAL_PRIORITY = 1
+MAX_PRIORITY = 100
+
+
+def check_priority(priority: int) -> int:
+    """``priority`` if it is a whole number from 1 to ``MAX_PRIORITY``, else ``InvalidInput``.
+
+    An order's priority weighs its lateness in its factory's plan: a minute late of an order of
+    priority 5 costs as much as five minutes late of one of priority 1.
+    """
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise InvalidInput(f"priority must be a whole number, not {priority!r}")
+    if not NORMAL_PRIORITY <= priority <= MAX_PRIORITY:
+        raise InvalidInput(
+            f"priority must be from {NORMAL_PRIORITY} (normal) to {MAX_PRIORITY}, not {priority}"
+        )
+    return priority
 
 
 @dataclass(frozen=True)
@@ -242,11 +262,16 @@ class Order:
     shipment: Shipment | None = None
     delivered_at: datetime | None = None
     history: list[StateChange] = field(default_factory=list)
+    priority: int = NORMAL_PRIORITY
+    """How much its lateness weighs in its factory's plan (``check_priority``)."""
+    prioritised_at: datetime | None = None
+    """When a planner last changed ``priority`` after the order was placed."""
     version: int = 0
 
     def __post_init__(self) -> None:
         if not self.lines:
             raise InvalidInput("an order needs at least one line")
+        check_priority(self.priority)
         if not self.history:
             self.history.append(StateChange(self.placed_at, OrderState.PLACED))
 
@@ -276,6 +301,24 @@ class Order:
         if self.ready_at == ready_at:
             return False
         self.ready_at = ready_at
+        return True
+
+    def prioritise(self, priority: int, at: datetime) -> bool:
+        """Give the order a new priority; returns whether it changed.
+
+        Only an order whose work is not all done can be re-prioritised (``IllegalTransition``
+        otherwise): a finished, shipped, delivered or cancelled order has nothing left to plan.
+        """
+        check_priority(priority)
+        if self.state not in PRIORITISABLE:
+            raise IllegalTransition(
+                f"order {self.id} is {self.state.value}: its priority no longer changes "
+                "anything; only an order not yet finished can be re-prioritised"
+            )
+        if priority == self.priority:
+            return False
+        self.priority = priority
+        self.prioritised_at = at
         return True
 
     def start_production(self, at: datetime) -> None:

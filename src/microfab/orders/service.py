@@ -27,7 +27,14 @@ from microfab.execution.queues import backlog_hours, site_loads
 from microfab.ids import IdFactory
 from microfab.inventory.service import Shelves
 from microfab.network.model import Network
-from microfab.orders.model import Destination, Order, OrderLine, stock_needs
+from microfab.orders.model import (
+    NORMAL_PRIORITY,
+    Destination,
+    Order,
+    OrderLine,
+    check_priority,
+    stock_needs,
+)
 from microfab.quoting.model import Quote
 from microfab.quoting.service import quote
 from microfab.routing.service import factory_to_offer
@@ -60,6 +67,7 @@ class PlaceOrder:
     lines: tuple[LineRequest, ...]
     destination: Destination
     idempotency_key: str | None = None
+    priority: int = NORMAL_PRIORITY
 
 
 @dataclass(frozen=True)
@@ -178,7 +186,8 @@ class OrderService:
     def place(self, command: PlaceOrder) -> Placed:
         """Place an order once: a retry with the same key returns the first order."""
         checked = self.check_lines(command.lines)
-        digest = request_hash(command.customer_id, checked, command.destination)
+        check_priority(command.priority)
+        digest = request_hash(command.customer_id, checked, command.destination, command.priority)
         lines = self._estimate_designs(checked)  # outside the transaction: up to ~250 ms each
         with self._uow() as uow:
             existing = self._existing(uow, command, digest)
@@ -203,6 +212,7 @@ class OrderService:
                 co2e_kg=round(best.footprint.total, 4),
                 idempotency_key=command.idempotency_key,
                 request_hash=digest,
+                priority=command.priority,
             )
             try:
                 uow.orders.add(order)
@@ -233,6 +243,16 @@ class OrderService:
     def list(self, query: OrderQuery) -> Page[Order]:
         with self._uow() as uow:
             return uow.orders.query(query)
+
+    def prioritise(self, order_id: str, priority: int) -> Order:
+        """Give an order not yet finished a new priority; its factory re-plans for it."""
+        check_priority(priority)
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+            if order.prioritise(priority, self._clock.now()):
+                uow.orders.save(order)
+                uow.commit()
+            return order
 
     def cancel(self, order_id: str, reason: str = "cancelled by request") -> Order:
         """Cancel an order that has not started production; its stock goes back on the shelf."""
@@ -270,8 +290,14 @@ def _return_stock(uow: UnitOfWork, network: Network, order: Order) -> None:
         uow.stock.put(order.factory_id, sku, quantity)
 
 
-def request_hash(customer_id: str, lines: Sequence[OrderLine], destination: Destination) -> str:
-    body = {
+def request_hash(
+    customer_id: str,
+    lines: Sequence[OrderLine],
+    destination: Destination,
+    priority: int = NORMAL_PRIORITY,
+) -> str:
+    """What identifies a placement request, for idempotency: a retry must hash the same."""
+    body: dict[str, object] = {
         "customer": customer_id,
         "lines": [
             [line.product_id, line.quantity, line.material, sorted(line.params.items())]
@@ -280,6 +306,8 @@ def request_hash(customer_id: str, lines: Sequence[OrderLine], destination: Dest
         ],
         "destination": [destination.location.lat, destination.location.lon, destination.label],
     }
+    if priority != NORMAL_PRIORITY:  # orders placed before priorities existed hash as they did
+        body["priority"] = priority
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 

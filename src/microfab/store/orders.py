@@ -13,6 +13,7 @@ from microfab.catalog.model import LineEstimate
 from microfab.errors import Conflict, InvalidInput, NotFound, StaleState
 from microfab.network.model import Location
 from microfab.orders.model import (
+    PRIORITISABLE,
     Destination,
     Order,
     OrderLine,
@@ -20,7 +21,7 @@ from microfab.orders.model import (
     Shipment,
     StateChange,
 )
-from microfab.storage import MAX_PAGE, OrderQuery, Page
+from microfab.storage import MAX_PAGE, OrderQuery, Page, Priority
 from microfab.store.statements import changed_rows, insert_new
 from microfab.store.tables import orders
 from microfab.store.utc import from_iso, to_iso
@@ -64,6 +65,8 @@ def order_to_row(order: Order) -> dict[str, Any]:
             {"at": to_iso(change.at), "state": change.state.value, "note": change.note}
             for change in order.history
         ],
+        "priority": order.priority,
+        "prioritised_at": order.prioritised_at,
         "version": order.version,
     }
 
@@ -92,6 +95,8 @@ def row_to_order(row: Row[Any]) -> Order:
             StateChange(from_iso(change["at"]), OrderState(change["state"]), change["note"])
             for change in row.history
         ],
+        priority=row.priority,
+        prioritised_at=row.prioritised_at,
         version=row.version,
     )
 
@@ -200,6 +205,17 @@ class SqlOrders:
             .limit(1)
         )
         return self._session.scalar(statement)
+
+    def reprioritised(self) -> list[Priority]:
+        statement = (
+            select(orders.c.id, orders.c.factory_id, orders.c.priority)
+            .where(
+                orders.c.prioritised_at.is_not(None),
+                orders.c.state.in_([s.value for s in PRIORITISABLE]),
+            )
+            .order_by(orders.c.seq)
+        )
+        return [Priority(*row) for row in self._session.execute(statement)]
 
     def query(self, query: OrderQuery) -> Page[Order]:
         limit = max(1, min(query.limit, MAX_PAGE))

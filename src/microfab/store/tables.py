@@ -58,12 +58,15 @@ orders = Table(
     Column("destination", JSON, nullable=False),
     Column("shipment", JSON(none_as_null=True)),
     Column("history", JSON, nullable=False),
+    Column("priority", Integer, nullable=False, server_default="1"),
+    Column("prioritised_at", UtcDateTime),
     Column("version", Integer, nullable=False),
     UniqueConstraint("customer_id", "idempotency_key"),
     Index(None, "state", "seq"),
     Index(None, "customer_id", "seq"),
     Index(None, "factory_id", "seq"),
     Index(None, "arrives_at"),
+    Index(None, "prioritised_at"),
 )
 
 uploads = Table(

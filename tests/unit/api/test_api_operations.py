@@ -29,6 +29,7 @@ OPERATIONS = {
     "getOrder",
     "listOrders",
     "cancelOrder",
+    "prioritiseOrder",
     "listJobs",
     "getJob",
     "health",

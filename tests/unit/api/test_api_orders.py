@@ -192,3 +192,90 @@ def test_the_schema_example_is_a_valid_order(api: Api, body: dict) -> None:
 
     assert response.status_code == 201, response.text
     assert set(body) <= set(sent)
+
+
+def test_a_planner_places_an_order_with_a_priority(api: Api) -> None:
+    order = api.place("planner", customer_id="cust-1", priority=5)
+
+    assert (order["priority"], order["prioritised_at"]) == (5, None)
+    assert api.data.orders[order["id"]].priority == 5
+
+
+def test_a_customer_may_not_give_its_own_order_a_priority(api: Api, body: dict) -> None:
+    response = api.post("/v1/orders", body | {"priority": 5}, "customer")
+
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == (
+        "a customer key may not set an order's priority; leave it out "
+        "(a planner can re-prioritise the order later)"
+    )
+    assert api.order_count() == 0
+
+
+def test_a_retry_with_another_priority_is_another_request(api: Api, body: dict) -> None:
+    body["customer_id"] = "cust-1"
+    first = api.post("/v1/orders", body, "planner", headers={"Idempotency-Key": "k-1"})
+    other = api.post(
+        "/v1/orders", body | {"priority": 3}, "planner", headers={"Idempotency-Key": "k-1"}
+    )
+
+    assert (first.status_code, other.status_code) == (201, 409)
+    assert api.order_count() == 1
+
+
+def test_a_planner_re_prioritises_an_order_and_its_time_is_kept(
+    api: Api, clock: ManualClock
+) -> None:
+    placed = api.place()
+    clock.advance(timedelta(minutes=5))
+
+    response = api.post(f"/v1/orders/{placed['id']}/priority", {"priority": 8}, "planner")
+
+    assert response.status_code == 200, response.text
+    order = response.json()
+    assert (order["priority"], order["prioritised_at"]) == (8, "2026-03-02T08:05:00Z")
+    assert api.get(f"/v1/orders/{placed['id']}", "customer").json()["priority"] == 8
+
+
+def test_only_planners_and_admins_re_prioritise(api: Api) -> None:
+    placed = api.place()
+
+    for who in ("customer", "operator"):
+        response = api.post(f"/v1/orders/{placed['id']}/priority", {"priority": 8}, who)
+        assert response.status_code == 403, who
+        assert response.json()["detail"].endswith("it needs: admin, planner")
+    assert api.data.orders[placed["id"]].priority == 1
+
+
+def test_a_priority_out_of_range_is_refused_with_its_bounds(api: Api) -> None:
+    placed = api.place()
+
+    for value in (0, 101, 2.5, "high"):
+        response = api.post(f"/v1/orders/{placed['id']}/priority", {"priority": value})
+        assert response.status_code == 422, value
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "priority" in response.text
+    assert api.data.orders[placed["id"]].priority == 1
+
+
+def test_re_prioritising_a_delivered_order_is_an_illegal_transition(
+    api: Api, clock: ManualClock
+) -> None:
+    placed = api.place()
+    deliver(api.data.orders[placed["id"]], clock)
+
+    response = api.post(f"/v1/orders/{placed['id']}/priority", {"priority": 8})
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        f"order {placed['id']} is delivered: its priority no longer changes anything; "
+        "only an order not yet finished can be re-prioritised"
+    )
+
+
+def test_re_prioritising_an_unknown_order_is_not_found(api: Api) -> None:
+    response = api.post("/v1/orders/ord_missing/priority", {"priority": 2})
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == "no order 'ord_missing'"

@@ -1,4 +1,4 @@
-"""Orders: place (idempotently), read, list and cancel.
+"""Orders: place (idempotently), read, list, re-prioritise and cancel.
 
 A retried ``POST /v1/orders`` with the same ``Idempotency-Key`` and body answers 200 with the
 first order and ``Idempotent-Replayed: true``; the same key with another body is a 409.
@@ -11,20 +11,29 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 
 from microfab.access import Principal
-from microfab.api.auth import BUYERS, allow, authenticate, customer_scope, factory_scope, unseen
+from microfab.api.auth import (
+    BUYERS,
+    PLANNERS,
+    allow,
+    authenticate,
+    customer_scope,
+    factory_scope,
+    unseen,
+)
 from microfab.api.deps import ServicesDep
 from microfab.api.problems import problem_responses
 from microfab.api.schemas.orders import (
     OrderCancel,
     OrderCreate,
     OrderDetail,
+    OrderPriority,
     OrderPublic,
     OrdersPublic,
 )
 from microfab.bootstrap import Services
 from microfab.errors import NotFound
 from microfab.execution.views import OrderView, order_view
-from microfab.orders.model import OrderState
+from microfab.orders.model import NORMAL_PRIORITY, OrderState
 from microfab.orders.service import PlaceOrder
 from microfab.storage import MAX_PAGE, OrderQuery
 
@@ -62,6 +71,7 @@ def place_order(
         lines=body.line_requests(),
         destination=body.destination.to_domain(),
         idempotency_key=idempotency_key,
+        priority=caller.priority_for(body.priority) or NORMAL_PRIORITY,
     )
     placed = services.orders.place(command)
     if placed.created:
@@ -129,6 +139,23 @@ def cancel_order(
     _visible_order(services, caller, order_id)
     reason = (body or OrderCancel()).reason
     order = services.orders.cancel(order_id, reason)
+    return OrderPublic.of(order, services.network.currency)
+
+
+@router.post(
+    "/{order_id}/priority",
+    operation_id="prioritiseOrder",
+    summary="Give an order not yet finished a new priority; its factory re-plans for it",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def prioritise_order(
+    order_id: str,
+    body: OrderPriority,
+    services: ServicesDep,
+    caller: Annotated[Principal, Depends(allow(*PLANNERS))],
+) -> OrderPublic:
+    _visible_order(services, caller, order_id)
+    order = services.orders.prioritise(order_id, body.priority)
     return OrderPublic.of(order, services.network.currency)
 
 

@@ -18,7 +18,15 @@ from microfab.api.schemas.common import (
 from microfab.catalog.model import LineEstimate, ProcessEstimate
 from microfab.execution.views import OrderView
 from microfab.network.model import Location
-from microfab.orders.model import Destination, Order, OrderLine, OrderState, Shipment
+from microfab.orders.model import (
+    MAX_PRIORITY,
+    NORMAL_PRIORITY,
+    Destination,
+    Order,
+    OrderLine,
+    OrderState,
+    Shipment,
+)
 from microfab.orders.service import LineRequest
 from microfab.quoting.model import Quote, QuoteOption
 
@@ -34,6 +42,11 @@ EXAMPLE_ORDER: dict[str, Any] = {
         }
     ],
 }
+
+PRIORITY_MEANING = (
+    f"How much the order's lateness weighs in its factory's plan, {NORMAL_PRIORITY} (normal) to "
+    f"{MAX_PRIORITY}: a minute late at priority 5 counts as five at priority 1."
+)
 
 
 # -- requests ----------------------------------------------------------------------------------
@@ -90,6 +103,18 @@ class OrderCreate(QuoteCreate):
 
     customer_id: Identifier | None = Field(
         default=None, description="Who the order is for; a customer key always orders for itself."
+    )
+    priority: StrictInt | None = Field(
+        default=None,
+        ge=NORMAL_PRIORITY,
+        le=MAX_PRIORITY,
+        description=PRIORITY_MEANING + " Only planner and admin keys may set it; default 1.",
+    )
+
+
+class OrderPriority(Input):
+    priority: StrictInt = Field(
+        ge=NORMAL_PRIORITY, le=MAX_PRIORITY, description=PRIORITY_MEANING, examples=[5]
     )
 
 
@@ -213,6 +238,10 @@ class OrderPublic(BaseModel):
     co2e_kg: float
     shipment: ShipmentPublic | None
     history: list[StateChangePublic]
+    priority: int = Field(description=PRIORITY_MEANING)
+    prioritised_at: UtcTime | None = Field(
+        description="When a planner last changed the priority, if ever."
+    )
 
     @classmethod
     def of(cls, order: Order, currency: str) -> Self:
@@ -235,6 +264,8 @@ class OrderPublic(BaseModel):
             co2e_kg=order.co2e_kg,
             shipment=ShipmentPublic.of(order.shipment, currency) if order.shipment else None,
             history=[StateChangePublic(at=h.at, state=h.state, note=h.note) for h in order.history],
+            priority=order.priority,
+            prioritised_at=order.prioritised_at,
         )
 
 
