@@ -25,7 +25,8 @@ from microfab.errors import InvalidInput
 from microfab.ids import random_ids
 from microfab.network.loader import demo_document, normal_form
 from microfab.network.service import install_network
-from microfab.simulation.demand import DemandGenerator
+from microfab.orders.model import MAX_PRIORITY, NORMAL_PRIORITY
+from microfab.simulation.demand import DemandGenerator, Express
 from microfab.simulation.runner import NetworkRun, SimClock, environment, max_idle
 from microfab.simulation.summary import RunWindow, summarise
 from microfab.store.inspect import sqlite_runtime_value
@@ -73,6 +74,18 @@ def demo(
     plan_seconds: Annotated[
         float, typer.Option(help="CP-SAT seconds per factory re-plan (0: the rule alone)", min=0)
     ] = 0.0,
+    express_share: Annotated[
+        float,
+        typer.Option(help="Share of orders placed as express, at --express-priority", min=0, max=1),
+    ] = 0.0,
+    express_priority: Annotated[
+        int,
+        typer.Option(
+            help="The express orders' priority (1 places them as normal orders)",
+            min=NORMAL_PRIORITY,
+            max=MAX_PRIORITY,
+        ),
+    ] = 10,
 ) -> None:
     """Run the demo network: ten micro-factories and a stream of personalised orders."""
     logging.basicConfig(level=logging.ERROR)
@@ -114,6 +127,7 @@ def demo(
             None if no_api else port,
             failure_rate,
             secret,
+            Express(express_share, express_priority),
         )
     finally:
         services.close()
@@ -132,11 +146,16 @@ def _run(
     port: int | None,
     failure_rate: float | None,
     secret: str,
+    express: Express,
 ) -> None:
     try:  # setting up estimates the catalogue's designs: seconds on a cold cache
         controller = services.controller(seed, failure_rate)
         demand = DemandGenerator(
-            services.network, random.Random(seed), orders_per_hour, estimator=services.estimator
+            services.network,
+            random.Random(seed),
+            orders_per_hour,
+            estimator=services.estimator,
+            express=express,
         )
     except KeyboardInterrupt:
         err_console.print(STOPPED_EARLY)

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from microfab.catalog.model import Parameter, ParameterKind, ParamValue
 from microfab.errors import MicrofabError
 from microfab.network.model import Location, Network
-from microfab.orders.model import Destination
+from microfab.orders.model import NORMAL_PRIORITY, Destination
 from microfab.orders.service import Estimator, LineRequest, PlaceOrder
 
 CITIES: tuple[tuple[str, float, float, float], ...] = (
@@ -131,6 +131,14 @@ HOURLY_PROFILE = (
 
 
 @dataclass(frozen=True)
+class Express:
+    """A share of the orders that a planner places at a higher priority (express orders)."""
+
+    share: float
+    priority: int
+
+
+@dataclass(frozen=True)
 class Arrival:
     at: datetime
     command: PlaceOrder
@@ -145,8 +153,10 @@ class DemandGenerator:
         customers: int = 2000,
         designs_per_product: int = DESIGNS_PER_PRODUCT,
         estimator: Estimator | None = None,
+        express: Express | None = None,
     ) -> None:
         self._network = network
+        self._express = express
         self._rng = rng
         self._rate = orders_per_hour
         self._customers = customers
@@ -183,7 +193,16 @@ class DemandGenerator:
             lines=tuple(lines),
             destination=self._destination(),
             idempotency_key=f"demo-{self._count:07d}",
+            priority=self._priority(),
         )
+
+    def _priority(self) -> int:
+        """The express priority for a share of the orders; drawn only when there is a share, so
+        a run without express orders draws the same orders as before they existed."""
+        if self._express is None or self._express.share <= 0:
+            return NORMAL_PRIORITY
+        express = self._rng.random() < self._express.share
+        return self._express.priority if express else NORMAL_PRIORITY
 
     def _one_factory_makes(self, lines: list[LineRequest]) -> bool:
         products = self._network.products

@@ -10,7 +10,7 @@ from typing import Any
 
 from microfab.execution.model import Task, TaskState
 from microfab.network.model import Network
-from microfab.orders.model import OrderState
+from microfab.orders.model import Order, OrderState
 from microfab.storage import UnitOfWork
 
 
@@ -54,6 +54,7 @@ def summarise(uow: UnitOfWork, network: Network, window: RunWindow) -> dict[str,
             "open_past_promise": sum(1 for o in open_orders if o.promised_at < window.end),
             "cancelled": counts.get(OrderState.CANCELLED, 0),
             "by_state": {s.value: counts.get(s, 0) for s in OrderState},
+            "by_priority": by_priority(delivered),
         },
         "on_time_rate": round(1 - len(late) / len(delivered), 4) if delivered else None,
         "mean_lead_time_hours": round(statistics.fmean(lead), 3) if lead else None,
@@ -70,6 +71,28 @@ def summarise(uow: UnitOfWork, network: Network, window: RunWindow) -> dict[str,
         "utilisation": utilisation(network, tasks, window),
         "changeovers": changeovers(network, tasks),
     }
+
+
+def by_priority(delivered: list[Order]) -> dict[str, dict[str, Any]]:
+    """Punctuality of the delivered orders of each priority: how many, how many late, and the
+    hours by which the late ones missed their promise, in all."""
+    groups: dict[int, list[Order]] = {}
+    for order in delivered:
+        groups.setdefault(order.priority, []).append(order)
+    return {
+        str(priority): {
+            "delivered": len(orders),
+            "late": sum(1 for o in orders if o.late),
+            "hours_late": round(sum(_hours_late(o) for o in orders), 2),
+        }
+        for priority, orders in sorted(groups.items())
+    }
+
+
+def _hours_late(order: Order) -> float:
+    if order.delivered_at is None or not order.late:
+        return 0.0
+    return (order.delivered_at - order.promised_at).total_seconds() / 3600
 
 
 def changeovers(network: Network, tasks: list[Task]) -> dict[str, float]:
