@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from microfab.errors import InvalidInput, PermissionDenied
+from microfab.orders.model import NORMAL_PRIORITY
 
 KEY_PREFIX = "mfk_"
 
@@ -78,7 +79,7 @@ class Principal:
 
     def priority_for(self, requested: int | None) -> int | None:
         """The priority an order is placed with: only planners and admins may set one."""
-        if requested is not None and self.role not in (Role.ADMIN, Role.PLANNER):
+        if requested not in (None, NORMAL_PRIORITY) and self.role not in (Role.ADMIN, Role.PLANNER):
             raise PermissionDenied(
                 f"a {self.role.value} key may not set an order's priority; leave it out "
                 "(a planner can re-prioritise the order later)"

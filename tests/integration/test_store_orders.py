@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from microfab.errors import Conflict, InvalidInput, NotFound, StaleState
 from microfab.network.model import Location
@@ -20,6 +21,8 @@ from microfab.orders.model import (
 )
 from microfab.storage import MAX_PAGE, OrderQuery, Priority
 from microfab.store import SqlStore
+from microfab.store.orders import order_to_row
+from microfab.store.tables import orders
 
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -118,6 +121,7 @@ def test_re_prioritised_orders_with_work_left_are_listed_oldest_first(store: Sql
         an_order(3, priority=9, prioritised_at=later),
         an_order(4, priority=2, prioritised_at=later, state=OrderState.FINISHED),
         an_order(5, priority=2, prioritised_at=later, state=OrderState.CANCELLED),
+        an_order(6, priority=2, prioritised_at=later, state=OrderState.SHIPPED),
     )
 
     with store.unit_of_work() as uow:
@@ -352,3 +356,11 @@ def test_many_orders_are_read_at_once_and_unknown_ids_are_left_out(store: SqlSto
     assert sorted(o.id for o in found) == sorted(f"o{n}" for n in range(1, 1203, 2))
     with store.unit_of_work() as uow:
         assert uow.orders.many([]) == []
+
+
+@pytest.mark.parametrize("priority", [0, 101])
+def test_the_database_refuses_a_priority_out_of_range(store: SqlStore, priority: int) -> None:
+    row = order_to_row(an_order(1)) | {"priority": priority}
+
+    with pytest.raises(IntegrityError), store.engine.begin() as connection:
+        connection.execute(orders.insert(), [row])

@@ -495,3 +495,18 @@ def test_re_prioritising_an_order_re_plans_its_factory_at_once_with_the_new_weig
     assert seen[-1][placed[2].id] == 10
     clock.advance(timedelta(minutes=1))
     assert controller.step().replanned == 0, "a change is acted on once"
+
+
+def test_the_rule_starts_prioritised_work_sooner_even_when_every_order_is_on_time(
+    network: Network, berlin: Site
+) -> None:
+    starts = {}
+    for priority in (1, 10):
+        jobs, tasks = grips(24)
+        state = FactoryState(jobs, due_in(jobs, 24), priority={"ord_23": priority})
+        replan(factory_problem(network, berlin, tasks, state, MONDAY), PlanningSettings())
+        assert all(t.planned_end < MONDAY + timedelta(hours=24) for t in tasks), "none late"
+        starts[priority] = next(t.planned_start for t in tasks if t.id == "tsk_23_print")
+
+    assert starts[1] > MONDAY + timedelta(hours=1)
+    assert starts[10] == MONDAY

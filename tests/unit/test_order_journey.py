@@ -10,7 +10,7 @@ from microfab.errors import IdempotencyMismatch, IllegalTransition, InvalidInput
 from microfab.execution.controller import NetworkController
 from microfab.execution.model import TaskState
 from microfab.network.model import Location
-from microfab.orders.model import Destination, OrderState
+from microfab.orders.model import Destination, Order, OrderState
 from microfab.orders.service import LineRequest, PlaceOrder
 
 BERLIN = Destination(Location(52.535, 13.20), "Berlin Spandau")
@@ -312,3 +312,33 @@ def test_a_print_done_between_two_steps_is_recorded_as_the_printers_set_up(
         assert uow.tasks.get(printing.id).state is TaskState.FINISHED
         record = next(r for r in uow.machines.all("berlin") if r.machine_id == printing.machine_id)
     assert record.family == printing.setup_family == "pla-red"
+
+
+@pytest.mark.parametrize(("races", "succeeds"), [(1, True), (2, True), (3, False)])
+def test_a_re_prioritisation_that_loses_a_race_reads_the_order_again(
+    services: Services, monkeypatch: pytest.MonkeyPatch, races: int, succeeds: bool
+) -> None:
+    from microfab.errors import StaleState
+    from microfab.memory_store import _Orders
+
+    order = place(services)
+    read = _Orders.get
+    lost: list[str] = []
+
+    def read_then_someone_saves(self: _Orders, order_id: str) -> Order:
+        found = read(self, order_id)
+        if len(lost) < races:  # the controller saves the order between our read and our save
+            lost.append(order_id)
+            self._data.orders[order_id].version += 1
+        return found
+
+    monkeypatch.setattr(_Orders, "get", read_then_someone_saves)
+
+    if succeeds:
+        assert services.orders.prioritise(order.id, 6).priority == 6
+    else:
+        with pytest.raises(StaleState):
+            services.orders.prioritise(order.id, 6)
+    monkeypatch.undo()
+    assert services.orders.get(order.id).priority == (6 if succeeds else 1)
+    assert len(lost) == races

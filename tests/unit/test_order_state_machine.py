@@ -137,14 +137,18 @@ def test_a_new_priority_is_kept_with_its_time_and_the_same_one_changes_nothing()
     assert (order.priority, order.prioritised_at) == (4, T0 + timedelta(hours=1))
 
 
-@pytest.mark.parametrize("state", ["finish", "cancel"])
+@pytest.mark.parametrize("state", ["finish", "ship", "cancel"])
 def test_an_order_with_no_work_left_cannot_be_re_prioritised(state: str) -> None:
     order = an_order()
-    if state == "finish":
+    if state in ("finish", "ship"):
         order.route_to("berlin", T0)
         order.schedule(T0, T0)
         order.start_production(T0)
-    getattr(order, state)(T0)
+        order.finish(T0)
+    if state == "ship":
+        order.ship(a_shipment(T0))
+    elif state == "cancel":
+        order.cancel(T0)
 
     with pytest.raises(IllegalTransition, match="only an order not yet finished"):
         order.prioritise(3, T0)

@@ -362,7 +362,6 @@ class NetworkController:
         """Re-plan the factories that changed: at once when a machine went down or came back or
         a task failed, otherwise once the factory's re-planning gap has passed."""
         down = self._down_until(statuses, now)
-        self._notice_priorities(uow)
         for machine_id, status in statuses.items():
             if (self._recorded.get(machine_id) in _UNAVAILABLE) != (status.state in _UNAVAILABLE):
                 self._urgent.add(self._sites[machine_id].id)
@@ -370,6 +369,7 @@ class NetworkController:
             self._to_plan.clear()
             self._urgent.clear()
             return
+        self._notice_priorities(uow)
         for site in self._network.factories:
             urgent = site.id in self._urgent
             waiting = self._plan_due.get(site.id)

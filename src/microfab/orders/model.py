@@ -59,7 +59,7 @@ ALLOWED: Mapping[OrderState, frozenset[OrderState]] = {
 
 OPEN_STATES = frozenset(s for s, nexts in ALLOWED.items() if nexts)
 WAITING_FOR_ROUTE = frozenset({OrderState.PLACED, OrderState.REROUTED})
-PRIORITISABLE = OPEN_STATES - {OrderState.FINISHED}
+PRIORITISABLE = OPEN_STATES - {OrderState.FINISHED, OrderState.SHIPPED}
 """States in which an order's priority still changes anything: its work is not all done."""
 
 NORMAL_PRIORITY = 1

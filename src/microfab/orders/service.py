@@ -21,6 +21,7 @@ from microfab.errors import (
     InvalidInput,
     NoCapableFactory,
     NotFound,
+    StaleState,
 )
 from microfab.execution.model import TaskState
 from microfab.execution.queues import backlog_hours, site_loads
@@ -39,6 +40,9 @@ from microfab.quoting.model import Quote
 from microfab.quoting.service import quote
 from microfab.routing.service import factory_to_offer
 from microfab.storage import OrderQuery, Page, UnitOfWork, UnitOfWorkFactory
+
+PRIORITY_ATTEMPTS = 3
+"""Saves a re-prioritisation tries before its conflict reaches the caller."""
 
 PROMISE_BUFFER = timedelta(hours=4)
 """Slack added to the quoted delivery time before it is promised to the customer."""
@@ -245,8 +249,22 @@ class OrderService:
             return uow.orders.query(query)
 
     def prioritise(self, order_id: str, priority: int) -> Order:
-        """Give an order not yet finished a new priority; its factory re-plans for it."""
+        """Give an order not yet finished a new priority; its factory re-plans for it.
+
+        Setting a value is safe to repeat, so a save that lost a race with the controller
+        (which saves orders as their plans change) reads the order again and tries once more.
+        """
         check_priority(priority)
+        attempt = 1
+        while True:
+            try:
+                return self._prioritise_once(order_id, priority)
+            except StaleState:
+                if attempt == PRIORITY_ATTEMPTS:
+                    raise
+                attempt += 1
+
+    def _prioritise_once(self, order_id: str, priority: int) -> Order:
         with self._uow() as uow:
             order = uow.orders.get(order_id)
             if order.prioritise(priority, self._clock.now()):

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Float,
     Index,
@@ -58,7 +59,13 @@ orders = Table(
     Column("destination", JSON, nullable=False),
     Column("shipment", JSON(none_as_null=True)),
     Column("history", JSON, nullable=False),
-    Column("priority", Integer, nullable=False, server_default="1"),
+    Column(
+        "priority",
+        Integer,
+        CheckConstraint("priority BETWEEN 1 AND 100", name="priority_range"),
+        nullable=False,
+        server_default="1",
+    ),
     Column("prioritised_at", UtcDateTime),
     Column("version", Integer, nullable=False),
     UniqueConstraint("customer_id", "idempotency_key"),
@@ -66,7 +73,6 @@ orders = Table(
     Index(None, "customer_id", "seq"),
     Index(None, "factory_id", "seq"),
     Index(None, "arrives_at"),
-    Index(None, "prioritised_at"),
 )
 
 uploads = Table(

@@ -279,3 +279,7 @@ def test_re_prioritising_an_unknown_order_is_not_found(api: Api) -> None:
 
     assert response.status_code == 404
     assert response.json()["detail"] == "no order 'ord_missing'"
+
+
+def test_a_customer_may_name_the_normal_priority(api: Api) -> None:
+    assert api.place("customer", priority=1)["priority"] == 1

@@ -22,11 +22,11 @@ def upgrade() -> None:
     with op.batch_alter_table("orders") as batch:
         batch.add_column(sa.Column("priority", sa.Integer(), nullable=False, server_default="1"))
         batch.add_column(sa.Column("prioritised_at", sa.DateTime(timezone=True), nullable=True))
-        batch.create_index("ix_orders_prioritised_at", ["prioritised_at"])
+        batch.create_check_constraint("priority_range", "priority BETWEEN 1 AND 100")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("orders") as batch:
-        batch.drop_index("ix_orders_prioritised_at")
+        batch.drop_constraint("priority_range", type_="check")
         batch.drop_column("prioritised_at")
         batch.drop_column("priority")
