@@ -232,6 +232,7 @@ class _Tasks:
                 stored.minutes = task.minutes
                 stored.planned_start = task.planned_start
                 stored.planned_end = task.planned_end
+                stored.operator_id = task.operator_id
 
     def for_order(self, order_id: str) -> list[Task]:
         return self._select(lambda t: t.order_id == order_id)

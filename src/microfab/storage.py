@@ -138,7 +138,8 @@ class TaskRepository(Protocol):
     def save(self, task: Task) -> None: ...
 
     def move(self, tasks: Iterable[Task]) -> None:
-        """Write the machine, minutes and planned times of scheduled tasks, in one statement.
+        """Write the machine, minutes, planned times and person of scheduled tasks, in one
+        statement.
 
         Only the plan is written, and only while the task is still scheduled, so a re-plan can
         never undo a change made meanwhile (a cancellation, a start).

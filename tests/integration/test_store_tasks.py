@@ -209,13 +209,14 @@ def test_a_new_plan_moves_scheduled_tasks_but_never_one_that_moved_on(store: Sql
         task.minutes = 40.0
         task.planned_start += timedelta(minutes=30)
         task.planned_end = task.planned_start + timedelta(minutes=40)
+        task.operator_id = "berlin-ana"
     with store.unit_of_work() as uow:
         uow.tasks.move(planned)
         uow.commit()
     with store.unit_of_work() as uow:
         t1, t3 = uow.tasks.get("t1"), uow.tasks.get("t3")
-    assert (t1.machine_id, t1.minutes) == ("printer-2", 40.0)
+    assert (t1.machine_id, t1.minutes, t1.operator_id) == ("printer-2", 40.0, "berlin-ana")
     assert t1.planned_start == T0 + timedelta(minutes=30)
     assert t1.planned_end == T0 + timedelta(minutes=70)
     assert t1.version == planned[0].version, "a plan is not an edit: saves still match"
-    assert (t3.state, t3.machine_id) == (TaskState.CANCELLED, "printer-1")
+    assert (t3.state, t3.machine_id, t3.operator_id) == (TaskState.CANCELLED, "printer-1", None)

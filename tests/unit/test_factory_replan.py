@@ -510,3 +510,22 @@ def test_the_rule_starts_prioritised_work_sooner_even_when_every_order_is_on_tim
 
     assert starts[1] > MONDAY + timedelta(hours=1)
     assert starts[10] == MONDAY
+
+
+def test_the_plan_names_a_skilled_person_for_each_attended_task_one_task_at_a_time(
+    network: Network, berlin: Site
+) -> None:
+    jobs, tasks = grips(12)
+    problem = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 8)), MONDAY)
+    replan(problem, PlanningSettings())
+
+    skilled = {p.id for p in berlin.operators if Process.ASSEMBLY in p.skills}
+    packing = [t for t in tasks if t.attended]
+    assert [t.operator_id for t in tasks if not t.attended] == [None] * 12
+    assert packing
+    assert all(t.operator_id in skilled for t in packing)
+    for person in skilled:
+        theirs = sorted(
+            (t for t in packing if t.operator_id == person), key=lambda t: t.planned_start
+        )
+        assert all(a.planned_end <= b.planned_start for a, b in itertools.pairwise(theirs))

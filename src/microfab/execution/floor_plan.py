@@ -64,7 +64,9 @@ def floor_plan(
         jobs.setdefault(task.job_id, []).append(
             Operation(task.id, task.job_id, {task.machine_id: end - start}, task.setup_family)
         )
-        assignments.append(Assignment(task.id, task.machine_id, start, end, batches.get(task.id)))
+        assignments.append(
+            Assignment(task.id, task.machine_id, start, end, batches.get(task.id), task.operator_id)
+        )
     instance = Instance(
         name=f"{site.name}: plan from {origin:%Y-%m-%d %H:%M} UTC",
         jobs=tuple(Job(job_id, tuple(ops), due=due.get(job_id)) for job_id, ops in jobs.items()),

@@ -237,12 +237,14 @@ def _apply(problem: FactoryProblem, schedule: Schedule) -> list[Task]:
         minutes = problem.minutes[task.id, a.machine]
         # a batch run's parts are done when the run is: as long as its longest part
         end = start + timedelta(minutes=a.end - a.start if a.batch is not None else minutes)
-        if (task.machine_id, task.planned_start, task.planned_end) == (a.machine, start, end):
+        planned = (task.machine_id, task.planned_start, task.planned_end, task.operator_id)
+        if planned == (a.machine, start, end, a.operator):
             continue
         task.minutes = minutes
         task.machine_id = a.machine
         task.planned_start = start
         task.planned_end = end
+        task.operator_id = a.operator
         moved.append(task)
     return moved
 

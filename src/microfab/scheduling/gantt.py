@@ -112,6 +112,8 @@ def _row(i: int, row: dict[str, Any], scale: float, label: int, late: set[str]) 
     for bar in row["bars"]:
         x, width = label + bar["start"] * scale, (bar["end"] - bar["start"]) * scale
         tip = f"{bar['operation']} ({bar['job']}) {bar['start']}–{bar['end']} {bar['family']}"
+        if bar["operator"]:
+            tip += f", by {bar['operator']}"
         if bar["job"] in late:
             tip += " — late"
         out.append(_rect(x, y, width, _colour(bar["job"]), tip, bar["job"] in late))

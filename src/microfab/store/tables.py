@@ -129,6 +129,7 @@ tasks = Table(
     Column("ended_at", UtcDateTime),
     Column("note", Text, nullable=False),
     Column("run", String),
+    Column("operator_id", String),
     Column("version", Integer, nullable=False),
     Index(None, "factory_id", "state"),
 )

@@ -27,6 +27,7 @@ MOVE_IF_SCHEDULED = (
         minutes=bindparam("minutes"),
         planned_start=bindparam("planned_start"),
         planned_end=bindparam("planned_end"),
+        operator_id=bindparam("operator_id"),
     )
 )
 """A new plan for a task: no version check, since it touches no field anyone else writes."""
@@ -108,6 +109,7 @@ class SqlTasks:
                 "minutes": t.minutes,
                 "planned_start": t.planned_start,
                 "planned_end": t.planned_end,
+                "operator_id": t.operator_id,
             }
             for t in moved
         ]

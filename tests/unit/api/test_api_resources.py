@@ -228,6 +228,11 @@ def test_a_factory_serves_its_current_plan_as_gantt_rows_and_html(
     printing = next(bar for bar in bars if bar["operation"] == tasks[0].id)
     packing = next(bar for bar in bars if bar["operation"] == tasks[1].id)
     assert printing["end"] <= packing["start"]
+    packers = {p.id for p in services.network.site("berlin").operators if "assembly" in p.skills}
+    assert printing["operator"] is None, "printing needs nobody"
+    assert packing["operator"] in packers, "the plan names who packs"
+    shown = api.get(f"/v1/orders/{order['id']}", "operator").json()
+    assert [t["operator_id"] for t in shown["tasks"]] == [None, packing["operator"]]
 
     page = api.get("/v1/factories/berlin/schedule?format=html", "operator")
     assert page.headers["content-type"].startswith("text/html")
@@ -237,6 +242,7 @@ def test_a_factory_serves_its_current_plan_as_gantt_rows_and_html(
     svg = ElementTree.fromstring(image.text)
     tips = [t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}title")]
     assert all(any(t.id in tip for tip in tips) for t in tasks)
+    assert any(f"by {packing['operator']}" in tip for tip in tips)
     bad = api.get("/v1/factories/berlin/schedule?format=png", "operator")
     assert bad.status_code == 422
     assert api.get("/v1/factories/hamburg/schedule", "operator").status_code == 403

@@ -83,6 +83,11 @@ class TaskPublic(BaseModel):
         description="On a batch machine (SLS, resin), the id of the task leading the run this "
         "part is made in; every part of a run starts and ends with it",
     )
+    operator_id: str | None = Field(
+        None,
+        description="For a task that needs a person, the operator the factory's plan gives it; "
+        "null for unattended work and until a plan names someone",
+    )
 
     @classmethod
     def of(cls, task: Task) -> Self:
@@ -106,6 +111,7 @@ class TaskPublic(BaseModel):
             ended_at=task.ended_at,
             note=task.note,
             run=task.run,
+            operator_id=task.operator_id,
         )
 
 
