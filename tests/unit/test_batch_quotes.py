@@ -12,7 +12,7 @@ import pytest
 from microfab.bootstrap import Services
 from microfab.clock import ManualClock
 from microfab.execution.model import Task, TaskState
-from microfab.execution.queues import attended_runs, backlog_hours, site_loads
+from microfab.execution.queues import backlog_hours, site_loads
 from microfab.network.model import MachineSpec, Network, Process
 from microfab.orders.model import OrderLine, minutes_moved, step_minutes
 from microfab.orders.service import LineRequest, PlaceOrder
@@ -326,7 +326,6 @@ def test_an_attended_run_takes_one_person_however_many_parts_it_makes(
     started = {"state": TaskState.RUNNING, "started_at": now, "attended": True}
     run = [task(f"t{k}", f"j{k}", "munich-sls", now, 60 + k, run="t0", **started) for k in range(3)]
     alone = task("t9", "j9", "munich-sla", now, 30, **started)
-    assert sorted(attended_runs([*run, alone])) == [Process.SLA, Process.SLS]
     load = site_loads(network, [*run, alone], now)["munich"]
     assert sorted(load.attended) == [
         Attending(now, now + timedelta(minutes=30), Process.SLA),

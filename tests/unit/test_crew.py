@@ -10,8 +10,8 @@ from typing import Any
 
 from microfab.bootstrap import build_services
 from microfab.clock import ManualClock
+from microfab.execution.crew import Crew, people_at_work
 from microfab.execution.model import Job, Task, TaskState
-from microfab.execution.queues import attended_runs
 from microfab.execution.replan import FactoryState, factory_problem
 from microfab.execution.slips import slipped
 from microfab.ids import random_ids
@@ -124,18 +124,31 @@ def test_the_floor_starts_no_attended_run_it_has_nobody_for(demo_doc: dict[str, 
         line = LineRequest("tote-bag", 1, {"monogram": f"A{n}"}, "canvas")
         services.orders.place(PlaceOrder("cust-1", (line,), BERLIN, None))
     sewn: set[str] = set()
+    attended: dict[str, str | None] = {}
     while clock.now() < at(10 * 60):
         controller.step()
         with services.uow() as uow:
             running = uow.tasks.in_states("berlin", (TaskState.RUNNING,))
-        attending = attended_runs(running)
-        people = [o.skills for o in berlin.people_on_shift(clock.now())]
-        assert None not in assign_people(people, attending), f"{attending} at {clock.now():%H:%M}"
+        runs = {t.run or t.id: t for t in running if t.attended}
+        named = [t.operator_id for t in runs.values()]
+        assert len(set(named)) == len(named), f"{named} at {clock.now():%H:%M}"
+        for t in runs.values():
+            person = next(o for o in berlin.operators if o.id == t.operator_id)
+            assert Process(t.process) in person.skills
+            assert t.started_at is not None
+            assert person.on_until(t.started_at, berlin.tz)
+        attended |= {t.id: t.operator_id for t in running if t.attended}
         sewing = [t for t in running if t.process == "sewing"]
         assert len(sewing) <= 1, f"one sewer, two sewing at {clock.now():%H:%M}"
         sewn |= {t.id for t in sewing}
         clock.advance(timedelta(minutes=3))
     assert len(sewn) >= 2, "Berlin sewed the bags"
+    with services.uow() as uow:
+        done = {t.id: t.operator_id for t in uow.tasks.in_states("berlin", (TaskState.FINISHED,))}
+    assert {i: done[i] for i in attended if i in done} == {
+        i: attended[i] for i in attended if i in done
+    }, "the person who started a step is the one it names when done"
+    assert {"berlin-clara", "berlin-anna"} <= set(attended.values()), "both at work"
 
 
 def test_a_re_plan_holds_each_person_at_work_once(network: Network) -> None:
@@ -201,3 +214,99 @@ def test_work_going_on_past_its_persons_shift_blocks_nobody_else(network: Networ
     assert attended_start(berlin, SEWING, at(0), 600, packing) == at(0)
     assert berlin.can_add([SEWING], ASSEMBLY, at(300)), "the sewing has no one on shift anyway"
     assert not berlin.can_add([ASSEMBLY], SEWING, at(300))
+
+
+# -- who the floor gives attended work to ----------------------------------------------------------
+
+
+def waiting(name: str, process: Process, minutes: float, person: str | None = None) -> Task:
+    """A step planned to start now at Berlin, naming ``person``."""
+    machine = "berlin-sewing-1" if process is SEWING else "berlin-assembly-1"
+    return Task(
+        f"tsk_{name}", f"job_{name}", f"ord_{name}", "berlin", 0, "op", process.value,
+        machine, name, True, minutes, at(0), at(minutes), operator_id=person,
+    )  # fmt: skip
+
+
+def test_the_floor_gives_a_step_to_the_person_the_plan_names_when_they_are_free(
+    network: Network,
+) -> None:
+    berlin = two_people(network, "22:00", "22:00")
+    pack = waiting("pack", ASSEMBLY, 10, person="sewer")
+    assert Crew.of(berlin, [pack], at(0)).person_for(pack).id == "sewer"  # type: ignore[union-attr]
+    sewing = waiting("sew", SEWING, 60, person="sewer")
+    sewing.start(at(-5))
+    busy = Crew.of(berlin, [sewing, pack], at(0))
+    assert busy.at_work == {"sewer"}
+    assert busy.person_for(pack).id == "packer", "the sewer is sewing: the packer packs"  # type: ignore[union-attr]
+    assert busy.person_for(waiting("sew2", SEWING, 30)) is None, "nobody else sews"
+
+
+def test_someone_nobody_names_takes_work_before_someone_the_plan_needs_soon(
+    network: Network,
+) -> None:
+    """Unnamed packing goes to whoever is wanted nowhere, then to whoever can do least else:
+    before, the floor only counted heads, and the sewer could be packing when the sewing the
+    plan gave them came up."""
+    berlin = two_people(network, "22:00", "22:00")
+    pack = waiting("pack", ASSEMBLY, 10)
+    assert Crew.of(berlin, [pack], at(0)).person_for(pack).id == "packer", "fewest skills"  # type: ignore[union-attr]
+    later = waiting("later", ASSEMBLY, 10, person="packer")
+    later.planned_start = at(15)
+    crew = Crew.of(berlin, [pack, later], at(0))
+    assert crew.needed == {"packer": at(15)}
+    assert crew.person_for(pack).id == "sewer", "the packer is needed at 10:15"  # type: ignore[union-attr]
+    sewing = waiting("sew", SEWING, 60, person="sewer")
+    sewing.planned_start = at(5)
+    crew = Crew.of(berlin, [pack, later, sewing], at(0))
+    assert crew.person_for(pack).id == "packer", "the sewer is needed sooner"  # type: ignore[union-attr]
+
+
+def test_nobody_starts_a_step_their_shift_ends_in(network: Network) -> None:
+    """The packer leaves at 11:00 (an hour in): a 90-minute pack goes to the sewer, who stays,
+    though the plan named the packer; work longer than anyone's shift starts with whoever is
+    on, as the plan has it (it runs over)."""
+    berlin = two_people(network, "22:00", "11:00")
+    pack = waiting("pack", ASSEMBLY, 90, person="packer")
+    assert not berlin.can_attend(berlin.operators[1], ASSEMBLY, at(0), 90)
+    assert Crew.of(berlin, [pack], at(0)).person_for(pack).id == "sewer"  # type: ignore[union-attr]
+    short = waiting("short", ASSEMBLY, 60, person="packer")
+    assert Crew.of(berlin, [short], at(0)).person_for(short).id == "packer", "done by 11:00"  # type: ignore[union-attr]
+    endless = waiting("endless", ASSEMBLY, 17 * 60, person="packer")
+    assert Crew.of(berlin, [endless], at(0)).person_for(endless).id == "packer"  # type: ignore[union-attr]
+    assert not berlin.can_attend(berlin.operators[1], SEWING, at(0), 10), "not a sewer"
+    assert not berlin.can_attend(berlin.operators[1], ASSEMBLY, at(90), 10), "gone home"
+
+
+def test_a_re_plan_keeps_each_run_under_way_with_the_person_attending_it(
+    network: Network,
+) -> None:
+    """The floor gave the packing to the packer: the re-plan keeps the packer on it and the
+    sewer free to sew; before, it matched heads and put the first skilled person, the sewer,
+    on it, so the plan had no sewer until the packing ended."""
+    berlin = two_people(network, "22:00", "22:00")
+    job = Job("job_pack", "ord_pack", 0, "berlin", "tote-bag", 1, "canvas", MONDAY)
+    pack = waiting("pack", ASSEMBLY, 60, person="packer")
+    pack.job_id = job.id
+    pack.start(at(-5))
+    problem = factory_problem(
+        network, berlin, [pack], FactoryState({job.id: job}, {job.order_id: at(600)}), MONDAY
+    )
+    assert problem.frozen["tsk_pack"].operator == "packer"
+    gone = replace(berlin, operators=berlin.operators[:1])
+    problem = factory_problem(
+        network, gone, [pack], FactoryState({job.id: job}, {job.order_id: at(600)}), MONDAY
+    )
+    assert problem.frozen["tsk_pack"].operator == "sewer", "someone on shift stands in"
+
+
+def test_a_run_under_way_holds_one_person_however_many_parts_it_makes(network: Network) -> None:
+    """Three bags sewn in one run that names nobody (started before the floor named people)
+    hold the one sewer; the packer stays free."""
+    berlin = two_people(network, "22:00", "22:00")
+    run = [waiting(f"sew{k}", SEWING, 60) for k in range(3)]
+    for part in run:
+        part.run = run[0].id
+        part.start(at(-5))
+    assert people_at_work(berlin, run, at(0)) == {"sewer"}
+    assert Crew.of(berlin, run, at(0)).person_for(waiting("pack", ASSEMBLY, 5)).id == "packer"  # type: ignore[union-attr]

@@ -11,18 +11,18 @@ cancelling through the API) is rolled back whole and simply runs again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from microfab.clock import Clock
 from microfab.errors import MachineError, OutOfStock, StaleState
 from microfab.execution.active import RELOAD_EVERY, ActiveTasks
+from microfab.execution.crew import Crew
 from microfab.execution.holds import Hold, hold_for
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.execution.planning import jobs_and_tasks, next_attempt
 from microfab.execution.queues import (
-    attended_runs,
     backlog_hours,
     bookings,
     place_minutes,
@@ -35,7 +35,7 @@ from microfab.footprint.model import transport_kg
 from microfab.ids import IdFactory
 from microfab.inventory.service import Shelves, receive_arrivals, reorder
 from microfab.machines.base import JobReport, Machine, MachineJob, MachineState, MachineStatus
-from microfab.network.model import MachineSpec, Network, Process, Site
+from microfab.network.model import MachineSpec, Network, Operator, Process, Site
 from microfab.orders.model import (
     WAITING_FOR_ROUTE,
     Order,
@@ -518,7 +518,7 @@ class NetworkController:
         if not ready:
             return []
         busy = {t.machine_id for t in active if t.state is TaskState.RUNNING}
-        attending = attended_runs(active)
+        crew = Crew.of(site, active, now)
         idle = [
             m
             for m in site.machines
@@ -529,11 +529,12 @@ class NetworkController:
         claimed: list[Task] = []
         for machine in idle:
             hold = hold_for(machine, active, ready_ids, now)
-            task = self._pick(uow, site, machine, ready, idle_ids, now, attending, hold)
-            if task is None:
+            picked = self._pick(uow, site, machine, ready, idle_ids, now, crew, hold)
+            if picked is None:
                 continue
-            if task.attended:
-                attending.append(Process(task.process))
+            task, person = picked
+            if person is not None:
+                crew.take(person)
             room = (
                 float("inf")
                 if hold is None
@@ -550,6 +551,8 @@ class NetworkController:
                 if len(run) > 1:
                     member.run = task.id
                 member.planned_end = ends
+                if person is not None:
+                    member.operator_id = person.id
                 member.start(now)
                 uow.tasks.save(member)
             claimed.extend(run)
@@ -580,11 +583,12 @@ class NetworkController:
         ready: list[Task],
         idle_ids: set[str],
         now: datetime,
-        attending: Sequence[Process],
+        crew: Crew,
         hold: Hold | None,
-    ) -> Task | None:
-        """The machine's own next task, else one waiting for a machine that is not idle; while
-        the machine holds for a planned task, only work that ends before that task can start."""
+    ) -> tuple[Task, Operator | None] | None:
+        """The machine's own next task, else one waiting for a machine that is not idle, with
+        the person who attends it if it needs one; while the machine holds for a planned task,
+        only work that ends before that task can start."""
         own = [t for t in ready if t.machine_id == machine.id]
         others = [
             t for t in ready if t.process == machine.process.value and t.machine_id not in idle_ids
@@ -595,9 +599,12 @@ class NetworkController:
                 continue
             if task.machine_id != machine.id and not self._can_take(uow, machine, task):
                 continue
-            if task.attended and not self._staffed(site, task, now, attending):
-                continue
-            return task
+            if not task.attended:
+                return task, None
+            person = crew.person_for(task)
+            if person is not None:
+                return task, person
+            self._shift_waits.add((site.id, task.process))
         return None
 
     def _mates(
@@ -651,18 +658,6 @@ class NetworkController:
         operation = self._network.product(job.product_id).routing[task.step]
         site = self._sites[machine.id]
         return machine in line_machines(site, self._line_of(uow, task), operation)
-
-    def _staffed(self, site: Site, task: Task, now: datetime, attending: Sequence[Process]) -> bool:
-        """Whether the people on shift can take ``task`` beside the attended runs under way
-        (``attending``, one process each; ``Site.can_add``): each its own person, skilled in
-        it, with the task fitting in a shift."""
-        process = Process(task.process)
-        staffed = site.can_add(attending, process, now) and (
-            site.attended_start(process, now, task.minutes) == now
-        )
-        if not staffed:
-            self._shift_waits.add((site.id, task.process))
-        return staffed
 
     def _start(
         self, active: ActiveTasks, claimed: list[Task], now: datetime, report: StepReport

@@ -62,7 +62,8 @@ class Task:
     id for the leader); the machine runs the whole run as one job, the leader's."""
     operator_id: str | None = None
     """For a task that needs a person, the operator its factory's plan gives it (who sets up,
-    unloads or finishes it); None until a plan names someone, and for unattended work."""
+    unloads or finishes it), and from its start the one attending it; None until a plan names
+    someone, and for unattended work."""
     version: int = 0
 
     def _move(self, allowed_from: TaskState, to: TaskState) -> None:

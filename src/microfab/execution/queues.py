@@ -27,13 +27,6 @@ def bookings(tasks: Iterable[Task], now: datetime) -> list[Booking]:
     ]
 
 
-def attended_runs(tasks: Iterable[Task]) -> list[Process]:
-    """The process of each attended run under way: each takes one person skilled in it, however
-    many parts it makes."""
-    runs = {t.run or t.id: t.process for t in tasks if t.state is TaskState.RUNNING and t.attended}
-    return [Process(p) for p in runs.values()]
-
-
 def site_loads(
     network: Network,
     tasks: Iterable[Task],

@@ -317,7 +317,8 @@ def _running(task: Task, now: datetime, run: tuple[int, float] | None = None) ->
     schedule at all.
     """
     batch, minutes = run if run is not None else (None, task.minutes)
-    return Assignment(task.id, task.machine_id, 0, _left(task, now, minutes), batch)
+    person = task.operator_id if task.attended else None
+    return Assignment(task.id, task.machine_id, 0, _left(task, now, minutes), batch, person)
 
 
 def _left(task: Task, now: datetime, minutes: float) -> int:
@@ -368,23 +369,35 @@ def _latest_attended_end(
 
 
 def _with_people(instance: Instance, frozen: Mapping[str, Assignment]) -> dict[str, Assignment]:
-    """Attended work under way keeps its people busy: a skilled person on shift for each run,
-    each their own as far as the people allow (``network.model.assign_people``), so two
-    sewing runs under way hold both sewers, not the first of them twice."""
+    """Attended work under way keeps its people busy. A run keeps the person attending it
+    while they are on shift; the others (a run that names nobody, or whose person's shift has
+    ended under it) take a skilled person on shift who is not at other work, each their own as
+    far as the people allow (``network.model.assign_people``), so two sewing runs under way
+    hold both sewers, not the first of them twice."""
     on = [p for p in instance.operators if any(w.start <= 0 < w.end for w in p.shifts)]
     runs: dict[tuple[str, int | str], list[Assignment]] = {}
     for a in frozen.values():
         if instance.operations[a.operation].skill is not None:
             key = (a.machine, a.batch if a.batch is not None else a.operation)
             runs.setdefault(key, []).append(a)
-    needs = [instance.operations[members[0].operation].skill or "" for members in runs.values()]
-    taken = assign_people([p.skills for p in on], needs)
+    present = {p.id for p in on}
+    kept: set[str] = set()
+    unnamed = []
+    for members in runs.values():
+        attending = members[0].operator
+        if attending is not None and attending in present and attending not in kept:
+            kept.add(attending)
+        else:
+            unnamed.append(members)
+    free = [p for p in on if p.id not in kept]
+    needs = [instance.operations[members[0].operation].skill or "" for members in unnamed]
+    taken = assign_people([p.skills for p in free], needs)
     people = dict(frozen)
-    for members, skill, who in zip(runs.values(), needs, taken, strict=True):
+    for members, skill, who in zip(unnamed, needs, taken, strict=True):
         # Short of people (a shift ended under a run): someone skilled on shift, as before.
-        person = on[who] if who is not None else next((p for p in on if skill in p.skills), None)
-        if person is not None:
-            people.update({a.operation: replace(a, operator=person.id) for a in members})
+        person = free[who] if who is not None else next((p for p in on if skill in p.skills), None)
+        operator = person.id if person is not None else None
+        people.update({a.operation: replace(a, operator=operator) for a in members})
     return people
 
 
@@ -443,13 +456,7 @@ def _operator(site: Site, person: Person, now: datetime, horizon: timedelta) -> 
 
 
 def _longest_shift_minutes(site: Site) -> int:
-    longest = 0
-    for person in site.operators:
-        for shift in person.shifts:
-            begin = shift.start.hour * 60 + shift.start.minute
-            end = shift.end.hour * 60 + shift.end.minute
-            longest = max(longest, (end - begin) % (24 * 60) or 24 * 60)
-    return longest
+    return max((s.minutes for person in site.operators for s in person.shifts), default=0)
 
 
 def _minutes(delta: timedelta) -> int:

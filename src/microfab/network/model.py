@@ -147,11 +147,22 @@ class Shift:
 
     def covers(self, local: datetime) -> bool:
         """Whether the shift is on at ``local`` (a shift may start the day before)."""
+        return self.ends_after(local) is not None
+
+    def ends_after(self, local: datetime) -> datetime | None:
+        """When the shift on at ``local`` ends (local time); None when it is not on then."""
         for day in (local, local - timedelta(days=1)):
             window = self.window_on(day)
             if window and window[0] <= local < window[1]:
-                return True
-        return False
+                return window[1]
+        return None
+
+    @property
+    def minutes(self) -> int:
+        """How long the shift lasts (one that ends where it starts lasts a whole day)."""
+        begin = self.start.hour * 60 + self.start.minute
+        end = self.end.hour * 60 + self.end.minute
+        return (end - begin) % (24 * 60) or 24 * 60
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,12 @@ class Operator:
     name: str
     skills: frozenset[Process]
     shifts: tuple[Shift, ...]
+
+    def on_until(self, at: datetime, tz: ZoneInfo) -> datetime | None:
+        """When the shift this person is on at ``at`` ends (UTC); None when they are off."""
+        local = at.astimezone(tz)
+        ends = [end for s in self.shifts if (end := s.ends_after(local)) is not None]
+        return max(ends).astimezone(UTC) if ends else None
 
 
 FACTORY_OBJECTIVE = Objective(
@@ -278,6 +295,21 @@ class Site:
         before = assign_people(skills, attending)
         after = assign_people(skills, [*attending, process])
         return after.count(None) == before.count(None)
+
+    def can_attend(self, person: Operator, process: Process, at: datetime, minutes: float) -> bool:
+        """Whether ``person`` can attend ``minutes`` of ``process`` work from ``at``: skilled
+        in it, on shift, and the work done before their shift ends, or, if it is longer than
+        any shift of anyone skilled in it, from whenever they are on (it runs over, as
+        ``attended_start`` has it)."""
+        if process not in person.skills:
+            return False
+        until = person.on_until(at, self.tz)
+        if until is None:
+            return False
+        if at + timedelta(minutes=minutes) <= until:
+            return True
+        longest = max(s.minutes for o in self.operators_for(process) for s in o.shifts)
+        return minutes > longest
 
     def shift_ends(self, start: datetime, end: datetime) -> list[datetime]:
         """When a shift of anyone here ends after ``start`` and before ``end``, in order."""

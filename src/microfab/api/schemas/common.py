@@ -85,8 +85,9 @@ class TaskPublic(BaseModel):
     )
     operator_id: str | None = Field(
         None,
-        description="For a task that needs a person, the operator the factory's plan gives it; "
-        "null for unattended work and until a plan names someone",
+        description="For a task that needs a person, the operator the factory's plan gives it, "
+        "and from its start the one attending it; null for unattended work and until a plan "
+        "names someone",
     )
 
     @classmethod
