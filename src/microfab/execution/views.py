@@ -11,7 +11,7 @@ from datetime import datetime
 
 from microfab.errors import NotFound
 from microfab.execution.floor_plan import FloorPlan, floor_plan
-from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task
+from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.network.model import MachineSpec, Network, Operator, Site
 from microfab.orders.model import Order
 from microfab.quoting.service import ready_by
@@ -27,13 +27,23 @@ class MachineView:
 
 
 @dataclass(frozen=True)
+class PersonOnShift:
+    """Someone on shift: until when, the task they attend now, the next the plan gives them."""
+
+    operator: Operator
+    until: datetime
+    attending: Task | None
+    next: Task | None
+
+
+@dataclass(frozen=True)
 class FactoryView:
     site: Site
     at: datetime
     machines: list[MachineView]
     queue: list[Task]
     stock: dict[str, float]
-    on_shift: list[Operator]
+    on_shift: list[PersonOnShift]
 
 
 @dataclass(frozen=True)
@@ -67,9 +77,24 @@ def factory_view(
         queue = work.tasks.in_states(site.id, ACTIVE_TASK_STATES)
         stock = work.stock.levels(site.id)
     machines = [MachineView(spec, records.get(spec.id)) for spec in site.machines]
-    return FactoryView(
-        site, at, machines, queue, dict(sorted(stock.items())), site.people_on_shift(at)
+    people = _people_on_shift(site, queue, at)
+    return FactoryView(site, at, machines, queue, dict(sorted(stock.items())), people)
+
+
+def _people_on_shift(site: Site, queue: list[Task], at: datetime) -> list[PersonOnShift]:
+    named = sorted(
+        (t for t in queue if t.attended and t.operator_id is not None),
+        key=lambda t: (t.planned_start, t.id),
     )
+    attending = {t.operator_id: t for t in named if t.state is TaskState.RUNNING}
+    upcoming: dict[str | None, Task] = {}
+    for t in named:
+        if t.state is TaskState.SCHEDULED:
+            upcoming.setdefault(t.operator_id, t)
+    return [
+        PersonOnShift(o, o.on_until(at, site.tz) or at, attending.get(o.id), upcoming.get(o.id))
+        for o in site.people_on_shift(at)
+    ]
 
 
 def factory_plan(

@@ -72,6 +72,40 @@ def test_a_factory_shows_machines_queue_stock_and_people_on_shift(
     assert factory["at"] == "2026-03-02T08:00:00Z"
 
 
+def test_a_factory_shows_what_each_person_on_shift_attends_and_does_next(
+    api: Api, services: Services, clock: ManualClock
+) -> None:
+    order = api.place()
+    controller = services.controller(seed=1)
+    controller.step()  # the grips print; the packing is planned for someone
+    with services.uow() as uow:
+        packing = uow.tasks.for_order(order["id"])[1]
+    assert packing.operator_id is not None
+
+    people = {p["id"]: p for p in api.get("/v1/factories/berlin", "operator").json()["on_shift"]}
+    packer = people[packing.operator_id]
+    assert packer["attending_task_id"] is None
+    assert packer["next_task_id"] == packing.id
+    assert datetime.fromisoformat(packer["next_planned_start"]) == packing.planned_start
+    berlin = services.network.site("berlin")
+    person = next(o for o in berlin.operators if o.id == packing.operator_id)
+    assert datetime.fromisoformat(packer["shift_ends"]) == person.on_until(clock.now(), berlin.tz)
+    assert all(p["next_task_id"] is None for i, p in people.items() if i != packer["id"])
+
+    for _ in range(48):  # four hours at most
+        if packing.state.value != "scheduled":
+            break
+        clock.advance(timedelta(minutes=5))
+        controller.step()
+        with services.uow() as uow:
+            packing = uow.tasks.for_order(order["id"])[1]
+    assert packing.state.value == "running"
+    people = {p["id"]: p for p in api.get("/v1/factories/berlin", "operator").json()["on_shift"]}
+    assert packing.operator_id is not None
+    assert people[packing.operator_id]["attending_task_id"] == packing.id
+    assert [p["id"] for p in people.values() if p["attending_task_id"]] == [packing.operator_id]
+
+
 def test_an_unknown_factory_is_not_found(api: Api) -> None:
     response = api.get("/v1/factories/atlantis")
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from microfab.api.schemas.common import Place, TaskPublic, UtcTime
 from microfab.execution.model import Job
-from microfab.execution.views import FactoryView, JobView, MachineView
+from microfab.execution.views import FactoryView, JobView, MachineView, PersonOnShift
 from microfab.machines.base import MachineState
 from microfab.network.model import Network, Operator, Site
 from microfab.scheduling.model import Objective
@@ -214,6 +214,30 @@ class OperatorPublic(BaseModel):
         return cls(id=operator.id, name=operator.name, skills=sorted(operator.skills))
 
 
+class PersonOnShiftPublic(OperatorPublic):
+    """Someone on shift now, what they are doing and what the plan has them do next."""
+
+    shift_ends: UtcTime = Field(description="When the shift they are on ends.")
+    attending_task_id: str | None = Field(
+        description="The task they attend now (setting up, unloading, finishing); null if none."
+    )
+    next_task_id: str | None = Field(
+        description="The next task the factory's plan gives them; null if it gives them none."
+    )
+    next_planned_start: UtcTime | None = Field(description="When the plan starts that task.")
+
+    @classmethod
+    def of_person(cls, person: PersonOnShift) -> Self:
+        following = person.next
+        return cls(
+            **dict(OperatorPublic.of(person.operator)),
+            shift_ends=person.until,
+            attending_task_id=person.attending.id if person.attending else None,
+            next_task_id=following.id if following else None,
+            next_planned_start=following.planned_start if following else None,
+        )
+
+
 class FactoryPublic(FactorySummary):
     """A factory now: its machines' live state, its queue, its stock and who is on shift."""
 
@@ -221,7 +245,9 @@ class FactoryPublic(FactorySummary):
     machines: list[MachinePublic]
     queue: list[TaskPublic] = Field(description="Scheduled and running tasks, by planned start.")
     stock: dict[str, float] = Field(description="Quantity on the shelf per material or component.")
-    on_shift: list[OperatorPublic]
+    on_shift: list[PersonOnShiftPublic] = Field(
+        description="The people on shift now, with what each attends and does next."
+    )
 
     @classmethod
     def of_view(cls, view: FactoryView) -> Self:
@@ -231,7 +257,7 @@ class FactoryPublic(FactorySummary):
             machines=[MachinePublic.of(m) for m in view.machines],
             queue=[TaskPublic.of(t) for t in view.queue],
             stock=view.stock,
-            on_shift=[OperatorPublic.of(o) for o in view.on_shift],
+            on_shift=[PersonOnShiftPublic.of_person(p) for p in view.on_shift],
         )
 
 
