@@ -12,7 +12,7 @@ from microfab.bootstrap import build_services
 from microfab.clock import ManualClock
 from microfab.execution.crew import Crew, people_at_work
 from microfab.execution.model import Job, Task, TaskState
-from microfab.execution.replan import FactoryState, factory_problem
+from microfab.execution.replan import FactoryProblem, FactoryState, factory_problem
 from microfab.execution.slips import slipped
 from microfab.ids import random_ids
 from microfab.network.model import (
@@ -219,6 +219,12 @@ def test_work_going_on_past_its_persons_shift_blocks_nobody_else(network: Networ
 # -- who the floor gives attended work to ----------------------------------------------------------
 
 
+def who(crew: Crew, task: Task) -> str | None:
+    """Who the floor gives ``task`` to (its own minutes, no changeover first)."""
+    person = crew.person_for(task, task.minutes)
+    return person.id if person is not None else None
+
+
 def waiting(name: str, process: Process, minutes: float, person: str | None = None) -> Task:
     """A step planned to start now at Berlin, naming ``person``."""
     machine = "berlin-sewing-1" if process is SEWING else "berlin-assembly-1"
@@ -233,13 +239,13 @@ def test_the_floor_gives_a_step_to_the_person_the_plan_names_when_they_are_free(
 ) -> None:
     berlin = two_people(network, "22:00", "22:00")
     pack = waiting("pack", ASSEMBLY, 10, person="sewer")
-    assert Crew.of(berlin, [pack], at(0)).person_for(pack).id == "sewer"  # type: ignore[union-attr]
+    assert who(Crew.of(berlin, [pack], at(0)), pack) == "sewer"
     sewing = waiting("sew", SEWING, 60, person="sewer")
     sewing.start(at(-5))
     busy = Crew.of(berlin, [sewing, pack], at(0))
     assert busy.at_work == {"sewer"}
-    assert busy.person_for(pack).id == "packer", "the sewer is sewing: the packer packs"  # type: ignore[union-attr]
-    assert busy.person_for(waiting("sew2", SEWING, 30)) is None, "nobody else sews"
+    assert who(busy, pack) == "packer", "the sewer is sewing: the packer packs"
+    assert who(busy, waiting("sew2", SEWING, 30)) is None, "nobody else sews"
 
 
 def test_someone_nobody_names_takes_work_before_someone_the_plan_needs_soon(
@@ -250,16 +256,16 @@ def test_someone_nobody_names_takes_work_before_someone_the_plan_needs_soon(
     plan gave them came up."""
     berlin = two_people(network, "22:00", "22:00")
     pack = waiting("pack", ASSEMBLY, 10)
-    assert Crew.of(berlin, [pack], at(0)).person_for(pack).id == "packer", "fewest skills"  # type: ignore[union-attr]
+    assert who(Crew.of(berlin, [pack], at(0)), pack) == "packer", "fewest skills"
     later = waiting("later", ASSEMBLY, 10, person="packer")
     later.planned_start = at(15)
     crew = Crew.of(berlin, [pack, later], at(0))
     assert crew.needed == {"packer": at(15)}
-    assert crew.person_for(pack).id == "sewer", "the packer is needed at 10:15"  # type: ignore[union-attr]
+    assert who(crew, pack) == "sewer", "the packer is needed at 10:15"
     sewing = waiting("sew", SEWING, 60, person="sewer")
     sewing.planned_start = at(5)
     crew = Crew.of(berlin, [pack, later, sewing], at(0))
-    assert crew.person_for(pack).id == "packer", "the sewer is needed sooner"  # type: ignore[union-attr]
+    assert who(crew, pack) == "packer", "the sewer is needed sooner"
 
 
 def test_nobody_starts_a_step_their_shift_ends_in(network: Network) -> None:
@@ -269,11 +275,11 @@ def test_nobody_starts_a_step_their_shift_ends_in(network: Network) -> None:
     berlin = two_people(network, "22:00", "11:00")
     pack = waiting("pack", ASSEMBLY, 90, person="packer")
     assert not berlin.can_attend(berlin.operators[1], ASSEMBLY, at(0), 90)
-    assert Crew.of(berlin, [pack], at(0)).person_for(pack).id == "sewer"  # type: ignore[union-attr]
+    assert who(Crew.of(berlin, [pack], at(0)), pack) == "sewer"
     short = waiting("short", ASSEMBLY, 60, person="packer")
-    assert Crew.of(berlin, [short], at(0)).person_for(short).id == "packer", "done by 11:00"  # type: ignore[union-attr]
+    assert who(Crew.of(berlin, [short], at(0)), short) == "packer", "done by 11:00"
     endless = waiting("endless", ASSEMBLY, 17 * 60, person="packer")
-    assert Crew.of(berlin, [endless], at(0)).person_for(endless).id == "packer"  # type: ignore[union-attr]
+    assert who(Crew.of(berlin, [endless], at(0)), endless) == "packer"
     assert not berlin.can_attend(berlin.operators[1], SEWING, at(0), 10), "not a sewer"
     assert not berlin.can_attend(berlin.operators[1], ASSEMBLY, at(90), 10), "gone home"
 
@@ -300,6 +306,69 @@ def test_a_re_plan_keeps_each_run_under_way_with_the_person_attending_it(
     assert problem.frozen["tsk_pack"].operator == "sewer", "someone on shift stands in"
 
 
+def under_way(network: Network, site: Site, *tasks: Task) -> FactoryProblem:
+    """The re-plan's problem at 10:00 with ``tasks`` started at 09:55."""
+    jobs = {}
+    for task in tasks:
+        task.job_id = f"job_{task.id}"
+        jobs[task.job_id] = Job(
+            task.job_id, task.order_id, 0, "berlin", "tote-bag", 1, "canvas", MONDAY
+        )
+        task.start(at(-5))
+    due = {j.order_id: at(600) for j in jobs.values()}
+    problem = factory_problem(network, site, list(tasks), FactoryState(jobs, due), MONDAY)
+    assert check(problem.instance, dispatch(problem.instance, "atcs", problem.frozen, 0)) == []
+    return problem
+
+
+def test_a_person_attends_a_run_under_way_until_their_shift_ends(network: Network) -> None:
+    """The packer packs until 11:00 and goes home, the packing runs on to 11:10. Before, the
+    plan held the packer on it to the end, off shift, and the checker refused the plan (CP-SAT
+    found none)."""
+    berlin = two_people(network, "22:00", "11:00")
+    problem = under_way(network, berlin, waiting("pack", ASSEMBLY, 75, person="packer"))
+    assert problem.frozen["tsk_pack"].operator == "packer"
+    assert problem.instance.operations["tsk_pack"].attended == 60, "until 11:00"
+
+
+def test_a_run_nobody_is_left_for_goes_on_unattended(network: Network) -> None:
+    """The packer has gone home at 09:58 and the sewer is sewing: the packing under way holds
+    nobody, as on the floor. Before, the plan put the sewer on it as well as on the sewing."""
+    berlin = two_people(network, "22:00", "09:58")
+    sewing = waiting("sew", SEWING, 60, person="sewer")
+    sewing.machine_id = "berlin-sewing-1"
+    problem = under_way(network, berlin, sewing, waiting("pack", ASSEMBLY, 30, person="packer"))
+    assert problem.frozen["tsk_sew"].operator == "sewer"
+    assert problem.frozen["tsk_pack"].operator is None
+    assert problem.instance.operations["tsk_pack"].skill is None
+
+
+def test_two_runs_named_for_one_person_hold_two_people(network: Network) -> None:
+    """Runs started before the floor named people carry the plan's names, which may name one
+    person twice: the second run holds someone else, on the floor and in the plan."""
+    berlin = two_people(network, "22:00", "22:00")
+    packs = [waiting(f"pack{k}", ASSEMBLY, 30, person="packer") for k in range(2)]
+    packs[1].machine_id = "berlin-assembly-2"
+    problem = under_way(network, berlin, *packs)
+    assert {problem.frozen[t.id].operator for t in packs} == {"packer", "sewer"}
+    assert people_at_work(berlin, packs, at(0)) == {"packer", "sewer"}
+
+
+def test_shifts_that_meet_are_one_stretch(network: Network) -> None:
+    """Someone on 06:00-14:00 and 14:00-22:00 can start two hours of work at 13:00."""
+    demo = network.site("berlin")
+    days = frozenset(range(5))
+    long_day = Operator(
+        "long", "Max", frozenset({ASSEMBLY}),
+        (Shift(days, time(6), time(14)), Shift(days, time(14), time(22))),
+    )  # fmt: skip
+    berlin = replace(demo, operators=(long_day,))
+    one_o_clock = at(3 * 60)
+    assert long_day.on_until(one_o_clock, berlin.tz) == at(12 * 60), "22:00 local"
+    assert berlin.can_attend(long_day, ASSEMBLY, one_o_clock, 120)
+    assert long_day.on_until(at(13 * 60), berlin.tz) is None, "23:00: off"
+
+
 def test_a_run_under_way_holds_one_person_however_many_parts_it_makes(network: Network) -> None:
     """Three bags sewn in one run that names nobody (started before the floor named people)
     hold the one sewer; the packer stays free."""
@@ -309,4 +378,4 @@ def test_a_run_under_way_holds_one_person_however_many_parts_it_makes(network: N
         part.run = run[0].id
         part.start(at(-5))
     assert people_at_work(berlin, run, at(0)) == {"sewer"}
-    assert Crew.of(berlin, run, at(0)).person_for(waiting("pack", ASSEMBLY, 5)).id == "packer"  # type: ignore[union-attr]
+    assert who(Crew.of(berlin, run, at(0)), waiting("pack", ASSEMBLY, 5)) == "packer"

@@ -527,36 +527,56 @@ class NetworkController:
         idle_ids = {m.id for m in idle}
         ready_ids = {t.id for t in ready}
         claimed: list[Task] = []
-        for machine in idle:
-            hold = hold_for(machine, active, ready_ids, now)
-            picked = self._pick(uow, site, machine, ready, idle_ids, now, crew, hold)
-            if picked is None:
-                continue
-            task, person = picked
-            if person is not None:
-                crew.take(person)
-            room = (
-                float("inf")
-                if hold is None
-                else hold.room(machine, self._loaded.get(machine.id), task, now)
-            )
-            run = [task, *self._mates(uow, machine, task, ready, idle_ids, room)]
-            # The run ends when the machine has changed over and made its longest part: the
-            # plan, the chart and the promises take that end from here on.
-            change = machine.changeover_from(self._loaded.get(machine.id), task.setup_family)
-            ends = now + timedelta(minutes=change + max(t.minutes for t in run))
-            for member in run:
-                ready.remove(member)
-                member.machine_id = machine.id
-                if len(run) > 1:
-                    member.run = task.id
-                member.planned_end = ends
+        started: set[str] = set()
+        # First the work whose named person is free, then the rest with whoever is: nobody is
+        # taken for other work while work the plan names them for can start.
+        for named_only in (True, False):
+            for machine in [m for m in idle if m.id not in started]:
+                hold = hold_for(machine, active, ready_ids, now)
+                picked = self._pick(
+                    uow, site, machine, ready, idle_ids, now, crew, hold, named_only
+                )
+                if picked is None:
+                    continue
+                task, person = picked
+                run = self._claim_run(uow, machine, task, person, hold, ready, idle_ids, now)
                 if person is not None:
-                    member.operator_id = person.id
-                member.start(now)
-                uow.tasks.save(member)
-            claimed.extend(run)
+                    crew.take(person)
+                started.add(machine.id)
+                claimed.extend(run)
         return claimed
+
+    def _claim_run(
+        self,
+        uow: UnitOfWork,
+        machine: MachineSpec,
+        task: Task,
+        person: Operator | None,
+        hold: Hold | None,
+        ready: list[Task],
+        idle_ids: set[str],
+        now: datetime,
+    ) -> list[Task]:
+        """Start ``task`` on ``machine`` now, with the parts that join its run, attended by
+        ``person``; they leave ``ready``."""
+        loaded = self._loaded.get(machine.id)
+        room = float("inf") if hold is None else hold.room(machine, loaded, task, now)
+        run = [task, *self._mates(uow, machine, task, ready, idle_ids, room)]
+        # The run ends when the machine has changed over and made its longest part: the
+        # plan, the chart and the promises take that end from here on.
+        change = machine.changeover_from(loaded, task.setup_family)
+        ends = now + timedelta(minutes=change + max(t.minutes for t in run))
+        for member in run:
+            ready.remove(member)
+            member.machine_id = machine.id
+            if len(run) > 1:
+                member.run = task.id
+            member.planned_end = ends
+            if person is not None:
+                member.operator_id = person.id
+            member.start(now)
+            uow.tasks.save(member)
+        return run
 
     def _slip(
         self,
@@ -585,10 +605,13 @@ class NetworkController:
         now: datetime,
         crew: Crew,
         hold: Hold | None,
+        named_only: bool = False,
     ) -> tuple[Task, Operator | None] | None:
         """The machine's own next task, else one waiting for a machine that is not idle, with
-        the person who attends it if it needs one; while the machine holds for a planned task,
-        only work that ends before that task can start."""
+        the person who attends it if it needs one (``named_only``: only the person the plan
+        names, and nothing when the first task that needs someone does not have them); while
+        the machine holds for a planned task, only work that ends before that task can
+        start."""
         own = [t for t in ready if t.machine_id == machine.id]
         others = [
             t for t in ready if t.process == machine.process.value and t.machine_id not in idle_ids
@@ -601,9 +624,13 @@ class NetworkController:
                 continue
             if not task.attended:
                 return task, None
-            person = crew.person_for(task)
+            # the person sees the machine change over too
+            minutes = machine.changeover_from(loaded, task.setup_family) + task.minutes
+            person = crew.person_for(task, minutes, named_only)
             if person is not None:
                 return task, person
+            if named_only:
+                return None  # the second pass, with whoever is free, keeps the machine's order
             self._shift_waits.add((site.id, task.process))
         return None
 

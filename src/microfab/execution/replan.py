@@ -132,7 +132,7 @@ def factory_problem(
     jobs: list[SchedulingJob] = []
     frozen: dict[str, Assignment] = {}
     minutes: dict[tuple[str, str], float] = {}
-    longest_shift = _longest_shift_minutes(site)
+    longest_shift = _longest_shifts(site)
     runs = _run_numbers(t for ts in by_job.values() for t in ts)
     for job_id, job_tasks in by_job.items():
         job = state.jobs[job_id]
@@ -173,7 +173,7 @@ def factory_problem(
     instance = Instance(
         f"{site.id}@{now.isoformat()}", tuple(jobs), machines, operators, site.objective
     )
-    frozen = _with_people(instance, frozen)
+    instance, frozen = _with_people(instance, frozen)
     all_tasks = {t.id: t for ts in by_job.values() for t in ts}
     return FactoryProblem(site, now, instance, frozen, all_tasks, minutes)
 
@@ -258,7 +258,7 @@ def _operation(
     job: Job,
     task: Task,
     line: OrderLine | None,
-    longest_shift: int,
+    longest_shift: Mapping[str, int],
     now: datetime,
 ) -> tuple[Operation, dict[str, float]]:
     """The task as an operation, and its exact minutes on each machine that can run it.
@@ -281,8 +281,9 @@ def _operation(
     durations = {m: max(1, math.ceil(v)) for m, v in minutes.items()}
     skill = task.process if task.attended else None
     attended = None
-    if skill is not None and longest_shift and max(durations.values()) > longest_shift:
-        attended = longest_shift
+    longest = longest_shift.get(task.process, 0)
+    if skill is not None and longest and max(durations.values()) > longest:
+        attended = longest
     operation = Operation(
         task.id, job.id, durations, task.setup_family, skill, attended, size=job.quantity
     )
@@ -368,37 +369,67 @@ def _latest_attended_end(
     return max(ends, default=latest)
 
 
-def _with_people(instance: Instance, frozen: Mapping[str, Assignment]) -> dict[str, Assignment]:
-    """Attended work under way keeps its people busy. A run keeps the person attending it
-    while they are on shift; the others (a run that names nobody, or whose person's shift has
-    ended under it) take a skilled person on shift who is not at other work, each their own as
-    far as the people allow (``network.model.assign_people``), so two sewing runs under way
-    hold both sewers, not the first of them twice."""
-    on = [p for p in instance.operators if any(w.start <= 0 < w.end for w in p.shifts)]
+def _with_people(
+    instance: Instance, frozen: Mapping[str, Assignment]
+) -> tuple[Instance, dict[str, Assignment]]:
+    """Attended work under way holds people as the floor has it. A run keeps the person
+    attending it while they are on shift, for as long as their shift lasts; a run that names
+    nobody, or someone who has left or is at another run, takes a skilled person on shift who
+    is free, each their own as far as the people allow (``network.model.assign_people``), so
+    two sewing runs under way hold both sewers, not the first of them twice. A run nobody is
+    left for goes on unattended, holding nobody, as on the floor (``Site.can_add``)."""
+    on = {p.id: p for p in instance.operators if any(w.start <= 0 < w.end for w in p.shifts)}
     runs: dict[tuple[str, int | str], list[Assignment]] = {}
     for a in frozen.values():
         if instance.operations[a.operation].skill is not None:
             key = (a.machine, a.batch if a.batch is not None else a.operation)
             runs.setdefault(key, []).append(a)
-    present = {p.id for p in on}
-    kept: set[str] = set()
-    unnamed = []
+    people = dict(frozen)
+    changed: dict[str, Operation] = {}
+
+    def attend(members: list[Assignment], person: Operator | None) -> None:
+        for a in members:
+            op = instance.operations[a.operation]
+            if person is None:
+                changed[op.id] = replace(op, skill=None, attended=None)
+            elif op.attended_time(a.end - a.start) > (left := _on_shift_for(person)):
+                changed[op.id] = replace(op, attended=left)
+            people[a.operation] = replace(a, operator=person.id if person else None)
+
+    unnamed: list[list[Assignment]] = []
     for members in runs.values():
-        attending = members[0].operator
-        if attending is not None and attending in present and attending not in kept:
-            kept.add(attending)
+        named = on.pop(members[0].operator or "", None)
+        if named is not None and instance.operations[members[0].operation].skill in named.skills:
+            attend(members, named)
         else:
+            if named is not None:
+                on[named.id] = named
             unnamed.append(members)
-    free = [p for p in on if p.id not in kept]
+    free = list(on.values())
     needs = [instance.operations[members[0].operation].skill or "" for members in unnamed]
     taken = assign_people([p.skills for p in free], needs)
-    people = dict(frozen)
-    for members, skill, who in zip(unnamed, needs, taken, strict=True):
-        # Short of people (a shift ended under a run): someone skilled on shift, as before.
-        person = free[who] if who is not None else next((p for p in on if skill in p.skills), None)
-        operator = person.id if person is not None else None
-        people.update({a.operation: replace(a, operator=operator) for a in members})
-    return people
+    for members, who in zip(unnamed, taken, strict=True):
+        attend(members, free[who] if who is not None else None)
+    return _with_operations(instance, changed), people
+
+
+def _on_shift_for(person: Operator) -> int:
+    """Minutes from now until ``person``, on shift now, goes off (shifts that meet are one)."""
+    end = max(w.end for w in person.shifts if w.start <= 0 < w.end)
+    for w in person.shifts:  # in order of start
+        if w.start <= end < w.end:
+            end = w.end
+    return end
+
+
+def _with_operations(instance: Instance, changed: Mapping[str, Operation]) -> Instance:
+    if not changed:
+        return instance
+    jobs = tuple(
+        replace(j, operations=tuple(changed.get(op.id, op) for op in j.operations))
+        for j in instance.jobs
+    )
+    return replace(instance, jobs=jobs)
 
 
 def _families_on(
@@ -455,8 +486,14 @@ def _operator(site: Site, person: Person, now: datetime, horizon: timedelta) -> 
     return Operator(person.id, skills, tuple(sorted(windows, key=lambda w: w.start)))
 
 
-def _longest_shift_minutes(site: Site) -> int:
-    return max((s.minutes for person in site.operators for s in person.shifts), default=0)
+def _longest_shifts(site: Site) -> dict[str, int]:
+    """For each process, the longest shift of anyone skilled in it, in minutes."""
+    longest: dict[str, int] = {}
+    for person in site.operators:
+        for process in person.skills:
+            most = max((s.minutes for s in person.shifts), default=0)
+            longest[process.value] = max(longest.get(process.value, 0), most)
+    return longest
 
 
 def _minutes(delta: timedelta) -> int:

@@ -82,14 +82,14 @@ def factory_view(
 
 
 def _people_on_shift(site: Site, queue: list[Task], at: datetime) -> list[PersonOnShift]:
-    named = sorted(
-        (t for t in queue if t.attended and t.operator_id is not None),
-        key=lambda t: (t.planned_start, t.id),
-    )
-    attending = {t.operator_id: t for t in named if t.state is TaskState.RUNNING}
-    upcoming: dict[str | None, Task] = {}
-    for t in named:
-        if t.state is TaskState.SCHEDULED:
+    attending: dict[str, Task] = {}
+    upcoming: dict[str, Task] = {}
+    for t in sorted(queue, key=lambda t: (t.planned_start, t.id)):
+        if not t.attended or t.operator_id is None:
+            continue
+        if t.state is TaskState.RUNNING and t.id == (t.run or t.id):  # a run shows its leader
+            attending.setdefault(t.operator_id, t)
+        elif t.state is TaskState.SCHEDULED:
             upcoming.setdefault(t.operator_id, t)
     return [
         PersonOnShift(o, o.on_until(at, site.tz) or at, attending.get(o.id), upcoming.get(o.id))

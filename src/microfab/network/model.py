@@ -173,10 +173,16 @@ class Operator:
     shifts: tuple[Shift, ...]
 
     def on_until(self, at: datetime, tz: ZoneInfo) -> datetime | None:
-        """When the shift this person is on at ``at`` ends (UTC); None when they are off."""
-        local = at.astimezone(tz)
-        ends = [end for s in self.shifts if (end := s.ends_after(local)) is not None]
-        return max(ends).astimezone(UTC) if ends else None
+        """When this person, on shift at ``at``, goes off (UTC); None when they are off. Shifts
+        that meet or overlap are one stretch (looked at up to a week ahead)."""
+        moment = at.astimezone(tz)
+        off: datetime | None = None
+        for _ in range(8):
+            ends = [e for s in self.shifts if (e := s.ends_after(moment)) is not None]
+            if not ends:
+                break
+            off = moment = max(ends)
+        return off.astimezone(UTC) if off is not None else None
 
 
 FACTORY_OBJECTIVE = Objective(

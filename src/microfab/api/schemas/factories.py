@@ -217,14 +217,19 @@ class OperatorPublic(BaseModel):
 class PersonOnShiftPublic(OperatorPublic):
     """Someone on shift now, what they are doing and what the plan has them do next."""
 
-    shift_ends: UtcTime = Field(description="When the shift they are on ends.")
+    shift_ends: UtcTime = Field(
+        description="When they go off shift (shifts that meet count as one)."
+    )
     attending_task_id: str | None = Field(
-        description="The task they attend now (setting up, unloading, finishing); null if none."
+        description="The task they attend now (setting up, unloading, finishing; for a batch "
+        "run, the task that leads it); null if none."
     )
     next_task_id: str | None = Field(
         description="The next task the factory's plan gives them; null if it gives them none."
     )
-    next_planned_start: UtcTime | None = Field(description="When the plan starts that task.")
+    next_planned_start: UtcTime | None = Field(
+        description="When the plan starts that task; null if it gives them none."
+    )
 
     @classmethod
     def of_person(cls, person: PersonOnShift) -> Self:
