@@ -39,7 +39,7 @@ from microfab.scheduling.model import (
 )
 from microfab.scheduling.model import Job as SchedulingJob
 from microfab.scheduling.repair import builds_in_time
-from microfab.scheduling.rules import RULES, dispatch
+from microfab.scheduling.rules import RULES, dispatch, tuned_atcs
 
 HORIZONS = (timedelta(days=2), timedelta(days=7), timedelta(days=28))
 """How far ahead people's shifts are laid out: the shortest that fits the work (a longer one
@@ -182,7 +182,10 @@ def replan(problem: FactoryProblem, settings: PlanningSettings) -> Replan:
     """Plan the factory's open work and move its scheduled tasks to match."""
     began = timer.monotonic()
     rule = _rule(problem.instance.objective, settings.planner)
-    schedule = dispatch(problem.instance, rule, problem.frozen, 0)
+    if rule == "atcs":
+        schedule = tuned_atcs(problem.instance, problem.frozen, 0)
+    else:
+        schedule = dispatch(problem.instance, rule, problem.frozen, 0)
     solver = rule
     if settings.seconds > 0 and _worth_solving(problem, settings):
         improved = _improve(problem, schedule, settings, began)

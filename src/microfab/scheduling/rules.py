@@ -329,6 +329,27 @@ def atcs(k1: float = 2.0, k2: float = 0.5) -> Priority:
     return priority
 
 
+ATCS_SETUP_SCALES = (0.5, 0.2, 1.0, 0.1)
+"""The changeover scalings (ATCS's k2, the first its default) ``tuned_atcs`` tries. How much a
+changeover should count against lateness depends on the instance and on what its objective
+weighs: on the generated print farm (320 orders, seeds 0-3, objective 4 x tardiness +
+changeovers) the best of these four by the objective was 0.2, 1.0, 0.5 and 0.5, and on seed 1
+the default 0.5 left 1,870 minutes of weighted tardiness where 1.0 left 214."""
+
+
+def tuned_atcs(
+    instance: Instance, frozen: Mapping[str, Assignment] | None = None, not_before: int = 0
+) -> Schedule:
+    """ATCS run with each of ``ATCS_SETUP_SCALES``, keeping the schedule the instance's
+    objective ranks best (ties to the earlier scaling, then the shorter schedule): the
+    objective's weights decide how far the rule goes to avoid changeovers."""
+    schedules = (
+        Dispatcher(instance, frozen or {}, not_before).run(atcs(k2=scale))
+        for scale in ATCS_SETUP_SCALES
+    )
+    return min(schedules, key=lambda schedule: _cost(instance, schedule))
+
+
 def _means(instance: Instance) -> tuple[float, float]:
     works = [_shortest(op) for op in instance.iter_operations()]
     setups = [s for m in instance.machines for s in m.changeovers.values() if s > 0]
@@ -362,7 +383,7 @@ def best_dispatch(instance: Instance, tries: int = 8, seed: int = 0) -> Schedule
     rules = ["atcs", "edd"] if any(j.due is not None for j in instance.jobs) else []
     if Criterion.MAKESPAN in instance.objective.criteria or not rules:
         rules.append("mwkr")
-    candidates = [dispatch(instance, rule) for rule in rules]
+    candidates = [tuned_atcs(instance) if r == "atcs" else dispatch(instance, r) for r in rules]
     if instance.objective.criteria != (Criterion.MAKESPAN,):
         tries = 0
     for _ in range(tries):

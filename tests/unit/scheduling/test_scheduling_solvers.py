@@ -26,7 +26,7 @@ from microfab.scheduling.model import (
     ranking,
     score,
 )
-from microfab.scheduling.rules import best_dispatch, dispatch
+from microfab.scheduling.rules import best_dispatch, dispatch, tuned_atcs
 from microfab.scheduling.tabu import improve
 
 QUICK = Settings(time_limit=10.0, workers=2)
@@ -77,6 +77,38 @@ def test_earliest_due_date_goes_first_on_a_busy_machine() -> None:
 def test_atcs_groups_colours_where_due_dates_allow() -> None:
     instance = colours(Objective({Criterion.CHANGEOVER: 1}))
     assert score(instance, dispatch(instance, "atcs")).changeover == 10
+
+
+def test_atcs_avoids_changeovers_as_far_as_the_objective_weighs_them() -> None:
+    """Eight 10-minute prints alternating white and black, due every 15 minutes, a 5-minute
+    purge between colours. The rule's default scaling purges for 15 minutes and leaves work 5
+    minutes late; a factory that weighs lateness first now has nothing late (35 minutes of
+    purges), one that weighs purges first purges once (30 minutes late)."""
+
+    def alternating(objective: Objective) -> Instance:
+        purge = {("white", "black"): 5, ("black", "white"): 5}
+        jobs = tuple(
+            Job(
+                f"j{k}",
+                (Operation(f"j{k}.print", f"j{k}", {"p": 10}, ("white", "black")[k % 2]),),
+                due=15 * (k + 1),
+            )
+            for k in range(8)
+        )
+        return Instance("alternating", jobs, (Machine("p", "fdm", purge),), objective=objective)
+
+    def lateness_and_purges(instance: Instance, schedule: Schedule) -> tuple[int, int]:
+        assert check(instance, schedule) == []
+        scores = score(instance, schedule)
+        return scores.tardiness, scores.changeover
+
+    late_first = alternating(Objective({Criterion.TARDINESS: 20, Criterion.CHANGEOVER: 1}))
+    purge_first = alternating(Objective({Criterion.CHANGEOVER: 20, Criterion.TARDINESS: 1}))
+    assert lateness_and_purges(late_first, dispatch(late_first, "atcs")) == (5, 15)
+    assert lateness_and_purges(late_first, tuned_atcs(late_first)) == (0, 35)
+    assert lateness_and_purges(purge_first, tuned_atcs(purge_first)) == (30, 5)
+    in_order = alternating(Objective(lexicographic=(Criterion.CHANGEOVER, Criterion.TARDINESS)))
+    assert lateness_and_purges(in_order, tuned_atcs(in_order)) == (30, 5)
 
 
 def test_best_dispatch_is_feasible_on_a_benchmark(benchmarks: Path) -> None:
