@@ -342,10 +342,12 @@ def tuned_atcs(
 ) -> Schedule:
     """ATCS run with each of ``ATCS_SETUP_SCALES``, keeping the schedule the instance's
     objective ranks best (ties to the earlier scaling, then the shorter schedule): the
-    objective's weights decide how far the rule goes to avoid changeovers."""
+    objective's weights decide how far the rule goes to avoid changeovers. Where no machine
+    changes over, the scaling changes nothing and the rule runs once."""
+    changes = any(s > 0 for m in instance.machines for s in m.changeovers.values())
+    scales = ATCS_SETUP_SCALES if changes else ATCS_SETUP_SCALES[:1]
     schedules = (
-        Dispatcher(instance, frozen or {}, not_before).run(atcs(k2=scale))
-        for scale in ATCS_SETUP_SCALES
+        Dispatcher(instance, frozen or {}, not_before).run(atcs(k2=scale)) for scale in scales
     )
     return min(schedules, key=lambda schedule: _cost(instance, schedule))
 
