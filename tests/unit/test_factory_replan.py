@@ -26,7 +26,7 @@ from microfab.network.model import Network, Process, Site
 from microfab.scheduling.checker import check
 from microfab.scheduling.cpsat import Settings, solve
 from microfab.scheduling.model import Criterion, Objective, objective_value, score
-from microfab.scheduling.rules import dispatch
+from microfab.scheduling.rules import dispatch, tuned_atcs
 from tests.unit.machine_doubles import Wrapped
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, a working day
@@ -390,7 +390,7 @@ def test_each_factory_plans_for_its_own_objective(network: Network, berlin: Site
     plan = replan(problem, PlanningSettings())
 
     assert problem.instance.objective == changeovers_first
-    schedule = dispatch(problem.instance, "atcs", problem.frozen, 0)
+    schedule = tuned_atcs(problem.instance, problem.frozen, 0)
     assert plan.objective == score(problem.instance, schedule).changeover, "its first criterion"
 
 
@@ -425,9 +425,9 @@ def test_criteria_in_order_leave_cp_sat_out_sooner_for_the_models_they_build(
     ordered = factory_problem(
         network, replace(berlin, objective=Objective(lexicographic=order)), tasks, state, MONDAY
     )
-    one_second = PlanningSettings(seconds=1.0)
-    assert _worth_solving(weighted, one_second), "one model of 120 operations builds in time"
-    assert not _worth_solving(ordered, one_second), "three do not"
+    assert _worth_solving(weighted, 1.0), "one model of 120 operations builds in time"
+    assert not _worth_solving(ordered, 1.0), "three do not"
+    assert not _worth_solving(weighted, 0.2), "not in what the rule left of the second"
 
 
 def test_a_factory_that_counts_only_its_makespan_plans_the_longest_jobs_first(

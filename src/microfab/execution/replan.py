@@ -187,7 +187,8 @@ def replan(problem: FactoryProblem, settings: PlanningSettings) -> Replan:
     else:
         schedule = dispatch(problem.instance, rule, problem.frozen, 0)
     solver = rule
-    if settings.seconds > 0 and _worth_solving(problem, settings):
+    left = settings.seconds - (timer.monotonic() - began)  # the rule has taken its share
+    if settings.seconds > 0 and _worth_solving(problem, left):
         improved = _improve(problem, schedule, settings, began)
         if improved is not None:
             schedule, solver = improved, "cp-sat"
@@ -223,11 +224,10 @@ def _improve(
     return solution.schedule if better else None
 
 
-def _worth_solving(problem: FactoryProblem, settings: PlanningSettings) -> bool:
+def _worth_solving(problem: FactoryProblem, seconds: float) -> bool:
+    """Whether CP-SAT's model can be built in the ``seconds`` left of the budget."""
     open_operations = len(problem.instance.operations) - len(problem.frozen)
-    return open_operations > 0 and builds_in_time(
-        problem.instance, open_operations, settings.seconds
-    )
+    return open_operations > 0 and builds_in_time(problem.instance, open_operations, seconds)
 
 
 def _apply(problem: FactoryProblem, schedule: Schedule) -> list[Task]:

@@ -20,7 +20,9 @@ from microfab.scheduling.model import (
     Machine,
     Objective,
     Operation,
+    Operator,
     Schedule,
+    Window,
     lower_bound,
     objective_value,
     ranking,
@@ -107,8 +109,33 @@ def test_atcs_avoids_changeovers_as_far_as_the_objective_weighs_them() -> None:
     assert lateness_and_purges(late_first, dispatch(late_first, "atcs")) == (5, 15)
     assert lateness_and_purges(late_first, tuned_atcs(late_first)) == (0, 35)
     assert lateness_and_purges(purge_first, tuned_atcs(purge_first)) == (30, 5)
-    in_order = alternating(Objective(lexicographic=(Criterion.CHANGEOVER, Criterion.TARDINESS)))
-    assert lateness_and_purges(in_order, tuned_atcs(in_order)) == (30, 5)
+    in_order = alternating(Objective(lexicographic=(Criterion.TARDINESS, Criterion.CHANGEOVER)))
+    assert lateness_and_purges(in_order, tuned_atcs(in_order)) == (0, 35), "the longest plan"
+
+
+def test_a_scaling_whose_plan_outruns_the_shifts_is_passed_over() -> None:
+    """One printer that needs its operator, on shift for 100 minutes: the default scaling's
+    plan fits, the lateness-first scaling's (more purges) would not."""
+    purge = {("white", "black"): 5, ("black", "white"): 5}
+    jobs = tuple(
+        Job(
+            f"j{k}",
+            (Operation(f"j{k}.print", f"j{k}", {"p": 10}, ("white", "black")[k % 2], "print"),),
+            due=15 * (k + 1),
+        )
+        for k in range(8)
+    )
+    ann = Operator("ann", frozenset({"print"}), (Window(0, 100),))
+    instance = Instance(
+        "short shift",
+        jobs,
+        (Machine("p", "fdm", purge),),
+        (ann,),
+        Objective({Criterion.TARDINESS: 20, Criterion.CHANGEOVER: 1}),
+    )
+    schedule = tuned_atcs(instance)
+    assert check(instance, schedule) == []
+    assert schedule.makespan <= 100
 
 
 def test_best_dispatch_is_feasible_on_a_benchmark(benchmarks: Path) -> None:
