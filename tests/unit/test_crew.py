@@ -15,6 +15,7 @@ from microfab.execution.model import Job, Task, TaskState
 from microfab.execution.replan import FactoryProblem, FactoryState, factory_problem
 from microfab.execution.slips import slipped
 from microfab.ids import random_ids
+from microfab.machines.base import MachineState, MachineStatus
 from microfab.network.model import (
     Location,
     Network,
@@ -379,3 +380,48 @@ def test_a_run_under_way_holds_one_person_however_many_parts_it_makes(network: N
         part.start(at(-5))
     assert people_at_work(berlin, run, at(0)) == {"sewer"}
     assert who(Crew.of(berlin, run, at(0)), waiting("pack", ASSEMBLY, 5)) == "packer"
+
+
+def test_work_whose_named_person_is_free_starts_before_others_take_them(
+    demo_doc: dict[str, Any],
+) -> None:
+    """Berlin with a sewer and Clara, who sews and packs. The sewer is sewing; the plan has
+    another bag sewn by the sewer next and Clara packing now. The sewing machines come first
+    in Berlin's list: before, the free sewing machine took Clara for the sewing, and the
+    packing the plan gave her waited."""
+    doc = one_sewer(demo_doc)
+    berlin_doc = next(f for f in doc["factories"] if f["id"] == "berlin")
+    day = [{"days": "mon-fri", "start": "06:00:00", "end": "22:00:00"}]
+    berlin_doc["operators"] = [
+        {"id": "berlin-clara", "name": "Clara", "skills": ["assembly", "sewing"], "shifts": day},
+        {"id": "berlin-sewer", "name": "Sam", "skills": ["sewing"], "shifts": day},
+    ]
+    store = MemoryStore()
+    with store.unit_of_work() as uow:
+        install_network(uow, doc, MONDAY)
+        uow.commit()
+    services = build_services(Settings(), clock=ManualClock(MONDAY), store=store)
+    berlin = services.network.site("berlin")
+    sewing = waiting("sewing", SEWING, 60, person="berlin-sewer")
+    sewing.machine_id = "berlin-sewing-2"
+    sewing.start(at(-10))
+    next_bag = waiting("next", SEWING, 60, person="berlin-sewer")
+    packing = waiting("packing", ASSEMBLY, 10, person="berlin-clara")
+    with services.uow() as uow:
+        for task in (sewing, next_bag, packing):
+            uow.tasks.add_job(
+                Job(task.job_id, task.order_id, 0, "berlin", "tote-bag", 1, "canvas", MONDAY)
+            )
+            uow.tasks.add(task)
+        uow.commit()
+    idle = MachineStatus(MachineState.IDLE)
+    statuses = {
+        "berlin-sewing-1": idle,
+        "berlin-sewing-2": MachineStatus(MachineState.BUSY, sewing.id),
+        "berlin-assembly-1": idle,
+    }
+    controller = services.controller(seed=1, failure_rate=0)
+    with services.uow() as uow:
+        active = uow.tasks.in_states("berlin", (TaskState.SCHEDULED, TaskState.RUNNING))
+        started = controller._claim_at(uow, berlin, active, statuses, MONDAY)
+    assert [(t.id, t.operator_id) for t in started] == [("tsk_packing", "berlin-clara")]
