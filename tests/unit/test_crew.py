@@ -10,7 +10,7 @@ from typing import Any
 
 from microfab.bootstrap import build_services
 from microfab.clock import ManualClock
-from microfab.execution.crew import Crew, people_at_work
+from microfab.execution.crew import Crew
 from microfab.execution.model import Job, Task, TaskState
 from microfab.execution.replan import FactoryProblem, FactoryState, factory_problem
 from microfab.execution.slips import slipped
@@ -24,6 +24,7 @@ from microfab.network.model import (
     Shift,
     Site,
     assign_people,
+    staff_runs,
 )
 from microfab.network.service import install_network
 from microfab.orders.model import Destination
@@ -352,7 +353,7 @@ def test_two_runs_named_for_one_person_hold_two_people(network: Network) -> None
     packs[1].machine_id = "berlin-assembly-2"
     problem = under_way(network, berlin, *packs)
     assert {problem.frozen[t.id].operator for t in packs} == {"packer", "sewer"}
-    assert people_at_work(berlin, packs, at(0)) == {"packer", "sewer"}
+    assert Crew.of(berlin, packs, at(0)).at_work == {"packer", "sewer"}
 
 
 def test_shifts_that_meet_are_one_stretch(network: Network) -> None:
@@ -378,7 +379,7 @@ def test_a_run_under_way_holds_one_person_however_many_parts_it_makes(network: N
     for part in run:
         part.run = run[0].id
         part.start(at(-5))
-    assert people_at_work(berlin, run, at(0)) == {"sewer"}
+    assert Crew.of(berlin, run, at(0)).at_work == {"sewer"}
     assert who(Crew.of(berlin, run, at(0)), waiting("pack", ASSEMBLY, 5)) == "packer"
 
 
@@ -425,3 +426,18 @@ def test_work_whose_named_person_is_free_starts_before_others_take_them(
         active = uow.tasks.in_states("berlin", (TaskState.SCHEDULED, TaskState.RUNNING))
         started = controller._claim_at(uow, berlin, active, statuses, MONDAY)
     assert [(t.id, t.operator_id) for t in started] == [("tsk_packing", "berlin-clara")]
+
+
+def test_a_run_whose_person_went_home_holds_nobody_on_the_floor_or_in_the_plan(
+    network: Network,
+) -> None:
+    """The packer went home at 09:58 with a pack still running; the sewer is free. Before, the
+    floor counted nobody at the pack but the re-plan put the sewer on it, so each saw a
+    different sewer."""
+    berlin = two_people(network, "22:00", "09:58")
+    pack = waiting("pack", ASSEMBLY, 30, person="packer")
+    problem = under_way(network, berlin, pack)
+    assert problem.frozen["tsk_pack"].operator is None
+    assert Crew.of(berlin, [pack], at(0)).at_work == set()
+    assert staff_runs([("sewer", {ASSEMBLY})], [("packer", ASSEMBLY)], gone={"packer"}) == [None]
+    assert staff_runs([("sewer", {ASSEMBLY})], [(None, ASSEMBLY)]) == ["sewer"], "names nobody"

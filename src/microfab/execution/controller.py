@@ -532,7 +532,7 @@ class NetworkController:
         # taken for other work while work the plan names them for can start.
         for named_only in (True, False):
             for machine in [m for m in idle if m.id not in started]:
-                hold = hold_for(machine, active, ready_ids, now)
+                hold = hold_for(machine, active, ready_ids, now)  # after the claims before it
                 picked = self._pick(
                     uow, site, machine, ready, idle_ids, now, crew, hold, named_only
                 )

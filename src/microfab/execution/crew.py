@@ -7,23 +7,28 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from microfab.execution.model import Task, TaskState
-from microfab.network.model import Operator, Process, Site, assign_people
+from microfab.network.model import Operator, Process, Site, staff_runs
 
 
 @dataclass
 class Crew:
-    """A factory's people as the floor sees them at ``at``: who is attending a run under way
-    (``at_work``), and when the plan next needs each person it names (``needed``)."""
+    """A factory's people as the floor sees them at ``at``: who is on shift (``on_shift``),
+    who of them is attending a run under way (``at_work``), and when the plan next needs each
+    person it names (``needed``)."""
 
     site: Site
     at: datetime
+    on_shift: list[Operator]
     at_work: set[str]
     needed: dict[str, datetime]
 
     @classmethod
     def of(cls, site: Site, tasks: Iterable[Task], at: datetime) -> Crew:
         tasks = list(tasks)
-        return cls(site, at, people_at_work(site, tasks, at), next_needed(tasks))
+        on_shift = site.people_on_shift(at)
+        needed = {person: t.planned_start for person, t in next_named(tasks).items()}
+        gone = {o.id for o in site.operators} - {o.id for o in on_shift}
+        return cls(site, at, on_shift, _at_work(on_shift, gone, tasks), needed)
 
     def person_for(self, task: Task, minutes: float, named_only: bool = False) -> Operator | None:
         """Who attends ``minutes`` of ``task`` from now: someone on shift, skilled in it, not
@@ -34,7 +39,7 @@ class Crew:
         process = Process(task.process)
         free = [
             o
-            for o in self.site.people_on_shift(self.at)
+            for o in self.on_shift
             if o.id not in self.at_work and self.site.can_attend(o, process, self.at, minutes)
         ]
         named = next((o for o in free if o.id == task.operator_id), None)
@@ -51,28 +56,22 @@ class Crew:
         return needed is not None, later_first, len(person.skills), person.id
 
 
-def people_at_work(site: Site, tasks: Iterable[Task], at: datetime) -> set[str]:
-    """The people of ``site`` attending a run under way at ``at``: the person each run names,
-    and for a run that names nobody, or someone another run names too (runs started before
-    the floor named people carry nobody or the plan's name), someone on shift skilled in it,
-    each their own as far as the people allow."""
+def _at_work(on_shift: list[Operator], gone: set[str], tasks: list[Task]) -> set[str]:
+    """The people of ``on_shift`` who attend a run under way: the person each run names; for a
+    run that names nobody, or someone another run names too (runs started before the floor
+    named people carry nobody or the plan's name), someone skilled in it, each their own as far
+    as the people allow; a run whose person is ``gone`` holds nobody
+    (``network.model.staff_runs``, as the re-plan holds them)."""
     runs = {t.run or t.id: t for t in tasks if t.state is TaskState.RUNNING and t.attended}
-    named: set[str] = set()
-    unnamed: list[Process] = []
-    for t in runs.values():
-        if t.operator_id is not None and t.operator_id not in named:
-            named.add(t.operator_id)
-        else:  # nobody named, or a name already at other work (a plan's name, not who came)
-            unnamed.append(Process(t.process))
-    free = [o for o in site.people_on_shift(at) if o.id not in named]
-    taken = assign_people([o.skills for o in free], unnamed)
-    return named | {free[who].id for who in taken if who is not None}
+    needs = [(t.operator_id, Process(t.process)) for t in runs.values()]
+    staffed = staff_runs([(o.id, o.skills) for o in on_shift], needs, gone)
+    return {who for who in staffed if who is not None}
 
 
-def next_needed(tasks: Iterable[Task]) -> dict[str, datetime]:
-    """When the plan next needs each person it names: their earliest planned attended task."""
-    needed: dict[str, datetime] = {}
-    for t in tasks:
+def next_named(tasks: Iterable[Task]) -> dict[str, Task]:
+    """The next attended task the plan gives each person it names (earliest planned start)."""
+    upcoming: dict[str, Task] = {}
+    for t in sorted(tasks, key=lambda t: (t.planned_start, t.id)):
         if t.state is TaskState.SCHEDULED and t.attended and t.operator_id is not None:
-            needed[t.operator_id] = min(needed.get(t.operator_id, t.planned_start), t.planned_start)
-    return needed
+            upcoming.setdefault(t.operator_id, t)
+    return upcoming

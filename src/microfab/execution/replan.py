@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from microfab.execution.model import Job, Task, TaskState
-from microfab.network.model import MachineSpec, Network, Process, Site, assign_people
+from microfab.network.model import MachineSpec, Network, Process, Site, staff_runs
 from microfab.network.model import Operator as Person
 from microfab.orders.model import NORMAL_PRIORITY, OrderLine, line_machines, minutes_moved
 from microfab.scheduling.model import (
@@ -132,14 +132,13 @@ def factory_problem(
     jobs: list[SchedulingJob] = []
     frozen: dict[str, Assignment] = {}
     minutes: dict[tuple[str, str], float] = {}
-    longest_shift = _longest_shifts(site)
     runs = _run_numbers(t for ts in by_job.values() for t in ts)
     for job_id, job_tasks in by_job.items():
         job = state.jobs[job_id]
         operations = []
         for task in sorted(job_tasks, key=lambda t: t.step):
             line = state.lines.get(job_id)
-            operation, on = _operation(network, site, job, task, line, longest_shift, now)
+            operation, on = _operation(network, site, job, task, line, now)
             operations.append(operation)
             minutes.update(((task.id, m), v) for m, v in on.items())
             if task.state is TaskState.RUNNING:
@@ -261,7 +260,6 @@ def _operation(
     job: Job,
     task: Task,
     line: OrderLine | None,
-    longest_shift: Mapping[str, int],
     now: datetime,
 ) -> tuple[Operation, dict[str, float]]:
     """The task as an operation, and its exact minutes on each machine that can run it.
@@ -284,7 +282,7 @@ def _operation(
     durations = {m: max(1, math.ceil(v)) for m, v in minutes.items()}
     skill = task.process if task.attended else None
     attended = None
-    longest = longest_shift.get(task.process, 0)
+    longest = site.longest_shift(Process(task.process))
     if skill is not None and longest and max(durations.values()) > longest:
         attended = longest
     operation = Operation(
@@ -375,54 +373,34 @@ def _latest_attended_end(
 def _with_people(
     instance: Instance, frozen: Mapping[str, Assignment]
 ) -> tuple[Instance, dict[str, Assignment]]:
-    """Attended work under way holds people as the floor has it. A run keeps the person
-    attending it while they are on shift, for as long as their shift lasts; a run that names
-    nobody, or someone who has left or is at another run, takes a skilled person on shift who
-    is free, each their own as far as the people allow (``network.model.assign_people``), so
-    two sewing runs under way hold both sewers, not the first of them twice. A run nobody is
-    left for goes on unattended, holding nobody, as on the floor (``Site.can_add``)."""
-    on = {p.id: p for p in instance.operators if any(w.start <= 0 < w.end for w in p.shifts)}
+    """Attended work under way holds people as the floor has it (``network.model.staff_runs``,
+    as ``execution.crew`` counts them): a run keeps the person attending it while they are on
+    shift, for as long as their shift lasts; a run that names nobody, or someone at another
+    run, takes a skilled person on shift who is free, each their own as far as the people
+    allow, so two sewing runs under way hold both sewers, not the first of them twice. A run
+    whose person has gone home, or that nobody is left for, goes on unattended, holding
+    nobody, as on the floor."""
+    on = {p.id: p for p in instance.operators if p.off_at(0) is not None}
     runs: dict[tuple[str, int | str], list[Assignment]] = {}
     for a in frozen.values():
         if instance.operations[a.operation].skill is not None:
             key = (a.machine, a.batch if a.batch is not None else a.operation)
             runs.setdefault(key, []).append(a)
+    needs = [(m[0].operator, instance.operations[m[0].operation].skill) for m in runs.values()]
+    gone = {p.id for p in instance.operators} - set(on)
+    staffed = staff_runs([(p.id, p.skills) for p in on.values()], needs, gone)
     people = dict(frozen)
     changed: dict[str, Operation] = {}
-
-    def attend(members: list[Assignment], person: Operator | None) -> None:
+    for members, who in zip(runs.values(), staffed, strict=True):
+        off = on[who].off_at(0) if who is not None else None
         for a in members:
             op = instance.operations[a.operation]
-            if person is None:
+            if off is None:
                 changed[op.id] = replace(op, skill=None, attended=None)
-            elif op.attended_time(a.end - a.start) > (left := _on_shift_for(person)):
-                changed[op.id] = replace(op, attended=left)
-            people[a.operation] = replace(a, operator=person.id if person else None)
-
-    unnamed: list[list[Assignment]] = []
-    for members in runs.values():
-        named = on.pop(members[0].operator or "", None)
-        if named is not None and instance.operations[members[0].operation].skill in named.skills:
-            attend(members, named)
-        else:
-            if named is not None:
-                on[named.id] = named
-            unnamed.append(members)
-    free = list(on.values())
-    needs = [instance.operations[members[0].operation].skill or "" for members in unnamed]
-    taken = assign_people([p.skills for p in free], needs)
-    for members, who in zip(unnamed, taken, strict=True):
-        attend(members, free[who] if who is not None else None)
+            elif op.attended_time(a.end - a.start) > off:
+                changed[op.id] = replace(op, attended=off)
+            people[a.operation] = replace(a, operator=who)
     return _with_operations(instance, changed), people
-
-
-def _on_shift_for(person: Operator) -> int:
-    """Minutes from now until ``person``, on shift now, goes off (shifts that meet are one)."""
-    end = max(w.end for w in person.shifts if w.start <= 0 < w.end)
-    for w in person.shifts:  # in order of start
-        if w.start <= end < w.end:
-            end = w.end
-    return end
 
 
 def _with_operations(instance: Instance, changed: Mapping[str, Operation]) -> Instance:
@@ -487,16 +465,6 @@ def _operator(site: Site, person: Person, now: datetime, horizon: timedelta) -> 
                 windows.append(Window(max(start, 0), end))
     skills = frozenset(p.value for p in person.skills)
     return Operator(person.id, skills, tuple(sorted(windows, key=lambda w: w.start)))
-
-
-def _longest_shifts(site: Site) -> dict[str, int]:
-    """For each process, the longest shift of anyone skilled in it, in minutes."""
-    longest: dict[str, int] = {}
-    for person in site.operators:
-        for process in person.skills:
-            most = max((s.minutes for s in person.shifts), default=0)
-            longest[process.value] = max(longest.get(process.value, 0), most)
-    return longest
 
 
 def _minutes(delta: timedelta) -> int:

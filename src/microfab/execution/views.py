@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from microfab.errors import NotFound
+from microfab.execution.crew import next_named
 from microfab.execution.floor_plan import FloorPlan, floor_plan
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.network.model import MachineSpec, Network, Operator, Site
@@ -82,15 +83,15 @@ def factory_view(
 
 
 def _people_on_shift(site: Site, queue: list[Task], at: datetime) -> list[PersonOnShift]:
-    attending: dict[str, Task] = {}
-    upcoming: dict[str, Task] = {}
-    for t in sorted(queue, key=lambda t: (t.planned_start, t.id)):
-        if not t.attended or t.operator_id is None:
-            continue
-        if t.state is TaskState.RUNNING and t.id == (t.run or t.id):  # a run shows its leader
-            attending.setdefault(t.operator_id, t)
-        elif t.state is TaskState.SCHEDULED:
-            upcoming.setdefault(t.operator_id, t)
+    attending = {
+        t.operator_id: t
+        for t in queue
+        if t.state is TaskState.RUNNING
+        and t.attended
+        and t.operator_id is not None
+        and t.id == (t.run or t.id)  # a run shows its leader
+    }
+    upcoming = next_named(queue)
     return [
         PersonOnShift(o, o.on_until(at, site.tz) or at, attending.get(o.id), upcoming.get(o.id))
         for o in site.people_on_shift(at)

@@ -312,10 +312,20 @@ class Site:
         until = person.on_until(at, self.tz)
         if until is None:
             return False
-        if at + timedelta(minutes=minutes) <= until:
-            return True
-        longest = max(s.minutes for o in self.operators_for(process) for s in o.shifts)
-        return minutes > longest
+        return at + timedelta(minutes=minutes) <= until or minutes > self.longest_shift(process)
+
+    def longest_shift(self, process: Process) -> int:
+        """The longest shift of anyone skilled in ``process``, in minutes (0 for nobody)."""
+        return self._longest_shifts.get(process, 0)
+
+    @cached_property
+    def _longest_shifts(self) -> dict[Process, int]:
+        longest: dict[Process, int] = {}
+        for person in self.operators:
+            most = max((s.minutes for s in person.shifts), default=0)
+            for process in person.skills:
+                longest[process] = max(longest.get(process, 0), most)
+        return longest
 
     def shift_ends(self, start: datetime, end: datetime) -> list[datetime]:
         """When a shift of anyone here ends after ``start`` and before ``end``, in order."""
@@ -351,6 +361,31 @@ def assign_people(people: Sequence[Collection[Skill]], work: Sequence[Skill]) ->
     for person, piece in holder.items():
         taken[piece] = person
     return taken
+
+
+def staff_runs(
+    people: Sequence[tuple[str, Collection[Skill]]],
+    runs: Sequence[tuple[str | None, Skill]],
+    gone: Collection[str] = (),
+) -> list[str | None]:
+    """For each run under way (the person it names, the skill it needs) the id of the person
+    of ``people`` (on shift: id, skills) who attends it. A run keeps the person it names if
+    they are among ``people``, skilled in it and named by no earlier run; a run whose person
+    is ``gone`` (off shift) goes on with nobody (``Site.can_add``); the others, naming nobody
+    or someone taken or unskilled, are staffed by ``assign_people`` among the people left;
+    None where nobody is left."""
+    skills = dict(people)
+    staffed: list[str | None] = [None] * len(runs)
+    for k, (named, skill) in enumerate(runs):
+        if named in skills and skill in skills[named] and named not in staffed:
+            staffed[k] = named
+    left = [(i, s) for i, s in people if i not in staffed]
+    open_runs = [k for k, (named, _) in enumerate(runs) if staffed[k] is None and named not in gone]
+    taken = assign_people([s for _, s in left], [runs[k][1] for k in open_runs])
+    for k, who in zip(open_runs, taken, strict=True):
+        if who is not None:
+            staffed[k] = left[who][0]
+    return staffed
 
 
 @dataclass(frozen=True)

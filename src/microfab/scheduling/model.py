@@ -100,11 +100,19 @@ class Operator:
 
     def on_shift(self, start: int, end: int) -> bool:
         """True when back-to-back shifts cover ``[start, end)`` without a break."""
+        off = self.off_at(start)
+        return off is not None and off >= end
+
+    def off_at(self, start: int) -> int | None:
+        """When the stretch of back-to-back shifts this person is on at ``start`` ends; None
+        when they are off then."""
+        if not any(s.start <= start < s.end for s in self.shifts):
+            return None
         reached = start
         for shift in sorted(self.shifts, key=lambda s: s.start):
             if shift.start <= reached < shift.end:
                 reached = shift.end
-        return reached >= end and any(s.start <= start < s.end for s in self.shifts)
+        return reached
 
 
 class Criterion(StrEnum):
