@@ -33,6 +33,7 @@ from microfab.scheduling.checker import check
 from microfab.scheduling.dispatch import Attending, attended_start
 from microfab.scheduling.rules import dispatch
 from microfab.settings import Settings
+from microfab.storage import MachineRecord
 from tests.unit.conftest import MemoryStore
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin: the early shift is on
@@ -441,3 +442,71 @@ def test_a_run_whose_person_went_home_holds_nobody_on_the_floor_or_in_the_plan(
     assert Crew.of(berlin, [pack], at(0)).at_work == set()
     assert staff_runs([("sewer", {ASSEMBLY})], [("packer", ASSEMBLY)], gone={"packer"}) == [None]
     assert staff_runs([("sewer", {ASSEMBLY})], [(None, ASSEMBLY)]) == ["sewer"], "names nobody"
+
+
+def laser_cut_started(demo_doc: dict[str, Any], set_up_for: str) -> list[tuple[str, str | None]]:
+    """What Berlin's floor starts at 10:00 with Emma, who cuts with the laser until 10:30, the
+    only person there, and 28 minutes of acrylic to cut on the laser, which was last set up for
+    ``set_up_for`` (a change of stock takes it 5 minutes)."""
+    doc = copy.deepcopy(demo_doc)
+    berlin_doc = next(f for f in doc["factories"] if f["id"] == "berlin")
+    until_half_past = [{"days": "mon-fri", "start": "06:00:00", "end": "10:30:00"}]
+    berlin_doc["operators"] = [
+        {"id": "berlin-emma", "name": "Emma", "skills": ["laser_cut"], "shifts": until_half_past}
+    ]
+    store = MemoryStore()
+    with store.unit_of_work() as uow:
+        install_network(uow, doc, MONDAY)
+        uow.commit()
+    services = build_services(Settings(), clock=ManualClock(MONDAY), store=store)
+    berlin = services.network.site("berlin")
+    laser = next(m for m in berlin.machines if m.id == "berlin-lasercut")
+    assert laser.changeover_minutes == 5
+    cut = Task(
+        "tsk_cut", "job_cut", "ord_cut", "berlin", 0, "cut", LASER.value, laser.id,
+        "acrylic-3mm", True, 28.0, at(0), at(28), operator_id="berlin-emma",
+    )  # fmt: skip
+    with services.uow() as uow:
+        uow.machines.record(
+            MachineRecord(laser.id, "berlin", MachineState.IDLE, at(-60), family=set_up_for)
+        )
+        uow.tasks.add_job(Job(cut.job_id, cut.order_id, 0, "berlin", "name-sign", 1, "", MONDAY))
+        uow.tasks.add(cut)
+        uow.commit()
+    controller = services.controller(seed=1, failure_rate=0)
+    controller.recover()  # the laser is set up for what it last cut
+    with services.uow() as uow:
+        active = uow.tasks.in_states("berlin", (TaskState.SCHEDULED, TaskState.RUNNING))
+        statuses = {laser.id: MachineStatus(MachineState.IDLE)}
+        started = controller._claim_at(uow, berlin, active, statuses, MONDAY)
+    return [(t.id, t.operator_id) for t in started]
+
+
+def test_the_person_who_attends_a_step_sees_the_machine_change_over_first(
+    demo_doc: dict[str, Any],
+) -> None:
+    """Emma goes home at 10:30. The 28-minute cut fits on a laser set up for acrylic; set up
+    for plywood, the laser changes over for 5 minutes first and Emma would leave 3 minutes
+    before the cut ends, so it is not started with her. Before, the floor counted the cut
+    alone in her time."""
+    assert laser_cut_started(demo_doc, set_up_for="acrylic-3mm") == [("tsk_cut", "berlin-emma")]
+    assert laser_cut_started(demo_doc, set_up_for="plywood-3mm") == [], "33 minutes: she'd go"
+
+
+def test_work_longer_than_every_shift_of_those_skilled_in_it_runs_over(
+    network: Network,
+) -> None:
+    """Berlin's sewers work four hours (08:00-12:00), its packer ten (06:00-16:00). Five hours
+    of sewing is longer than any sewer's shift: a sewer on shift starts it and it runs over.
+    The packer's long day does not count, as no sewer could ever sew it in one shift; before,
+    the limit was the longest shift of anyone at the site, so the sewing never started."""
+    days = frozenset(range(5))
+    sewer = Operator("sewer", "Clara", frozenset({SEWING}), (Shift(days, time(8), time(12)),))
+    packer = Operator("packer", "Anna", frozenset({ASSEMBLY}), (Shift(days, time(6), time(16)),))
+    berlin = replace(network.site("berlin"), operators=(sewer, packer))
+    ten_o_clock = at(0)
+    assert sewer.on_until(ten_o_clock, berlin.tz) == at(2 * 60), "12:00 local"
+    assert berlin.can_attend(sewer, SEWING, ten_o_clock, 5 * 60), "longer than any sewer's shift"
+    assert not berlin.can_attend(sewer, SEWING, ten_o_clock, 3 * 60), "fits a shift: not by 12"
+    assert berlin.longest_shift(SEWING) == 4 * 60
+    assert berlin.longest_shift(ASSEMBLY) == 10 * 60

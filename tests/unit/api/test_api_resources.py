@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 from microfab.api.schemas.factories import ObjectivePublic
 from microfab.bootstrap import Services
 from microfab.clock import ManualClock
+from microfab.execution.model import Task
 from microfab.scheduling.model import Criterion, Objective
 
 if TYPE_CHECKING:
@@ -280,3 +281,35 @@ def test_a_factory_serves_its_current_plan_as_gantt_rows_and_html(
     bad = api.get("/v1/factories/berlin/schedule?format=png", "operator")
     assert bad.status_code == 422
     assert api.get("/v1/factories/hamburg/schedule", "operator").status_code == 403
+
+
+def test_a_person_attending_a_batch_run_is_shown_at_the_task_that_leads_it(
+    api: Api, services: Services, clock: ManualClock
+) -> None:
+    """Clara attends three resin parts cured in one run on Berlin's resin printer. The run is
+    the job of its leader, the part whose id it bears (b here), which is neither the first
+    nor the last of the run in the queue: the view shows her at the leader."""
+    berlin = services.network.site("berlin")
+    clara = next(o for o in berlin.people_on_shift(clock.now()) if o.name == "Clara")
+    now = clock.now()
+
+    def part(k: str) -> Task:
+        return Task(
+            f"tsk_resin_{k}", f"job_resin_{k}", f"ord_resin_{k}", "berlin", 0, "cure", "sla",
+            "berlin-sla-1", "resin-tough", True, 60.0, now, now + timedelta(minutes=60),
+            run="tsk_resin_b", operator_id=clara.id,
+        )  # fmt: skip
+
+    run = [part(k) for k in "abc"]
+    with services.uow() as uow:
+        for member in run:
+            member.start(now)
+            uow.tasks.add(member)
+        uow.commit()
+
+    factory = api.get("/v1/factories/berlin", "operator").json()
+
+    assert [t["id"] for t in factory["queue"]] == ["tsk_resin_a", "tsk_resin_b", "tsk_resin_c"]
+    people = {p["id"]: p for p in factory["on_shift"]}
+    assert people[clara.id]["attending_task_id"] == "tsk_resin_b"
+    assert [p["id"] for p in people.values() if p["attending_task_id"]] == [clara.id]
