@@ -15,6 +15,7 @@ from microfab.catalog.lines import LineEstimator
 from microfab.clock import Clock, WallClock
 from microfab.errors import InvalidInput
 from microfab.execution.controller import NetworkController
+from microfab.execution.maintenance import MaintenanceBook
 from microfab.execution.programs import JobPrograms
 from microfab.execution.replan import PlanningSettings
 from microfab.ids import IdFactory, random_ids
@@ -50,6 +51,10 @@ class Services:
     @property
     def uow(self) -> UnitOfWorkFactory:
         return self.store.unit_of_work
+
+    @property
+    def maintenance(self) -> MaintenanceBook:
+        return MaintenanceBook(self.uow, self.network, self.clock, self.ids)
 
     def controller(
         self, seed: int | None = None, failure_rate: float | None = None

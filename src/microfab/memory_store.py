@@ -14,7 +14,7 @@ from typing import Any, Self
 
 from microfab.access import ApiKey
 from microfab.errors import Conflict, InvalidInput, NotFound, OutOfStock, StaleState
-from microfab.execution.model import Job, Task, TaskState
+from microfab.execution.model import Job, Maintenance, Task, TaskState
 from microfab.inventory.model import Replenishment
 from microfab.orders.model import PRIORITISABLE, Order, OrderState, Upload
 from microfab.storage import (
@@ -22,6 +22,7 @@ from microfab.storage import (
     ApiKeyRepository,
     MachineRecord,
     MachineRepository,
+    MaintenanceRepository,
     NetworkRepository,
     OrderQuery,
     OrderRepository,
@@ -47,6 +48,7 @@ class MemoryData:
         self.stock: dict[tuple[str, str], float] = {}
         self.replenishments: dict[str, Replenishment] = {}
         self.machines: dict[str, MachineRecord] = {}
+        self.maintenance: dict[str, Maintenance] = {}
         self.network: dict[str, Any] | None = None
         self.api_keys: dict[str, ApiKey] = {}
         self.runtime: dict[str, str] = {}
@@ -314,6 +316,35 @@ class _Machines:
         return [r for r in records if factory_id is None or r.factory_id == factory_id]
 
 
+class _Maintenance:
+    def __init__(self, data: MemoryData) -> None:
+        self._data = data
+
+    def add(self, maintenance: Maintenance) -> None:
+        if maintenance.id in self._data.maintenance:
+            raise Conflict(f"maintenance {maintenance.id} exists already")
+        self._data.maintenance[maintenance.id] = copy.copy(maintenance)
+
+    def get(self, maintenance_id: str) -> Maintenance:
+        try:
+            return copy.copy(self._data.maintenance[maintenance_id])
+        except KeyError:
+            raise NotFound(f"no maintenance {maintenance_id!r}") from None
+
+    def save(self, maintenance: Maintenance) -> None:
+        if maintenance.id not in self._data.maintenance:
+            raise NotFound(f"no maintenance {maintenance.id!r}")
+        self._data.maintenance[maintenance.id] = copy.copy(maintenance)
+
+    def ahead(self, at: datetime, factory_id: str | None = None) -> list[Maintenance]:
+        found = [
+            m
+            for m in self._data.maintenance.values()
+            if m.cancelled_at is None and m.end > at and factory_id in (None, m.factory_id)
+        ]
+        return [copy.copy(m) for m in sorted(found, key=lambda m: (m.start, m.id))]
+
+
 class _Network:
     def __init__(self, data: MemoryData) -> None:
         self._data = data
@@ -364,6 +395,7 @@ class MemoryUnitOfWork:
     stock: StockRepository
     replenishments: ReplenishmentRepository
     machines: MachineRepository
+    maintenance: MaintenanceRepository
     network: NetworkRepository
     api_keys: ApiKeyRepository
     runtime: RuntimeRepository
@@ -376,6 +408,7 @@ class MemoryUnitOfWork:
         self.stock = _Stock(work)
         self.replenishments = _Replenishments(work)
         self.machines = _Machines(work)
+        self.maintenance = _Maintenance(work)
         self.network = _Network(work)
         self.api_keys = _ApiKeys(work)
         self.runtime = _Runtime(work)

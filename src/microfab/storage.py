@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 from microfab.access import ApiKey
-from microfab.execution.model import Job, Task, TaskState
+from microfab.execution.model import Job, Maintenance, Task, TaskState
 from microfab.inventory.model import Replenishment
 from microfab.machines.base import MachineState
 from microfab.orders.model import Order, OrderState, Upload
@@ -191,6 +191,22 @@ class MachineRepository(Protocol):
     def all(self, factory_id: str | None = None) -> list[MachineRecord]: ...
 
 
+class MaintenanceRepository(Protocol):
+    def add(self, maintenance: Maintenance) -> None:
+        """Store a new window; ``Conflict`` if its id exists."""
+        ...
+
+    def get(self, maintenance_id: str) -> Maintenance:
+        """The window; ``NotFound`` if there is none."""
+        ...
+
+    def save(self, maintenance: Maintenance) -> None: ...
+
+    def ahead(self, at: datetime, factory_id: str | None = None) -> list[Maintenance]:
+        """Windows not cancelled that end after ``at`` (of one factory, or all), by start."""
+        ...
+
+
 class NetworkRepository(Protocol):
     def document(self) -> dict[str, Any] | None:
         """The network file's content as last loaded, or None before the first load."""
@@ -220,6 +236,7 @@ class UnitOfWork(Protocol):
     stock: StockRepository
     replenishments: ReplenishmentRepository
     machines: MachineRepository
+    maintenance: MaintenanceRepository
     network: NetworkRepository
     api_keys: ApiKeyRepository
     runtime: RuntimeRepository

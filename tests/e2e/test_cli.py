@@ -213,3 +213,46 @@ def test_an_operator_key_needs_a_known_factory(workdir: Path) -> None:
     )
     assert made.returncode == 0
     assert made.stdout.strip().splitlines()[-1].startswith("mfk_")
+
+
+def test_maintenance_is_booked_in_local_time_listed_and_cancelled(workdir: Path) -> None:
+    assert microfab("network", "load", "--db", "m.db", cwd=workdir).returncode == 0
+    booked = microfab(
+        "maintenance", "book", "berlin", "berlin-fdm-1",
+        "--start", "2027-03-01T09:00", "--end", "2027-03-01T11:30",
+        "--reason", "nozzle change", "--db", "m.db", "--json", cwd=workdir,
+    )  # fmt: skip
+    assert booked.returncode == 0, booked.stderr
+    [window] = json.loads(booked.stdout)
+    assert window["start"] == "2027-03-01T08:00:00+00:00"  # 09:00 in Berlin
+    assert window["end"] == "2027-03-01T10:30:00+00:00"
+
+    listed = microfab("maintenance", "list", "berlin", "--db", "m.db", cwd=workdir)
+    assert listed.returncode == 0, listed.stderr
+    assert window["id"] in listed.stdout
+    assert "2027-03-01 09:00" in listed.stdout
+
+    overlapping = microfab(
+        "maintenance", "book", "berlin", "berlin-fdm-1",
+        "--start", "2027-03-01T10:00Z", "--end", "2027-03-01T12:00Z", "--db", "m.db", cwd=workdir,
+    )  # fmt: skip
+    assert overlapping.returncode == 2
+    assert len(overlapping.stderr.strip().splitlines()) == 1
+    assert window["id"] in overlapping.stderr
+
+    bad = microfab(
+        "maintenance", "book", "berlin", "berlin-fdm-1",
+        "--start", "monday", "--end", "2027-03-01T12:00Z", "--db", "m.db", cwd=workdir,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "error: --start 'monday': write an ISO time, e.g. 2026-12-08T09:00 (the factory's "
+        "local time) or 2026-12-08T08:00Z"
+    ]
+
+    cancel = ("maintenance", "cancel", "berlin", window["id"], "--db", "m.db", "--json")
+    cancelled = microfab(*cancel, cwd=workdir)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert json.loads(cancelled.stdout)[0]["cancelled_at"] is not None
+    listed = microfab("maintenance", "list", "berlin", "--db", "m.db", "--json", cwd=workdir)
+    assert json.loads(listed.stdout) == []

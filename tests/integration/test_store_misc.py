@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from microfab.access import ApiKey, Role
-from microfab.errors import Conflict, OutOfStock
+from microfab.errors import Conflict, NotFound, OutOfStock
+from microfab.execution.model import Maintenance
 from microfab.inventory.model import Replenishment
 from microfab.machines.base import MachineState
 from microfab.storage import MachineRecord
@@ -224,3 +226,48 @@ def test_putting_stock_on_an_empty_shelf_creates_it(store: SqlStore) -> None:
         uow.commit()
     with store.unit_of_work() as uow:
         assert uow.stock.level("hamburg-1", "tpu") == 3.5
+
+
+def test_maintenance_windows_are_stored_listed_ahead_and_cancelled(store: SqlStore) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    nozzle = Maintenance(
+        "mnt_1", "berlin", "berlin-fdm-1", T0 + timedelta(hours=2), T0 + timedelta(hours=4),
+        "nozzle change", T0,
+    )  # fmt: skip
+    early = Maintenance(
+        "mnt_2", "berlin", "berlin-fdm-2", T0.astimezone(berlin), T0 + timedelta(hours=1),
+        "", T0,
+    )  # fmt: skip
+    elsewhere = Maintenance(
+        "mnt_3", "munich", "munich-fdm-1", T0, T0 + timedelta(hours=8), "calibration", T0
+    )
+    with store.unit_of_work() as uow:
+        for window in (nozzle, early, elsewhere):
+            uow.maintenance.add(window)
+        uow.commit()
+    with store.unit_of_work() as uow, pytest.raises(Conflict):
+        uow.maintenance.add(nozzle)
+
+    with store.unit_of_work() as uow:
+        assert [w.id for w in uow.maintenance.ahead(T0)] == ["mnt_2", "mnt_3", "mnt_1"]
+        assert uow.maintenance.ahead(T0, "berlin") == [early, nozzle]
+        assert [w.id for w in uow.maintenance.ahead(T0 + timedelta(hours=1))] == ["mnt_3", "mnt_1"]
+        read = uow.maintenance.get("mnt_2")
+        assert read.start == T0
+        assert read.start.tzinfo == UTC
+        with pytest.raises(NotFound):
+            uow.maintenance.get("mnt_none")
+
+    nozzle.cancel(T0)
+    with store.unit_of_work() as uow:
+        uow.maintenance.save(nozzle)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.maintenance.get("mnt_1").cancelled_at == T0
+        assert [w.id for w in uow.maintenance.ahead(T0, "berlin")] == ["mnt_2"]
+
+
+def test_the_database_refuses_a_window_that_ends_before_it_starts(store: SqlStore) -> None:
+    backwards = Maintenance("mnt_1", "berlin", "berlin-fdm-1", T0, T0 - timedelta(hours=1), "", T0)
+    with store.unit_of_work() as uow, pytest.raises(IntegrityError):
+        uow.maintenance.add(backwards)

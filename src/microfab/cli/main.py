@@ -11,6 +11,7 @@ from microfab.cli.apikeys import apikey_app
 from microfab.cli.catalog import catalog_app
 from microfab.cli.common import err_console
 from microfab.cli.demo import demo
+from microfab.cli.maintenance import maintenance_app
 from microfab.cli.network import network_app
 from microfab.cli.orders import order_app
 from microfab.cli.schedule import schedule_app
@@ -32,6 +33,7 @@ app.add_typer(upload_app, name="upload")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(maintenance_app, name="maintenance")
 
 
 @app.callback(invoke_without_command=True)

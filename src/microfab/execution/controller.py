@@ -20,6 +20,7 @@ from microfab.errors import MachineError, OutOfStock, StaleState
 from microfab.execution.active import RELOAD_EVERY, ActiveTasks
 from microfab.execution.crew import Crew
 from microfab.execution.holds import Hold, hold_for
+from microfab.execution.maintenance import Closed, closed_machines, minutes_before
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
 from microfab.execution.planning import jobs_and_tasks, next_attempt
 from microfab.execution.queues import (
@@ -140,6 +141,10 @@ class NetworkController:
         self._plan_due: dict[str, datetime] = {}
         # The ready time each open order was last given (a step that fails forgets them all).
         self._expected: dict[str, datetime] = {}
+        # Each machine's maintenance windows ahead, as read this step, and the windows each
+        # factory was last planned with: a change re-plans it at once.
+        self._closed: Closed = {}
+        self._closed_seen: dict[str, set[tuple[str, datetime, datetime]]] = {}
 
     @property
     def machines(self) -> Mapping[str, Machine]:
@@ -176,6 +181,7 @@ class NetworkController:
         try:
             with self._uow() as uow:
                 active = self._active_tasks(uow)
+                self._read_maintenance(uow, now)
                 self._collect(uow, active, statuses, now, report)
                 report.restocked = receive_arrivals(uow, now)
                 routed = self._route(uow, active, now, report)
@@ -274,7 +280,8 @@ class NetworkController:
             self._give_up(uow, active, order, failed, now)
             return
         site = self._network.site(failed.factory_id)
-        load = site_load(site, bookings(active.for_site(site.id), now), now, self._loaded)
+        booked = bookings(active.for_site(site.id), now)
+        load = site_load(site, booked, now, self._loaded, self._closed)
         job = self._job(uow, failed.job_id)
         attempt = next_attempt(self._network, site, failed, job, order, load, self._ids("tsk"), now)
         uow.tasks.add(attempt)
@@ -306,7 +313,7 @@ class NetworkController:
         tasks = active.all()
         pieces = {t.job_id: self._job(uow, t.job_id).quantity for t in tasks}
         backlog = backlog_hours(self._network, tasks, pieces)
-        loads = site_loads(self._network, tasks, now, pieces, self._loaded)
+        loads = site_loads(self._network, tasks, now, pieces, self._loaded, self._closed)
         shelves = Shelves(uow)
         touched: list[tuple[str, str]] = []
         routed: list[Order] = []
@@ -405,12 +412,27 @@ class NetworkController:
             lines={t.job_id: self._line_of(uow, t) for t in tasks},
             loaded=self._loaded,
             priority={t.order_id: self._priority_of(uow, t.order_id) for t in tasks},
+            closed=self._closed,
         )
         plan = replan_factory(self._network, site, tasks, state, now, self._planning)
         uow.tasks.move(plan.moved)
         self._expect_ready(uow, active, {t.order_id for t in plan.moved})
         report.replanned += 1
         report.moved += len(plan.moved)
+
+    def _read_maintenance(self, uow: UnitOfWork, now: datetime) -> None:
+        """The maintenance windows ahead; a factory with a window booked or cancelled since the
+        last step re-plans at once (one that is simply over changes nothing planned)."""
+        windows = uow.maintenance.ahead(now)
+        self._closed = closed_machines(windows)
+        booked: dict[str, set[tuple[str, datetime, datetime]]] = {}
+        for w in windows:
+            booked.setdefault(w.factory_id, set()).add((w.id, w.start, w.end))
+        for site_id in booked.keys() | self._closed_seen.keys():
+            ahead, seen = booked.get(site_id, set()), self._closed_seen.get(site_id, set())
+            if ahead - seen or any(end > now for _, _, end in seen - ahead):
+                self._urgent.add(site_id)
+        self._closed_seen = booked
 
     def _notice_priorities(self, uow: UnitOfWork) -> None:
         """Factories making an order whose priority a planner changed re-plan at once."""
@@ -519,10 +541,15 @@ class NetworkController:
             return []
         busy = {t.machine_id for t in active if t.state is TaskState.RUNNING}
         crew = Crew.of(site, active, now)
+        # minutes each machine may work before its next maintenance window (none while on)
+        spare = {m.id: minutes_before(self._closed.get(m.id, ()), now) for m in site.machines}
         idle = [
             m
             for m in site.machines
-            if m.id not in busy and m.id in statuses and statuses[m.id].state is MachineState.IDLE
+            if m.id not in busy
+            and m.id in statuses
+            and statuses[m.id].state is MachineState.IDLE
+            and spare[m.id] > 0
         ]
         idle_ids = {m.id for m in idle}
         ready_ids = {t.id for t in ready}
@@ -534,12 +561,23 @@ class NetworkController:
             for machine in [m for m in idle if m.id not in started]:
                 hold = hold_for(machine, active, ready_ids, now)  # after the claims before it
                 picked = self._pick(
-                    uow, site, machine, ready, idle_ids, now, crew, hold, named_only
+                    uow,
+                    site,
+                    machine,
+                    ready,
+                    idle_ids,
+                    now,
+                    crew,
+                    hold,
+                    named_only,
+                    spare[machine.id],
                 )
                 if picked is None:
                     continue
                 task, person = picked
-                run = self._claim_run(uow, machine, task, person, hold, ready, idle_ids, now)
+                run = self._claim_run(
+                    uow, machine, task, person, hold, ready, idle_ids, now, spare[machine.id]
+                )
                 if person is not None:
                     crew.take(person)
                 started.add(machine.id)
@@ -556,15 +594,18 @@ class NetworkController:
         ready: list[Task],
         idle_ids: set[str],
         now: datetime,
+        spare: float = float("inf"),
     ) -> list[Task]:
         """Start ``task`` on ``machine`` now, with the parts that join its run, attended by
-        ``person``; they leave ``ready``."""
+        ``person``; they leave ``ready``. The run ends within ``spare`` minutes, before the
+        machine's next maintenance."""
         loaded = self._loaded.get(machine.id)
+        change = machine.changeover_from(loaded, task.setup_family)
         room = float("inf") if hold is None else hold.room(machine, loaded, task, now)
+        room = min(room, spare - change)
         run = [task, *self._mates(uow, machine, task, ready, idle_ids, room)]
         # The run ends when the machine has changed over and made its longest part: the
         # plan, the chart and the promises take that end from here on.
-        change = machine.changeover_from(loaded, task.setup_family)
         ends = now + timedelta(minutes=change + max(t.minutes for t in run))
         for member in run:
             ready.remove(member)
@@ -590,7 +631,8 @@ class NetworkController:
         it slips (see ``execution.slips``), and the orders it delays are expected later."""
         late = [*claimed, *active.running_past(now)]
         for site_id in dict.fromkeys(t.factory_id for t in late):
-            moved = slipped(self._network.site(site_id), active.for_site(site_id), now)
+            site = self._network.site(site_id)
+            moved = slipped(site, active.for_site(site_id), now, self._closed)
             uow.tasks.move(moved)
             self._expect_ready(uow, active, {t.order_id for t in moved})
             report.slipped += len(moved)
@@ -606,12 +648,14 @@ class NetworkController:
         crew: Crew,
         hold: Hold | None,
         named_only: bool = False,
+        spare: float = float("inf"),
     ) -> tuple[Task, Operator | None] | None:
         """The machine's own next task, else one waiting for a machine that is not idle, with
         the person who attends it if it needs one (``named_only``: only the person the plan
         names, and nothing when the first task that needs someone does not have them); while
         the machine holds for a planned task, only work that ends before that task can
-        start."""
+        start; only work that ends, changeover included, within ``spare`` minutes (before
+        the machine's next maintenance)."""
         own = [t for t in ready if t.machine_id == machine.id]
         others = [
             t for t in ready if t.process == machine.process.value and t.machine_id not in idle_ids
@@ -619,6 +663,8 @@ class NetworkController:
         loaded = self._loaded.get(machine.id)
         for task in [*own, *others]:
             if hold is not None and not hold.allows(machine, loaded, task, task.minutes, now):
+                continue
+            if machine.changeover_from(loaded, task.setup_family) + task.minutes > spare:
                 continue
             if task.machine_id != machine.id and not self._can_take(uow, machine, task):
                 continue
@@ -785,6 +831,8 @@ class NetworkController:
             arrivals = (uow.orders.next_arrival(), uow.replenishments.next_arrival())
         times.extend(a for a in arrivals if a is not None)
         times.extend(self._plan_due[s] for s in self._to_plan if s in self._plan_due)
+        # a machine takes work again when its maintenance ends
+        times.extend(e for ws in self._closed.values() for _, e in ws if e > now)
         for site_id, process in self._shift_waits:
             site = self._network.site(site_id)
             starts = [b for b, _ in site.shift_windows(Process(process), now) if b > now]

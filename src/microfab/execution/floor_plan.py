@@ -6,19 +6,28 @@ the chart has a non-negative start. A running task's bar lasts until its planned
 it started, the changeover before it included), or until now if it runs late. The machines
 carry their changeovers, so the chart counts them. Where the orders' ready-by times are given
 (when each must be ready to arrive as promised), each job is due then, and the chart counts
-the tardiness of the jobs the plan finishes too late.
+the tardiness of the jobs the plan finishes too late. A machine's maintenance windows show
+as its unavailable stretches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from microfab.execution.model import Task, TaskState
 from microfab.execution.replan import changeover_matrix
 from microfab.network.model import MachineSpec, Site
-from microfab.scheduling.model import Assignment, Instance, Job, Machine, Operation, Schedule
+from microfab.scheduling.model import (
+    Assignment,
+    Instance,
+    Job,
+    Machine,
+    Operation,
+    Schedule,
+    Window,
+)
 
 
 @dataclass(frozen=True)
@@ -39,10 +48,13 @@ def floor_plan(
     tasks: Iterable[Task],
     now: datetime,
     ready_by: Mapping[str, datetime] | None = None,
+    closed: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None,
 ) -> FloorPlan:
     """The scheduled and running tasks of ``site`` as an instance with its schedule; a job is
-    due when ``ready_by`` says its order must be ready (order id to time), where it says so."""
+    due when ``ready_by`` says its order must be ready (order id to time), where it says so;
+    ``closed`` gives machines' maintenance windows (machine id to ``[start, end)``)."""
     ready_by = ready_by or {}
+    closed = closed or {}
     active = sorted(
         (t for t in tasks if t.state in (TaskState.SCHEDULED, TaskState.RUNNING)),
         key=lambda t: (t.job_id, t.step, t.attempt),
@@ -70,17 +82,28 @@ def floor_plan(
     instance = Instance(
         name=f"{site.name}: plan from {origin:%Y-%m-%d %H:%M} UTC",
         jobs=tuple(Job(job_id, tuple(ops), due=due.get(job_id)) for job_id, ops in jobs.items()),
-        machines=tuple(_machine(m, jobs.values()) for m in site.machines),
+        machines=tuple(
+            _machine(m, jobs.values(), _windows(closed.get(m.id, ()), origin))
+            for m in site.machines
+        ),
     )
     orders = {t.job_id: t.order_id for t in active}
     return FloorPlan(origin, instance, Schedule(tuple(assignments)), orders)
 
 
-def _machine(spec: MachineSpec, jobs: Iterable[list[Operation]]) -> Machine:
+def _machine(
+    spec: MachineSpec, jobs: Iterable[list[Operation]], unavailable: tuple[Window, ...] = ()
+) -> Machine:
     """The machine with its changeover between every two setup families planned on it."""
     families = {op.family for ops in jobs for op in ops if spec.id in op.durations}
     changeovers = changeover_matrix(spec, families)
-    return Machine(spec.id, spec.process.value, changeovers, capacity=spec.batch_capacity)
+    return Machine(
+        spec.id, spec.process.value, changeovers, unavailable, capacity=spec.batch_capacity
+    )
+
+
+def _windows(windows: Iterable[tuple[datetime, datetime]], origin: datetime) -> tuple[Window, ...]:
+    return tuple(Window(_minutes(b, origin), _minutes(e, origin)) for b, e in windows)
 
 
 def _batch_numbers(tasks: Iterable[Task]) -> dict[str, int]:

@@ -91,3 +91,31 @@ class Task:
         self._move(TaskState.SCHEDULED, TaskState.CANCELLED)
         self.ended_at = at
         self.note = reason
+
+
+@dataclass
+class Maintenance:
+    """Planned downtime of one machine from ``start`` to ``end``: a nozzle change, a service
+    visit, a calibration. The plan puts no work on the machine then, and the floor starts no
+    work on it that would run into it; work already running when it begins finishes first."""
+
+    id: str
+    factory_id: str
+    machine_id: str
+    start: datetime
+    end: datetime
+    reason: str
+    created_at: datetime
+    cancelled_at: datetime | None = None
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start < end and start < self.end
+
+    def cancel(self, at: datetime) -> None:
+        if self.cancelled_at is not None:
+            raise IllegalTransition(f"maintenance {self.id} was cancelled already")
+        if self.end <= at:
+            raise IllegalTransition(
+                f"maintenance {self.id} is over; only what is ahead is cancelled"
+            )
+        self.cancelled_at = at

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from microfab.execution.model import ACTIVE_TASK_STATES, Task, TaskState
@@ -33,13 +33,15 @@ def site_loads(
     now: datetime,
     pieces: Mapping[str, int] | None = None,
     loaded: Mapping[str, str] | None = None,
+    closed: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None,
 ) -> dict[str, SiteLoad]:
     """For every site, what its plan already takes: machines until when, people when, the
     pieces waiting to start, and the runs planned on its batch machines.
 
     ``pieces`` gives each job's quantity (job id to pieces) for the scheduled tasks; a job not
     in it counts as one piece. ``loaded`` gives the setup family machines were last started in
-    (machine id to family): new work on one changes over from it.
+    (machine id to family): new work on one changes over from it. ``closed`` gives machines'
+    maintenance windows (machine id to ``[start, end)``): new work runs into none.
     """
     tasks = list(tasks)
     pieces = pieces or {}
@@ -49,7 +51,7 @@ def site_loads(
         by_site.setdefault(booking.machine_id, []).append(booking)
     loads = {
         site.id: site_load(
-            site, (b for m in site.machines for b in by_site.get(m.id, ())), now, loaded
+            site, (b for m in site.machines for b in by_site.get(m.id, ())), now, loaded, closed
         )
         for site in network.sites
     }

@@ -75,6 +75,9 @@ class FactoryState:
     the plan's first task there of another family pays the changeover."""
     priority: Mapping[str, int] = field(default_factory=dict)
     """Each order's priority, the weight of its lateness (order id to priority; 1 if missing)."""
+    closed: Mapping[str, Sequence[tuple[datetime, datetime]]] = field(default_factory=dict)
+    """Each machine's maintenance windows (machine id to ``[start, end)``): the plan keeps the
+    machine free then, after the work running on it."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,9 @@ def factory_problem(
                 weight=state.priority.get(job.order_id, NORMAL_PRIORITY),
             )
         )
+    running_until: dict[str, int] = {}
+    for a in frozen.values():
+        running_until[a.machine] = max(running_until.get(a.machine, 0), a.end)
     machines = tuple(
         _machine(
             m,
@@ -165,6 +171,7 @@ def factory_problem(
             state.down_until,
             now,
             state.loaded.get(m.id, ""),
+            _maintenance(state.closed.get(m.id, ()), now, running_until.get(m.id, 0)),
         )
         for m in site.machines
     )
@@ -440,15 +447,41 @@ def _machine(
     down_until: Mapping[str, datetime],
     now: datetime,
     setup: str = "",
+    maintenance: Sequence[Window] = (),
 ) -> Machine:
     changeovers = changeover_matrix(spec, families)
-    unavailable: tuple[Window, ...] = ()
+    windows = list(maintenance)
     back = down_until.get(spec.id)
     if back is not None and back > now:
-        unavailable = (Window(0, max(1, _minutes(back - now))),)
+        windows.append(Window(0, max(1, _minutes(back - now))))
     return Machine(
-        spec.id, spec.process.value, changeovers, unavailable, spec.batch_capacity, setup
+        spec.id, spec.process.value, changeovers, _merged(windows), spec.batch_capacity, setup
     )
+
+
+def _merged(windows: Iterable[Window]) -> tuple[Window, ...]:
+    """``windows`` in order, those that overlap or meet made one (solvers take them apart)."""
+    merged: list[Window] = []
+    for w in sorted(windows, key=lambda w: w.start):
+        if merged and w.start <= merged[-1].end:
+            merged[-1] = Window(merged[-1].start, max(merged[-1].end, w.end))
+        else:
+            merged.append(w)
+    return tuple(merged)
+
+
+def _maintenance(
+    windows: Iterable[tuple[datetime, datetime]], now: datetime, running_until: int
+) -> list[Window]:
+    """A machine's maintenance windows in the plan's minutes, each from when the work running
+    on the machine ends if that is later (it finishes first)."""
+    found = []
+    for start, end in windows:
+        begin = max(math.floor((start - now) / timedelta(minutes=1)), running_until, 0)
+        finish = _minutes(end - now)
+        if finish > begin:
+            found.append(Window(begin, finish))
+    return found
 
 
 def _operator(site: Site, person: Person, now: datetime, horizon: timedelta) -> Operator:

@@ -19,7 +19,7 @@ earlier: closing gaps is the re-plan's job.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,14 +49,21 @@ class _Run:
         return Process(self.tasks[0].process)
 
 
-def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
+def slipped(
+    site: Site,
+    tasks: Iterable[Task],
+    now: datetime,
+    closed: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None,
+) -> list[Task]:
     """Move ``site``'s scheduled tasks later where the work before them ends after their
     planned start; the tasks that moved.
 
     Work under way ends at its planned end, or now if it runs over. The plan's order stands:
     each machine's runs keep their sequence (a batch machine's tasks planned at one time are
-    one run), and each run keeps its length.
+    one run), and each run keeps its length. A run pushed into a maintenance window of its
+    machine (``closed``: machine id to ``[start, end)``) waits for its end.
     """
+    closed = closed or {}
     active = [t for t in tasks if t.state in (TaskState.SCHEDULED, TaskState.RUNNING)]
     ends = {t.id: max(t.planned_end, now) for t in active if t.state is TaskState.RUNNING}
     before = _previous_steps(active)
@@ -81,9 +88,15 @@ def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
             step = before.get(task.id)
             if step is not None and step in ends:
                 earliest = max(earliest, ends[step])
-        if run.attended:  # at its planned start, someone is free for it in a plan that holds
-            length = _minutes(run.end - run.start)
-            earliest = attended_start(site, run.process, earliest, length, people)
+        length = _minutes(run.end - run.start)
+        windows = closed.get(run.tasks[0].machine_id, ())
+        for _ in range(len(windows) + 1):
+            if run.attended:  # at its planned start, someone is free for it in a plan that holds
+                earliest = attended_start(site, run.process, earliest, length, people)
+            after = _after_maintenance(windows, earliest, length)
+            if after == earliest:
+                break
+            earliest = after
         shift = earliest - run.start
         if shift > timedelta(0):
             run.start, run.end = earliest, run.end + shift
@@ -97,6 +110,17 @@ def slipped(site: Site, tasks: Iterable[Task], now: datetime) -> list[Task]:
         if run.attended:
             people.append(Attending(run.start, run.end, run.process))
     return moved
+
+
+def _after_maintenance(
+    windows: Sequence[tuple[datetime, datetime]], start: datetime, minutes: float
+) -> datetime:
+    """The earliest start from ``start`` of ``minutes`` of work that runs into none of the
+    ``windows`` (in start order)."""
+    for begin, end in windows:
+        if begin < start + timedelta(minutes=minutes) and start < end:
+            start = end
+    return start
 
 
 def _previous_steps(active: list[Task]) -> dict[str, str]:

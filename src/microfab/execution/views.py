@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from microfab.errors import NotFound
 from microfab.execution.crew import next_named
 from microfab.execution.floor_plan import FloorPlan, floor_plan
-from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
+from microfab.execution.maintenance import closed_machines
+from microfab.execution.model import ACTIVE_TASK_STATES, Job, Maintenance, Task, TaskState
 from microfab.network.model import MachineSpec, Network, Operator, Site
 from microfab.orders.model import Order
 from microfab.quoting.service import ready_by
@@ -45,6 +45,8 @@ class FactoryView:
     queue: list[Task]
     stock: dict[str, float]
     on_shift: list[PersonOnShift]
+    maintenance: list[Maintenance]
+    """Maintenance windows on now or ahead, by start."""
 
 
 @dataclass(frozen=True)
@@ -59,27 +61,20 @@ class OrderView:
     tasks: list[Task]
 
 
-def factory(network: Network, factory_id: str) -> Site:
-    """The micro-factory ``factory_id`` (central plants are not factories one can run)."""
-    for site in network.factories:
-        if site.id == factory_id:
-            return site
-    known = ", ".join(s.id for s in network.factories)
-    raise NotFound(f"no factory {factory_id!r}; known: {known}")
-
-
 def factory_view(
     uow: UnitOfWorkFactory, network: Network, factory_id: str, at: datetime
 ) -> FactoryView:
     """Machines with their live state, the queue of scheduled and running tasks, stock, staff."""
-    site = factory(network, factory_id)
+    site = network.factory(factory_id)
     with uow() as work:
         records = {r.machine_id: r for r in work.machines.all(site.id)}
         queue = work.tasks.in_states(site.id, ACTIVE_TASK_STATES)
         stock = work.stock.levels(site.id)
+        maintenance = work.maintenance.ahead(at, site.id)
     machines = [MachineView(spec, records.get(spec.id)) for spec in site.machines]
     people = _people_on_shift(site, queue, at)
-    return FactoryView(site, at, machines, queue, dict(sorted(stock.items())), people)
+    stock = dict(sorted(stock.items()))
+    return FactoryView(site, at, machines, queue, stock, people, maintenance)
 
 
 def _people_on_shift(site: Site, queue: list[Task], at: datetime) -> list[PersonOnShift]:
@@ -103,12 +98,13 @@ def factory_plan(
 ) -> FloorPlan:
     """The factory's scheduled and running tasks as a plan (for a Gantt chart), each job due
     when its order must be ready to arrive as promised."""
-    site = factory(network, factory_id)
+    site = network.factory(factory_id)
     with uow() as work:
         queue = work.tasks.in_states(site.id, ACTIVE_TASK_STATES)
         orders = work.orders.many(t.order_id for t in queue)
+        windows = work.maintenance.ahead(at, site.id)
     due = {o.id: ready_by(network, site, o.destination, o.promised_at) for o in orders}
-    return floor_plan(site, queue, at, due)
+    return floor_plan(site, queue, at, due, closed_machines(windows))
 
 
 def jobs(

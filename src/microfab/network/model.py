@@ -470,6 +470,14 @@ class Network:
                 return site
         raise NotFound(f"unknown site {site_id!r}; known: {', '.join(s.id for s in self.sites)}")
 
+    def factory(self, factory_id: str) -> Site:
+        """The micro-factory ``factory_id`` (central plants are not factories one can run)."""
+        for site in self.factories:
+            if site.id == factory_id:
+                return site
+        known = ", ".join(s.id for s in self.factories)
+        raise NotFound(f"no factory {factory_id!r}; known: {known}")
+
     @property
     def factories(self) -> tuple[Site, ...]:
         return tuple(s for s in self.sites if s.kind is SiteKind.MICRO_FACTORY)

@@ -23,6 +23,7 @@ from microfab.errors import (
     NotFound,
     StaleState,
 )
+from microfab.execution.maintenance import closed_machines
 from microfab.execution.model import TaskState
 from microfab.execution.queues import backlog_hours, site_loads
 from microfab.ids import IdFactory
@@ -176,7 +177,8 @@ class OrderService:
         active = uow.tasks.in_states(None, (TaskState.SCHEDULED, TaskState.RUNNING))
         pieces = uow.tasks.pieces((TaskState.SCHEDULED, TaskState.RUNNING))
         loaded = {r.machine_id: r.family for r in uow.machines.all() if r.family is not None}
-        loads = site_loads(self._network, active, now, pieces, loaded)
+        closed = closed_machines(uow.maintenance.ahead(now))
+        loads = site_loads(self._network, active, now, pieces, loaded, closed)
         offer = quote(self._network, lines, dest, now, loads)
         site = factory_to_offer(
             self._network,

@@ -124,6 +124,8 @@ class SiteLoad:
     loaded: dict[str, str] = field(default_factory=dict)
     """The setup family each machine was last started in, where known: work before its first
     booked stretch changes over from it."""
+    closed: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    """Each machine's maintenance windows ahead, in start order: no work runs into one."""
 
     def free_from(
         self, machine: MachineSpec, ready: datetime, minutes: float, family: str = ""
@@ -133,8 +135,23 @@ class SiteLoad:
 
         In a gap between two booked stretches the work needs room for its changeover, itself
         and the change back to the next stretch's family; after the last, it changes from that
-        one's family. On a batch machine it follows the last planned run.
+        one's family. On a batch machine it follows the last planned run. Work that would run
+        into a maintenance window of the machine waits for its end.
         """
+        windows = self.closed.get(machine.id, ())
+        start, change = self._booked_from(machine, ready, minutes, family)
+        for _ in windows:
+            end = start + timedelta(minutes=change + minutes)
+            clash = next((e for b, e in windows if b < end and start < e), None)
+            if clash is None:
+                break
+            start, change = self._booked_from(machine, clash, minutes, family)
+        return start, change
+
+    def _booked_from(
+        self, machine: MachineSpec, ready: datetime, minutes: float, family: str
+    ) -> tuple[datetime, float]:
+        """``free_from`` as the booked work alone has it."""
         stretches = self.taken.get(machine.id)
         loaded = self.loaded.get(machine.id)
         if stretches is None or machine.batch_capacity > 1:
@@ -251,6 +268,7 @@ class SiteLoad:
             {m: list(r) for m, r in self.runs.items()},
             {m: list(t) for m, t in self.taken.items()},
             dict(self.loaded),
+            self.closed,  # read only
         )
 
 
@@ -259,11 +277,18 @@ def site_load(
     bookings: Iterable[Booking],
     now: datetime,
     loaded: Mapping[str, str] | None = None,
+    closed: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None,
 ) -> SiteLoad:
     """What ``site``'s plan already takes, from what is booked on its machines; ``loaded``
-    gives the setup family machines were last started in (machine id to family)."""
+    gives the setup family machines were last started in (machine id to family), ``closed``
+    their maintenance windows ahead (machine id to ``[start, end)`` in UTC)."""
     load = SiteLoad({m.id: now for m in site.machines})
     load.loaded = {m.id: loaded[m.id] for m in site.machines if loaded and m.id in loaded}
+    load.closed = {
+        m.id: sorted(w for w in closed[m.id] if w[1] > now)
+        for m in site.machines
+        if closed and closed.get(m.id)
+    }
     load.taken = {m.id: [] for m in site.machines if m.batch_capacity < 2}
     # The parts of one attended run share its machine and start, and one person attends it.
     stretches: dict[tuple[str, str, datetime], datetime] = {}

@@ -1,5 +1,5 @@
-"""The small repositories in SQL: stock, machine records, the network document, API keys and
-runtime values. Orders and tasks have modules of their own."""
+"""The small repositories in SQL: stock, machine records, maintenance windows, the network
+document, API keys and runtime values. Orders and tasks have modules of their own."""
 
 from __future__ import annotations
 
@@ -13,11 +13,20 @@ from sqlalchemy.orm import Session
 
 from microfab.access import ApiKey, Role
 from microfab.errors import Conflict, NotFound, OutOfStock
+from microfab.execution.model import Maintenance
 from microfab.inventory.model import Replenishment
 from microfab.machines.base import MachineState
 from microfab.storage import MachineRecord
 from microfab.store.statements import changed_rows, insert_new, upsert
-from microfab.store.tables import api_keys, machines, network, replenishments, runtime, stock
+from microfab.store.tables import (
+    api_keys,
+    machines,
+    maintenance,
+    network,
+    replenishments,
+    runtime,
+    stock,
+)
 
 NETWORK_ROW = 1
 TOLERANCE = 1e-9
@@ -105,6 +114,39 @@ class SqlMachines:
             )
             for row in self._session.execute(statement)
         ]
+
+
+class SqlMaintenance:
+    """``MaintenanceRepository`` on the ``maintenance`` table."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, window: Maintenance) -> None:
+        if not insert_new(self._session, maintenance, asdict(window)):
+            raise Conflict(f"maintenance {window.id} exists already")
+
+    def get(self, maintenance_id: str) -> Maintenance:
+        row = self._session.execute(
+            select(maintenance).where(maintenance.c.id == maintenance_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"no maintenance {maintenance_id!r}")
+        return Maintenance(**row._asdict())
+
+    def save(self, window: Maintenance) -> None:
+        statement = update(maintenance).where(maintenance.c.id == window.id).values(asdict(window))
+        if changed_rows(self._session, statement) != 1:
+            raise NotFound(f"no maintenance {window.id!r}")
+
+    def ahead(self, at: datetime, factory_id: str | None = None) -> list[Maintenance]:
+        conditions = [maintenance.c.cancelled_at.is_(None), maintenance.c.end > at]
+        if factory_id is not None:
+            conditions.append(maintenance.c.factory_id == factory_id)
+        statement = (
+            select(maintenance).where(*conditions).order_by(maintenance.c.start, maintenance.c.id)
+        )
+        return [Maintenance(**row._asdict()) for row in self._session.execute(statement)]
 
 
 class SqlNetwork:

@@ -167,6 +167,21 @@ machines = Table(
     Column("family", String),
 )
 
+maintenance = Table(
+    "maintenance",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("factory_id", String, nullable=False),
+    Column("machine_id", String, nullable=False),
+    Column("start", UtcDateTime, nullable=False),
+    Column("end", UtcDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("cancelled_at", UtcDateTime),
+    CheckConstraint('"end" > start', name="ends_after_start"),
+    Index(None, "end"),
+)
+
 network = Table(
     "network",
     metadata,

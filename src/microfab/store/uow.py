@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from microfab.storage import (
     ApiKeyRepository,
     MachineRepository,
+    MaintenanceRepository,
     NetworkRepository,
     OrderRepository,
     ReplenishmentRepository,
@@ -25,6 +26,7 @@ from microfab.store.orders import SqlOrders
 from microfab.store.repositories import (
     SqlApiKeys,
     SqlMachines,
+    SqlMaintenance,
     SqlNetwork,
     SqlReplenishments,
     SqlRuntime,
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
     stock: StockRepository
     replenishments: ReplenishmentRepository
     machines: MachineRepository
+    maintenance: MaintenanceRepository
     network: NetworkRepository
     api_keys: ApiKeyRepository
     runtime: RuntimeRepository
@@ -65,6 +68,7 @@ class SqlUnitOfWork:
         self.stock = SqlStock(session)
         self.replenishments = SqlReplenishments(session)
         self.machines = SqlMachines(session)
+        self.maintenance = SqlMaintenance(session)
         self.network = SqlNetwork(session)
         self.api_keys = SqlApiKeys(session)
         self.runtime = SqlRuntime(session)

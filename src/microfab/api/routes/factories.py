@@ -1,4 +1,5 @@
-"""Micro-factories: the list, and one factory now (machines, queue, stock, people on shift)."""
+"""Micro-factories: the list, one factory now (machines, queue, stock, people on shift), its
+plan, and the maintenance windows booked on its machines."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ from microfab.api.schemas.factories import (
     FactorySchedulePublic,
     FactorySummary,
     LateJobPublic,
+    MaintenanceBooking,
+    MaintenanceListPublic,
+    MaintenancePublic,
 )
+from microfab.execution.maintenance import BookMaintenance
 from microfab.execution.views import factory_plan, factory_view
 from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg, late_jobs
 
@@ -91,3 +96,45 @@ def get_factory_schedule(
         ],
     )
     return JSONResponse(body.model_dump(mode="json"))
+
+
+@router.get(
+    "/{factory_id}/maintenance",
+    operation_id="listMaintenance",
+    summary="The maintenance windows on now or ahead at the factory, by start",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def list_maintenance(
+    factory_id: str, services: ServicesDep, caller: Staff
+) -> MaintenanceListPublic:
+    check_factory(caller, factory_id)
+    windows = services.maintenance.ahead(factory_id)
+    return MaintenanceListPublic(items=[MaintenancePublic.of(w) for w in windows])
+
+
+@router.post(
+    "/{factory_id}/maintenance",
+    operation_id="bookMaintenance",
+    summary="Book a window when one machine takes no work; the factory re-plans around it",
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def book_maintenance(
+    factory_id: str, body: MaintenanceBooking, services: ServicesDep, caller: Staff
+) -> MaintenancePublic:
+    check_factory(caller, factory_id)
+    command = BookMaintenance(factory_id, body.machine_id, body.start, body.end, body.reason)
+    return MaintenancePublic.of(services.maintenance.book(command))
+
+
+@router.post(
+    "/{factory_id}/maintenance/{maintenance_id}/cancel",
+    operation_id="cancelMaintenance",
+    summary="Cancel a maintenance window not yet over; the machine takes work again",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def cancel_maintenance(
+    factory_id: str, maintenance_id: str, services: ServicesDep, caller: Staff
+) -> MaintenancePublic:
+    check_factory(caller, factory_id)
+    return MaintenancePublic.of(services.maintenance.cancel(factory_id, maintenance_id))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from microfab.api.schemas.common import Place, TaskPublic, UtcTime
-from microfab.execution.model import Job
+from microfab.api.schemas.common import Identifier, Input, Place, TaskPublic, UtcTime
+from microfab.execution.maintenance import LONGEST, MAX_REASON
+from microfab.execution.model import Job, Maintenance
 from microfab.execution.views import FactoryView, JobView, MachineView, PersonOnShift
 from microfab.machines.base import MachineState
 from microfab.network.model import Network, Operator, Site
@@ -243,6 +244,61 @@ class PersonOnShiftPublic(OperatorPublic):
         )
 
 
+class MaintenanceBooking(Input):
+    """A window when one machine of the factory takes no work."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "machine_id": "ber-fdm-1",
+                    "start": "2026-12-08T09:00:00Z",
+                    "end": "2026-12-08T11:00:00Z",
+                    "reason": "nozzle change",
+                }
+            ]
+        }
+    )
+
+    machine_id: Identifier
+    start: AwareDatetime = Field(description="When the machine stops taking work.")
+    end: AwareDatetime = Field(
+        description=f"When it takes work again; at most {LONGEST.days} days after start."
+    )
+    reason: str = Field(default="", max_length=MAX_REASON, description="What is done then.")
+
+
+class MaintenancePublic(BaseModel):
+    """A maintenance window: the plan keeps the machine free then, and the floor starts no work
+    on it that would run into it (work running when it begins finishes first)."""
+
+    id: str
+    factory_id: str
+    machine_id: str
+    start: UtcTime
+    end: UtcTime
+    reason: str
+    created_at: UtcTime
+    cancelled_at: UtcTime | None = Field(description="When it was cancelled; null if it stands.")
+
+    @classmethod
+    def of(cls, window: Maintenance) -> Self:
+        return cls(
+            id=window.id,
+            factory_id=window.factory_id,
+            machine_id=window.machine_id,
+            start=window.start,
+            end=window.end,
+            reason=window.reason,
+            created_at=window.created_at,
+            cancelled_at=window.cancelled_at,
+        )
+
+
+class MaintenanceListPublic(BaseModel):
+    items: list[MaintenancePublic] = Field(description="Windows on now or ahead, by start.")
+
+
 class FactoryPublic(FactorySummary):
     """A factory now: its machines' live state, its queue, its stock and who is on shift."""
 
@@ -252,6 +308,9 @@ class FactoryPublic(FactorySummary):
     stock: dict[str, float] = Field(description="Quantity on the shelf per material or component.")
     on_shift: list[PersonOnShiftPublic] = Field(
         description="The people on shift now, with what each attends and does next."
+    )
+    maintenance: list[MaintenancePublic] = Field(
+        description="Maintenance windows on now or ahead, by start."
     )
 
     @classmethod
@@ -263,6 +322,7 @@ class FactoryPublic(FactorySummary):
             queue=[TaskPublic.of(t) for t in view.queue],
             stock=view.stock,
             on_shift=[PersonOnShiftPublic.of_person(p) for p in view.on_shift],
+            maintenance=[MaintenancePublic.of(w) for w in view.maintenance],
         )
 
 

@@ -1,0 +1,211 @@
+"""Maintenance windows: booked on a machine, kept free of work by quotes, the plan, knock-on
+delays and the floor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from microfab.bootstrap import Services
+from microfab.clock import ManualClock
+from microfab.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from microfab.execution.maintenance import BookMaintenance, minutes_before
+from microfab.execution.model import Task, TaskState
+from microfab.execution.replan import _maintenance
+from microfab.execution.slips import slipped
+from microfab.network.model import Network, Process
+from microfab.scheduling.dispatch import site_load
+from microfab.scheduling.model import Window
+from tests.unit.test_order_journey import BERLIN, drive, grip, place
+
+PRINTERS = [f"berlin-fdm-{n}" for n in range(1, 7)] + ["berlin-fdm-xl"]
+
+
+def book(services: Services, machine: str, start: datetime, hours: float, reason: str = ""):  # type: ignore[no-untyped-def]
+    end = start + timedelta(hours=hours)
+    return services.maintenance.book(BookMaintenance("berlin", machine, start, end, reason))
+
+
+def close_all_printers(services: Services, start: datetime, hours: float) -> datetime:
+    for printer in PRINTERS:
+        book(services, printer, start, hours, "nozzle change")
+    return start + timedelta(hours=hours)
+
+
+# -- booking -------------------------------------------------------------------------------------
+
+
+def test_a_booked_window_is_listed_until_it_is_over(services: Services, clock: ManualClock) -> None:
+    now = clock.now()
+    window = book(services, "berlin-fdm-1", now + timedelta(hours=1), 2, " nozzle change ")
+    assert window.id.startswith("mnt_")
+    assert window.reason == "nozzle change"
+    assert [w.id for w in services.maintenance.ahead("berlin")] == [window.id]
+    assert services.maintenance.ahead("munich") == []
+    clock.set(now + timedelta(hours=3))
+    assert services.maintenance.ahead("berlin") == []
+
+
+@pytest.mark.parametrize(
+    ("machine", "start_in", "hours", "wrong"),
+    [
+        ("munich-fdm-1", 1, 1, "berlin has no machine 'munich-fdm-1'"),
+        ("berlin-fdm-1", 1, 0, "end: must be after start"),
+        ("berlin-fdm-1", -3, 1, "end: the window is over already"),
+        ("berlin-fdm-1", 1, 24 * 15, "a window lasts at most 14 days"),
+    ],
+)
+def test_a_bad_window_is_refused_and_nothing_is_booked(
+    services: Services, clock: ManualClock, machine: str, start_in: float, hours: float, wrong: str
+) -> None:
+    with pytest.raises(InvalidInput, match=wrong):
+        book(services, machine, clock.now() + timedelta(hours=start_in), hours)
+    assert services.maintenance.ahead("berlin") == []
+
+
+def test_a_time_without_a_zone_is_refused(services: Services, clock: ManualClock) -> None:
+    naive = clock.now().replace(tzinfo=None) + timedelta(hours=1)
+    command = BookMaintenance("berlin", "berlin-fdm-1", naive, naive + timedelta(hours=1))
+    with pytest.raises(InvalidInput, match="start: give a time zone"):
+        services.maintenance.book(command)
+
+
+def test_a_central_plant_or_unknown_factory_has_no_maintenance(services: Services) -> None:
+    with pytest.raises(NotFound, match="no factory 'nowhere'"):
+        services.maintenance.ahead("nowhere")
+
+
+def test_overlapping_windows_on_one_machine_are_refused(
+    services: Services, clock: ManualClock
+) -> None:
+    first = book(services, "berlin-fdm-1", clock.now() + timedelta(hours=1), 2)
+    with pytest.raises(Conflict, match=first.id):
+        book(services, "berlin-fdm-1", clock.now() + timedelta(hours=2), 2)
+    book(services, "berlin-fdm-1", clock.now() + timedelta(hours=3), 1)  # meets it: fine
+    book(services, "berlin-fdm-2", clock.now() + timedelta(hours=2), 2)  # another machine
+    assert len(services.maintenance.ahead("berlin")) == 3
+
+
+def test_a_cancelled_window_frees_the_machine_and_cannot_be_cancelled_again(
+    services: Services, clock: ManualClock
+) -> None:
+    window = book(services, "berlin-fdm-1", clock.now() + timedelta(hours=1), 2)
+    with pytest.raises(NotFound):
+        services.maintenance.cancel("munich", window.id)
+    cancelled = services.maintenance.cancel("berlin", window.id)
+    assert cancelled.cancelled_at == clock.now()
+    assert services.maintenance.ahead("berlin") == []
+    with pytest.raises(IllegalTransition, match="cancelled already"):
+        services.maintenance.cancel("berlin", window.id)
+    book(services, "berlin-fdm-1", clock.now() + timedelta(hours=1), 2)  # its time is free again
+
+
+# -- the machine's time --------------------------------------------------------------------------
+
+
+def test_a_machine_may_start_only_what_ends_before_its_next_window() -> None:
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    window = (now + timedelta(minutes=90), now + timedelta(minutes=150))
+    assert minutes_before([window], now) == 90
+    assert minutes_before([window], now + timedelta(minutes=100)) == 0
+    assert minutes_before([window], now + timedelta(minutes=150)) == float("inf")
+    assert minutes_before([], now) == float("inf")
+
+
+def test_quoted_work_waits_for_the_end_of_a_window_it_would_run_into(network: Network) -> None:
+    site = network.factory("berlin")
+    printer = site.machines[0]
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    window = (now + timedelta(minutes=60), now + timedelta(minutes=180))
+    load = site_load(site, (), now, closed={printer.id: [window]})
+    assert load.free_from(printer, now, 45) == (now, 0.0)  # fits before it
+    start, _ = load.free_from(printer, now, 75)
+    assert start == window[1]
+    start, _ = load.free_from(printer, now + timedelta(minutes=90), 10)  # ready during it
+    assert start == window[1]
+    assert site_load(site, (), now).free_from(printer, now, 75) == (now, 0.0)
+
+
+def _planned(name: str, machine: str, start: datetime, minutes: float) -> Task:
+    return Task(
+        f"tsk_{name}", f"job_{name}", f"ord_{name}", "berlin", 0, "print", "fdm", machine,
+        "pla-red", False, minutes, start, start + timedelta(minutes=minutes),
+    )  # fmt: skip
+
+
+def test_a_slipping_run_is_pushed_past_a_window_not_into_it(network: Network) -> None:
+    site = network.factory("berlin")
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    running = _planned("a", "berlin-fdm-1", now - timedelta(minutes=30), 30)
+    running.start(now - timedelta(minutes=30))
+    running.planned_end = now + timedelta(minutes=20)  # it runs 20 minutes over
+    after = _planned("b", "berlin-fdm-1", now, 60)
+    window = (now + timedelta(minutes=70), now + timedelta(minutes=130))
+    moved = slipped(site, [running, after], now, {"berlin-fdm-1": [window]})
+    assert moved == [after]
+    assert after.planned_start == window[1]  # 20 + 60 minutes would run into it
+    assert after.planned_end == window[1] + timedelta(minutes=60)
+
+
+# -- the whole factory ---------------------------------------------------------------------------
+
+
+def _printing(services: Services) -> list[Task]:
+    with services.uow() as uow:
+        tasks = uow.tasks.in_states("berlin", list(TaskState))
+    return [t for t in tasks if t.process == Process.FDM.value]
+
+
+def test_the_plan_and_the_floor_keep_every_printer_free_during_its_window(
+    services: Services, clock: ManualClock
+) -> None:
+    controller = services.controller(seed=1, failure_rate=0)
+    now = clock.now()
+    back = close_all_printers(services, now + timedelta(minutes=30), 3)
+    orders = [place(services, grip(f"Ada {n}"), to=BERLIN) for n in range(4)]
+    drive(controller, clock, now + timedelta(days=2))
+    printed = _printing(services)
+    assert {t.order_id for t in printed} == {o.id for o in orders}
+    for task in printed:
+        assert task.state is TaskState.FINISHED
+        assert task.started_at is not None
+        assert task.ended_at is not None
+        # each print either ended before the window began or started after it ended
+        assert task.ended_at <= back - timedelta(hours=3) or task.started_at >= back, task
+
+
+def test_a_quote_made_during_a_window_promises_the_work_after_it(
+    services: Services, clock: ManualClock
+) -> None:
+    before = services.orders.quote([grip()], BERLIN)
+    berlin = next(o for o in before.local if o.site_id == "berlin")
+    back = close_all_printers(services, clock.now(), 6)
+    after = services.orders.quote([grip()], BERLIN)
+    closed = next(o for o in after.local if o.site_id == "berlin")
+    assert closed.ready_at >= back > berlin.ready_at
+
+
+def test_booking_a_window_re_plans_its_factory_at_once(
+    services: Services, clock: ManualClock
+) -> None:
+    controller = services.controller(seed=1, failure_rate=0)
+    now = clock.now()
+    place(services, *(grip(f"Ada {n}") for n in range(12)), to=BERLIN)
+    controller.step()  # routed and planned; some prints start at once
+    clock.set(now + timedelta(minutes=1))
+    back = close_all_printers(services, now + timedelta(minutes=1), 8)
+    report = controller.step()
+    assert report.replanned >= 1
+    waiting = [t for t in _printing(services) if t.state is TaskState.SCHEDULED]
+    assert waiting
+    assert all(t.planned_start >= back for t in waiting)
+
+
+def test_a_running_print_finishes_before_the_window_holds_its_machine() -> None:
+    """The plan keeps the window from the end of the work running on the machine."""
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    window = (now + timedelta(minutes=10), now + timedelta(minutes=60))
+    assert _maintenance([window], now, running_until=25) == [Window(25, 60)]
+    assert _maintenance([window], now, running_until=0) == [Window(10, 60)]
+    assert _maintenance([window], now, running_until=70) == []
