@@ -529,3 +529,40 @@ def test_the_plan_names_a_skilled_person_for_each_attended_task_one_task_at_a_ti
             (t for t in packing if t.operator_id == person), key=lambda t: t.planned_start
         )
         assert all(a.planned_end <= b.planned_start for a, b in itertools.pairwise(theirs))
+
+
+def test_maintenance_beside_a_repair_and_running_work_gives_a_plan_cp_sat_can_solve(
+    network: Network, berlin: Site
+) -> None:
+    """Printer 1 runs a print until 30 min from now and has a window from 10 to 90 min: the
+    window holds it from the print's end. Printer 2 is down until 60 min and has a window from
+    45 to 120: one stretch, as CP-SAT's fixed intervals on a machine may not overlap."""
+    jobs, tasks = grips(16, ("red", "blue", "black", "white"))
+    start(tasks[0], MONDAY - timedelta(minutes=15))
+    minutes = lambda m: MONDAY + timedelta(minutes=m)  # noqa: E731
+    state = FactoryState(
+        jobs,
+        due_in(jobs, 6),
+        down_until={"berlin-fdm-2": minutes(60)},
+        closed={
+            "berlin-fdm-1": [(minutes(10), minutes(90))],
+            "berlin-fdm-2": [(minutes(45), minutes(120))],
+        },
+    )
+    problem = factory_problem(network, berlin, tasks, state, MONDAY)
+    machines = problem.instance.machine
+    assert [(w.start, w.end) for w in machines["berlin-fdm-1"].unavailable] == [(30, 90)]
+    assert [(w.start, w.end) for w in machines["berlin-fdm-2"].unavailable] == [(0, 120)]
+    rule = dispatch(problem.instance, "atcs", problem.frozen, 0)
+    assert check(problem.instance, rule) == []
+    solution = solve(
+        problem.instance, Settings(time_limit=5.0, workers=2), hint=rule, frozen=problem.frozen
+    )
+    assert solution.status in {"feasible", "optimal"}
+    assert check(problem.instance, solution.schedule) == []
+    replan(problem, PlanningSettings())
+    for task in tasks[1:]:
+        if task.machine_id == "berlin-fdm-1":
+            assert task.planned_end <= minutes(30) or task.planned_start >= minutes(90)
+        if task.machine_id == "berlin-fdm-2":
+            assert task.planned_start >= minutes(120)

@@ -68,6 +68,24 @@ def test_a_failing_machine_is_down_for_its_repair_time(
     assert machine.status().state is MachineState.IDLE
 
 
+def test_a_machine_taken_down_fails_its_job_and_is_down_until_then(
+    printer: MachineSpec, clock: ManualClock
+) -> None:
+    machine = SimulatedMachine(printer, clock, random.Random(1), failure_rate_per_hour=0)
+    machine.start(JOB)
+    clock.advance(timedelta(minutes=10))
+    back = clock.now() + timedelta(hours=2)
+    machine.take_down(back, "stopped for maintenance")
+    status = machine.status()
+    assert status.state is MachineState.DOWN
+    assert status.report is not None
+    assert (status.report.job_id, status.report.finished) == ("tsk_1", False)
+    assert status.report.reason == "stopped for maintenance"
+    assert machine.next_change_at() == back
+    clock.set(back)
+    assert machine.status().state is MachineState.IDLE
+
+
 def test_the_same_seed_fails_the_same_jobs(printer: MachineSpec, clock: ManualClock) -> None:
     def outcomes(seed: int) -> list[bool]:
         machine = SimulatedMachine(printer, clock, random.Random(seed), failure_rate_per_hour=0.8)

@@ -76,6 +76,16 @@ class SimulatedMachine:
             self._family = job.setup_family
             self._begin(job, started_at)
 
+    def take_down(self, until: datetime, reason: str) -> None:
+        """A technician takes the machine off the floor until ``until`` (unannounced
+        maintenance, in the digital twin): the job it runs, if any, fails now with ``reason``."""
+        now = self._clock.now()
+        self._settle(now)
+        if self._run is not None:
+            self._report = JobReport(self._run.job.id, False, now, reason)
+            self._run = None
+        self._down_until = until
+
     def acknowledge(self, job_id: str) -> None:
         if self._report is not None and self._report.job_id == job_id:
             self._report = None
