@@ -336,6 +336,9 @@ class _Maintenance:
             raise NotFound(f"no maintenance {maintenance.id!r}")
         self._data.maintenance[maintenance.id] = copy.copy(maintenance)
 
+    def lock(self, machine_id: str) -> None:
+        pass  # one writer at a time: a unit of work publishes its copy whole
+
     def ahead(self, at: datetime, factory_id: str | None = None) -> list[Maintenance]:
         found = [
             m

@@ -202,6 +202,11 @@ class MaintenanceRepository(Protocol):
 
     def save(self, maintenance: Maintenance) -> None: ...
 
+    def lock(self, machine_id: str) -> None:
+        """Hold the machine's windows until the transaction ends, so that two bookings of it
+        are checked for overlaps one after the other."""
+        ...
+
     def ahead(self, at: datetime, factory_id: str | None = None) -> list[Maintenance]:
         """Windows not cancelled that end after ``at`` (of one factory, or all), by start."""
         ...

@@ -250,6 +250,16 @@ def test_maintenance_is_booked_in_local_time_listed_and_cancelled(workdir: Path)
         "local time) or 2026-12-08T08:00Z"
     ]
 
+    lost_hour = microfab(
+        "maintenance", "book", "berlin", "berlin-fdm-2",
+        "--start", "2027-03-28T02:30", "--end", "2027-03-28T05:00", "--db", "m.db", cwd=workdir,
+    )  # fmt: skip
+    assert lost_hour.returncode == 2
+    assert lost_hour.stderr.strip().splitlines() == [
+        "error: --start '2027-03-28T02:30': there is no such time in Europe/Berlin (the clocks "
+        "go forward then)"
+    ]
+
     cancel = ("maintenance", "cancel", "berlin", window["id"], "--db", "m.db", "--json")
     cancelled = microfab(*cancel, cwd=workdir)
     assert cancelled.returncode == 0, cancelled.stderr

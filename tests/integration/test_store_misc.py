@@ -11,10 +11,14 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from microfab.access import ApiKey, Role
+from microfab.clock import ManualClock
 from microfab.errors import Conflict, NotFound, OutOfStock
+from microfab.execution.maintenance import BookMaintenance, MaintenanceBook
 from microfab.execution.model import Maintenance
+from microfab.ids import random_ids
 from microfab.inventory.model import Replenishment
 from microfab.machines.base import MachineState
+from microfab.network.loader import build_network, demo_document, normal_form
 from microfab.storage import MachineRecord
 from microfab.store import SqlStore
 
@@ -271,3 +275,38 @@ def test_the_database_refuses_a_window_that_ends_before_it_starts(store: SqlStor
     backwards = Maintenance("mnt_1", "berlin", "berlin-fdm-1", T0, T0 - timedelta(hours=1), "", T0)
     with store.unit_of_work() as uow, pytest.raises(IntegrityError):
         uow.maintenance.add(backwards)
+
+
+def test_two_bookings_of_one_machine_at_once_are_checked_one_after_the_other(
+    store: SqlStore,
+) -> None:
+    """A booking holds the machine's windows from its check to its commit: a rival booking
+    made meanwhile waits, then sees the first window and is refused. Without the hold both
+    read no window and both were stored."""
+    network = build_network(normal_form(demo_document(), "demo"))
+    book = MaintenanceBook(store.unit_of_work, network, ManualClock(T0), random_ids())
+    start, end = T0 + timedelta(hours=1), T0 + timedelta(hours=3)
+    rival: list[BaseException] = []
+
+    def book_rival() -> None:
+        try:
+            book.book(BookMaintenance("berlin", "berlin-fdm-1", start, end))
+        except BaseException as exc:
+            rival.append(exc)
+
+    with store.unit_of_work() as uow:
+        uow.maintenance.lock("berlin-fdm-1")
+        assert uow.maintenance.ahead(T0) == []
+        thread = threading.Thread(target=book_rival)
+        thread.start()
+        time.sleep(0.5)  # the rival would check and insert now, were it not held
+        first = Maintenance("mnt_first", "berlin", "berlin-fdm-1", start, end, "", T0)
+        uow.maintenance.add(first)
+        uow.commit()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert len(rival) == 1
+    assert isinstance(rival[0], Conflict)
+    assert "mnt_first" in str(rival[0])
+    with store.unit_of_work() as uow:
+        assert [w.id for w in uow.maintenance.ahead(T0)] == ["mnt_first"]

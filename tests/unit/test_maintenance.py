@@ -3,21 +3,32 @@ delays and the floor."""
 
 from __future__ import annotations
 
+import copy
+import random
+import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
-from microfab.bootstrap import Services
+from microfab.bootstrap import Services, build_services
 from microfab.clock import ManualClock
-from microfab.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from microfab.errors import Conflict, IllegalTransition, InvalidInput, InvalidNetwork, NotFound
 from microfab.execution.maintenance import BookMaintenance, minutes_before
 from microfab.execution.model import Task, TaskState
 from microfab.execution.replan import _maintenance
 from microfab.execution.slips import slipped
+from microfab.ids import random_ids
 from microfab.network.model import Network, Process
-from microfab.scheduling.dispatch import site_load
-from microfab.scheduling.model import Window
-from tests.unit.test_order_journey import BERLIN, drive, grip, place
+from microfab.network.service import install_network
+from microfab.orders.model import OrderLine
+from microfab.scheduling.dispatch import Booking, PlannedRun, plan_order, site_load
+from microfab.scheduling.gantt import gantt_svg
+from microfab.scheduling.model import Instance, Machine, Schedule, Window
+from microfab.settings import Settings
+from tests.unit.conftest import MONDAY_9, MemoryStore
+from tests.unit.test_order_journey import BERLIN, MUNICH, drive, grip, place
 
 PRINTERS = [f"berlin-fdm-{n}" for n in range(1, 7)] + ["berlin-fdm-xl"]
 
@@ -209,3 +220,162 @@ def test_a_running_print_finishes_before_the_window_holds_its_machine() -> None:
     assert _maintenance([window], now, running_until=25) == [Window(25, 60)]
     assert _maintenance([window], now, running_until=0) == [Window(10, 60)]
     assert _maintenance([window], now, running_until=70) == []
+
+
+# -- weekly closed hours from the network file ---------------------------------------------------
+
+
+def printers_closed(demo_doc: dict[str, Any], hours: list[dict[str, str]]) -> Services:
+    """The demo network with Berlin's FDM printers closed at ``hours`` (network file form)."""
+    doc = copy.deepcopy(demo_doc)
+    berlin = next(f for f in doc["factories"] if f["id"] == "berlin")
+    for machine in berlin["machines"]:
+        if machine["process"] == "fdm":
+            machine["closed"] = hours
+    store = MemoryStore()
+    with store.unit_of_work() as uow:
+        install_network(uow, doc, MONDAY_9)
+        uow.commit()
+    return build_services(
+        Settings(), clock=ManualClock(MONDAY_9), ids=random_ids(random.Random(7)), store=store
+    )
+
+
+def test_closed_hours_are_read_from_the_network_file_overnight_too(
+    demo_doc: dict[str, Any],
+) -> None:
+    services = printers_closed(demo_doc, [{"days": "mon-fri", "start": "22:00", "end": "06:00"}])
+    berlin = services.network.factory("berlin")
+    printer = berlin.machines[0]
+    assert printer.closed_hours[0].weekdays == frozenset(range(5))
+    windows = berlin.closed_windows(printer, MONDAY_9, 2)
+    assert windows[:2] == [
+        (datetime(2026, 3, 2, 21, tzinfo=UTC), datetime(2026, 3, 3, 5, tzinfo=UTC)),
+        (datetime(2026, 3, 3, 21, tzinfo=UTC), datetime(2026, 3, 4, 5, tzinfo=UTC)),
+    ]
+    assert berlin.closed_windows(berlin.machines_for(Process.SLA)[0], MONDAY_9, 2) == []
+
+
+def test_bad_closed_hours_in_a_network_file_are_refused(demo_doc: dict[str, Any]) -> None:
+    with pytest.raises(InvalidNetwork, match="closed"):
+        printers_closed(demo_doc, [{"days": "someday", "start": "22:00", "end": "06:00"}])
+
+
+def test_printers_closed_at_midday_print_nothing_then_and_quotes_know_it(
+    demo_doc: dict[str, Any],
+) -> None:
+    midday = [{"days": "mon-sun", "start": "09:30", "end": "13:00"}]  # 08:30-12:00 UTC
+    services = printers_closed(demo_doc, midday)
+    clock = services.clock
+    assert isinstance(clock, ManualClock)
+    opens = MONDAY_9 + timedelta(hours=4)
+    quote = services.orders.quote([grip()], BERLIN)
+    berlin = next(o for o in quote.local if o.site_id == "berlin")
+    assert berlin.ready_at > opens, "a 34-minute print does not fit before 09:30"
+    controller = services.controller(seed=1, failure_rate=0)
+    orders = [place(services, grip(f"Ada {n}"), to=BERLIN) for n in range(4)]
+    drive(controller, clock, MONDAY_9 + timedelta(days=1))
+    printed = _printing(services)
+    assert {t.order_id for t in printed} == {o.id for o in orders}
+    for task in printed:
+        assert task.started_at is not None
+        assert task.started_at >= opens, task
+
+
+def book_weeks(services: Services, machine: str, start: datetime, fortnights: int) -> None:
+    for _ in range(fortnights):
+        start = book(services, machine, start, 14 * 24).end
+
+
+def test_work_whose_machine_is_booked_out_for_weeks_goes_to_its_twin(
+    services: Services, clock: ManualClock
+) -> None:
+    """Three fortnights back to back keep packing machine 1 out past every shift laid out:
+    the rule passes it over for machine 2 (before, the re-plan failed for the whole step)."""
+    controller = services.controller(seed=1, failure_rate=0)
+    place(services, grip(), to=BERLIN)
+    controller.step()
+    book_weeks(services, "berlin-assembly-1", clock.now() + timedelta(minutes=1), 3)
+    clock.set(clock.now() + timedelta(minutes=2))
+    assert controller.step().replanned == 1
+    packing = [t for t in _all(services) if t.process == Process.ASSEMBLY.value]
+    assert [t.machine_id for t in packing] == ["berlin-assembly-2"]
+
+
+def test_a_factory_that_cannot_be_re_planned_keeps_its_plan_and_the_network_runs_on(
+    services: Services, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Both packing machines are booked out for six weeks: no plan fits the shifts laid out.
+    The factory keeps its plan's order and machines, slipped out of the windows, and the
+    step goes on (before, it failed for the whole network)."""
+    controller = services.controller(seed=1, failure_rate=0)
+    place(services, grip(), to=BERLIN)
+    controller.step()
+    before = {t.id: t.machine_id for t in _all(services)}
+    out = clock.now() + timedelta(minutes=1)
+    for machine in ("berlin-assembly-1", "berlin-assembly-2"):
+        book_weeks(services, machine, out, 3)
+    munich = place(services, grip(), to=MUNICH)
+    clock.set(clock.now() + timedelta(minutes=2))
+    controller.step()
+    assert "factory berlin keeps its plan" in caplog.text
+    assert {t.id: t.machine_id for t in _all(services)} == before
+    [packing] = [t for t in _all(services) if t.process == Process.ASSEMBLY.value]
+    assert packing.planned_start >= out + timedelta(weeks=6)
+    assert services.orders.get(munich.id).factory_id == "munich", "routed and planned"
+
+
+def _all(services: Services) -> list[Task]:
+    with services.uow() as uow:
+        return uow.tasks.in_states("berlin", list(TaskState))
+
+
+def test_a_quote_joins_a_planned_batch_run_only_if_the_run_still_ends_before_a_window(
+    network: Network,
+) -> None:
+    """A resin run is planned from 09:10 to 09:40 with a window from 09:40; a 47-minute part
+    joining it would stretch the run into the window, so it is quoted after the window."""
+    site = network.factory("berlin")
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    at = lambda minutes: now + timedelta(minutes=minutes)  # noqa: E731
+    closed = {"berlin-sla-1": [(at(40), at(300))], "berlin-sla-2": [(at(0), at(600))]}
+    booked = [Booking("berlin-sla-1", at(40), "sla", None, at(10), "resin-standard")]
+    load = site_load(site, booked, now, {}, closed)
+    load.runs["berlin-sla-1"] = [PlannedRun("resin-standard", False, at(10), at(40), 1, 30)]
+    tips = OrderLine("earbud-tips", 1, "resin-standard", {"pairs": 1})
+    curing = plan_order(network, site, [tips], now, load).steps[0]
+    assert curing.machine.id == "berlin-sla-1"
+    assert curing.minutes > 30
+    assert not curing.joined
+    assert curing.start == at(300)
+
+
+def test_a_greedy_factory_slips_its_plan_out_of_a_window_booked_over_it(
+    store: MemoryStore, clock: ManualClock
+) -> None:
+    services = build_services(
+        Settings(planner="greedy"), clock=clock, ids=random_ids(random.Random(7)), store=store
+    )
+    controller = services.controller(seed=1, failure_rate=0)
+    place(services, *(grip(f"Ada {n}") for n in range(12)), to=BERLIN)
+    controller.step()
+    start = clock.now() + timedelta(minutes=1)
+    back = close_all_printers(services, start, 8)
+    clock.set(start)
+    controller.step()
+    waiting = [t for t in _printing(services) if t.state is TaskState.SCHEDULED]
+    assert waiting
+    assert all(t.planned_start >= back for t in waiting)
+
+
+def test_the_chart_of_an_idle_factory_shows_its_window_whole_and_no_later_ones() -> None:
+    """An empty plan spans the windows that begin within a day (before, the chart spanned one
+    minute and drew every window off the picture)."""
+    windows = (Window(30, 150), Window(3000, 3100))
+    instance = Instance("idle", (), (Machine("fdm-1", "fdm", unavailable=windows),))
+    svg = gantt_svg(instance, Schedule(()))
+    ElementTree.fromstring(svg)  # well-formed
+    [window] = re.findall(r'<rect x="([\d.]+)" y="4" width="([\d.]+)"', svg)
+    left, width = float(window[0]), float(window[1])
+    assert left + width == pytest.approx(1100 - 10, abs=0.2), "to the chart's right edge"
+    assert svg.count("<title>unavailable</title>") == 1

@@ -4,7 +4,7 @@ database."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -93,7 +93,14 @@ def _moment(option: str, text: str, tz: ZoneInfo) -> datetime:
             f"{option} {text!r}: write an ISO time, e.g. 2026-12-08T09:00 (the factory's "
             "local time) or 2026-12-08T08:00Z"
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+    if moment.tzinfo is not None:
+        return moment
+    local = moment.replace(tzinfo=tz)
+    if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment:
+        raise InvalidInput(
+            f"{option} {text!r}: there is no such time in {tz.key} (the clocks go forward then)"
+        )
+    return local
 
 
 def _show(windows: list[Maintenance], services: Services, as_json: bool) -> None:
@@ -106,6 +113,7 @@ def _show(windows: list[Maintenance], services: Services, as_json: bool) -> None
                 "start": w.start.isoformat(),
                 "end": w.end.isoformat(),
                 "reason": w.reason,
+                "created_at": w.created_at.isoformat(),
                 "cancelled_at": w.cancelled_at.isoformat() if w.cancelled_at else None,
             }
             for w in windows

@@ -145,6 +145,7 @@ class NetworkController:
         # factory was last planned with: a change re-plans it at once.
         self._closed: Closed = {}
         self._closed_seen: dict[str, set[tuple[str, datetime, datetime]]] = {}
+        self._windows_changed: set[str] = set()
 
     @property
     def machines(self) -> Mapping[str, Machine]:
@@ -201,6 +202,7 @@ class NetworkController:
             self._start(active, claimed, now, report)
         except BaseException:
             self._active = None
+            self._closed_seen.clear()  # the next step takes every window as new
             self._planned_at.clear()
             self._plan_due.clear()
             self._expected.clear()
@@ -414,7 +416,13 @@ class NetworkController:
             priority={t.order_id: self._priority_of(uow, t.order_id) for t in tasks},
             closed=self._closed,
         )
-        plan = replan_factory(self._network, site, tasks, state, now, self._planning)
+        try:
+            plan = replan_factory(self._network, site, tasks, state, now, self._planning)
+        except ValueError as exc:
+            # e.g. attended work whose only machines are booked for maintenance past the
+            # shifts laid out: the factory keeps its plan, and the others are planned
+            log.warning("factory %s keeps its plan; it could not be re-planned: %s", site.id, exc)
+            return
         uow.tasks.move(plan.moved)
         self._expect_ready(uow, active, {t.order_id for t in plan.moved})
         report.replanned += 1
@@ -424,7 +432,7 @@ class NetworkController:
         """The maintenance windows ahead; a factory with a window booked or cancelled since the
         last step re-plans at once (one that is simply over changes nothing planned)."""
         windows = uow.maintenance.ahead(now)
-        self._closed = closed_machines(windows)
+        self._closed = closed_machines(windows, self._network, now)
         booked: dict[str, set[tuple[str, datetime, datetime]]] = {}
         for w in windows:
             booked.setdefault(w.factory_id, set()).add((w.id, w.start, w.end))
@@ -432,6 +440,7 @@ class NetworkController:
             ahead, seen = booked.get(site_id, set()), self._closed_seen.get(site_id, set())
             if ahead - seen or any(end > now for _, _, end in seen - ahead):
                 self._urgent.add(site_id)
+                self._windows_changed.add(site_id)
         self._closed_seen = booked
 
     def _notice_priorities(self, uow: UnitOfWork) -> None:
@@ -630,7 +639,10 @@ class NetworkController:
         """Where work started later than planned or runs past its planned end, the plan after
         it slips (see ``execution.slips``), and the orders it delays are expected later."""
         late = [*claimed, *active.running_past(now)]
-        for site_id in dict.fromkeys(t.factory_id for t in late):
+        # a factory whose windows changed slips its plan out of them too (a greedy planner
+        # does not re-plan it)
+        changed, self._windows_changed = self._windows_changed, set()
+        for site_id in dict.fromkeys([*(t.factory_id for t in late), *sorted(changed)]):
             site = self._network.site(site_id)
             moved = slipped(site, active.for_site(site_id), now, self._closed)
             uow.tasks.move(moved)

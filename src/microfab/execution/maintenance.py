@@ -26,6 +26,12 @@ LONGEST = timedelta(days=14)
 
 MAX_REASON = 500
 
+FURTHEST = timedelta(days=366)
+"""How far ahead a window may start (a later date is taken for a typo)."""
+
+CALENDAR_DAYS = 28
+"""How far ahead machines' weekly closed hours are laid out: as far as a re-plan looks."""
+
 Closed = dict[str, list[tuple[datetime, datetime]]]
 """Each machine's maintenance windows still ahead, ``[start, end)`` in UTC, in start order."""
 
@@ -56,6 +62,7 @@ class MaintenanceBook:
         now = self._clock.now()
         self._check(command, now)
         with self._uow() as uow:
+            uow.maintenance.lock(command.machine_id)
             for other in uow.maintenance.ahead(now, command.factory_id):
                 if other.machine_id == command.machine_id and other.overlaps(
                     command.start, command.end
@@ -111,6 +118,10 @@ class MaintenanceBook:
             raise InvalidInput("end: must be after start")
         if command.end <= now:
             raise InvalidInput(f"end: the window is over already (now is {now.isoformat()})")
+        if command.start - now > FURTHEST:
+            raise InvalidInput(
+                f"start: at most {FURTHEST.days} days ahead (now is {now.isoformat()})"
+            )
         if command.end - command.start > LONGEST:
             raise InvalidInput(
                 f"end: a window lasts at most {LONGEST.days} days; a machine out of service "
@@ -120,11 +131,23 @@ class MaintenanceBook:
             raise InvalidInput(f"reason: at most {MAX_REASON} characters")
 
 
-def closed_machines(windows: Iterable[Maintenance]) -> Closed:
-    """Each machine's windows, in start order."""
+def closed_machines(
+    windows: Iterable[Maintenance], network: Network | None = None, now: datetime | None = None
+) -> Closed:
+    """Each machine's maintenance ``windows`` and, given the ``network`` and ``now``, the
+    weekly hours it is closed (``closed`` in the network file) for ``CALENDAR_DAYS`` from
+    ``now``; in start order (a window may overlap closed hours)."""
     closed: Closed = {}
-    for window in sorted(windows, key=lambda w: (w.start, w.id)):
+    for window in windows:
         closed.setdefault(window.machine_id, []).append((window.start, window.end))
+    if network is not None and now is not None:
+        for site in network.factories:
+            for machine in site.machines:
+                hours = site.closed_windows(machine, now, CALENDAR_DAYS)
+                if hours:
+                    closed.setdefault(machine.id, []).extend(hours)
+    for stretches in closed.values():
+        stretches.sort()
     return closed
 
 

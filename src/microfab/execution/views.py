@@ -6,6 +6,7 @@ writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,8 @@ class MachineView:
 
     spec: MachineSpec
     record: MachineRecord | None
+    closed_until: datetime | None = None
+    """When the maintenance window or closed hours on now end; None when it may work."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,23 @@ def factory_view(
         queue = work.tasks.in_states(site.id, ACTIVE_TASK_STATES)
         stock = work.stock.levels(site.id)
         maintenance = work.maintenance.ahead(at, site.id)
-    machines = [MachineView(spec, records.get(spec.id)) for spec in site.machines]
+    closed = closed_machines(maintenance, network, at)
+    machines = [
+        MachineView(spec, records.get(spec.id), _closed_until(closed.get(spec.id, ()), at))
+        for spec in site.machines
+    ]
     people = _people_on_shift(site, queue, at)
     stock = dict(sorted(stock.items()))
     return FactoryView(site, at, machines, queue, stock, people, maintenance)
+
+
+def _closed_until(windows: Iterable[tuple[datetime, datetime]], at: datetime) -> datetime | None:
+    """The end of the window on at ``at``, running on through windows it meets."""
+    until: datetime | None = None
+    for start, end in sorted(windows):
+        if start <= (until or at) < end:
+            until = end
+    return until
 
 
 def _people_on_shift(site: Site, queue: list[Task], at: datetime) -> list[PersonOnShift]:
@@ -104,7 +120,7 @@ def factory_plan(
         orders = work.orders.many(t.order_id for t in queue)
         windows = work.maintenance.ahead(at, site.id)
     due = {o.id: ready_by(network, site, o.destination, o.promised_at) for o in orders}
-    return floor_plan(site, queue, at, due, closed_machines(windows))
+    return floor_plan(site, queue, at, due, closed_machines(windows, network, at))
 
 
 def jobs(

@@ -350,6 +350,7 @@ def _machines(machine: MachineFile) -> Iterator[MachineSpec]:
             cents_per_hour=machine.cents_per_hour,
             driver_options=dict(machine.driver_options),
             link=_link(machine),
+            closed_hours=tuple(Shift(parse_days(c.days), c.start, c.end) for c in machine.closed),
         )
 
 

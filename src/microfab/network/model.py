@@ -115,6 +115,8 @@ class MachineSpec:
     cents_per_hour: float = 0.0
     driver_options: Mapping[str, str] = field(default_factory=dict)
     link: DriverLink | None = None
+    closed_hours: tuple[Shift, ...] = ()
+    """Weekly hours when the machine takes no work, in the site's local time."""
 
     def can_run(self, process: Process, material: str | None) -> bool:
         return self.process == process and (material is None or material in self.materials)
@@ -326,6 +328,36 @@ class Site:
             for process in person.skills:
                 longest[process] = max(longest.get(process, 0), most)
         return longest
+
+    def closed_windows(
+        self, machine: MachineSpec, start: datetime, days: int
+    ) -> list[tuple[datetime, datetime]]:
+        """The machine's closed hours (UTC) that end after ``start``, for ``days`` days."""
+        if not machine.closed_hours:
+            return []
+        local = start.astimezone(self.tz)
+        windows: list[tuple[datetime, datetime]] = []
+        for offset in range(-1, days):
+            day = (local + timedelta(days=offset)).date()
+            windows.extend(w for w in self._closed_on(machine, day) if w[1] > start)
+        return windows
+
+    def _closed_on(self, machine: MachineSpec, day: date) -> list[tuple[datetime, datetime]]:
+        """The machine's closed hours starting on local calendar ``day``, in UTC (cached)."""
+        key = (machine.id, day)
+        if key not in self._closed_cache:
+            noon = datetime.combine(day, time(12), self.tz)
+            windows = [
+                (w[0].astimezone(UTC), w[1].astimezone(UTC))
+                for hours in machine.closed_hours
+                if (w := hours.window_on(noon)) is not None
+            ]
+            self._closed_cache[key] = sorted(windows)
+        return self._closed_cache[key]
+
+    @cached_property
+    def _closed_cache(self) -> dict[tuple[str, date], list[tuple[datetime, datetime]]]:
+        return {}
 
     def shift_ends(self, start: datetime, end: datetime) -> list[datetime]:
         """When a shift of anyone here ends after ``start`` and before ``end``, in order."""

@@ -182,6 +182,9 @@ class MachineFile(Strict):
     changeover_minutes: NonNegative = 0.0
     batch_capacity: Annotated[int, Field(ge=1, le=1000)] = 1
     cents_per_hour: NonNegative = 0.0
+    closed: list[ShiftFile] = []
+    """Weekly hours when the machine takes no work (a noise rule, a room shared at night), in
+    the site's local time, written as shifts are."""
 
 
 CRITERIA = ("tardiness", "changeover", "makespan")

@@ -177,7 +177,7 @@ class OrderService:
         active = uow.tasks.in_states(None, (TaskState.SCHEDULED, TaskState.RUNNING))
         pieces = uow.tasks.pieces((TaskState.SCHEDULED, TaskState.RUNNING))
         loaded = {r.machine_id: r.family for r in uow.machines.all() if r.family is not None}
-        closed = closed_machines(uow.maintenance.ahead(now))
+        closed = closed_machines(uow.maintenance.ahead(now), self._network, now)
         loads = site_loads(self._network, active, now, pieces, loaded, closed)
         offer = quote(self._network, lines, dest, now, loads)
         site = factory_to_offer(

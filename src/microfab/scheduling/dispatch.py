@@ -233,13 +233,25 @@ class SiteLoad:
         minutes: float,
     ) -> PlannedRun | None:
         """The first run planned on ``machine`` that a step of ``pieces`` pieces and ``minutes``
-        minutes, ready at ``ready``, can join (``PlannedRun.takes``), if any."""
+        minutes, ready at ``ready``, can join (``PlannedRun.takes``) without making it run
+        into a maintenance window of the machine, if any."""
         if machine.batch_capacity < 2:
             return None
         capacity = machine.batch_capacity
+        windows = self.closed.get(machine.id, ())
+
+        def clear(run: PlannedRun) -> bool:
+            end = max(run.end, run.start + timedelta(minutes=minutes))
+            return not any(b < end and run.start < e for b, e in windows)
+
         runs = self.runs.get(machine.id, ())
         return next(
-            (r for r in runs if r.takes(family, attended, ready, pieces, minutes, capacity)), None
+            (
+                r
+                for r in runs
+                if r.takes(family, attended, ready, pieces, minutes, capacity) and clear(r)
+            ),
+            None,
         )
 
     def run_share(self, machine: MachineSpec, process: str, family: str, pieces: int = 1) -> float:

@@ -10,6 +10,7 @@ from typing import Any
 from microfab.scheduling.model import Instance, Schedule, score
 
 ROW, LABEL, WIDTH, TOP = 22, 90, 1100, 46
+DAY = 24 * 60
 
 
 def gantt_rows(instance: Instance, schedule: Schedule) -> list[dict[str, Any]]:
@@ -52,8 +53,8 @@ def gantt_svg(instance: Instance, schedule: Schedule, title: str = "") -> str:
     a bar for its operation, job, times and family. The bars of jobs that end after their due
     date are outlined in red.
     """
-    span = max(schedule.makespan, 1)
     rows = gantt_rows(instance, schedule)
+    span = _span(schedule.makespan, rows)
     late = {j["job"] for j in late_jobs(instance, schedule)}
     summary = escape(_summary(instance, schedule, len(late)))
     label = _label_width(rows)
@@ -97,6 +98,14 @@ def _summary(instance: Instance, schedule: Schedule, late: int) -> str:
     return " · ".join(parts)
 
 
+def _span(makespan: int, rows: list[dict[str, Any]]) -> int:
+    """The minutes the chart spans: to the plan's end, or to the end of an unavailable window
+    that begins before it (or within a day, for an empty plan), so that one shows whole."""
+    within = makespan or DAY
+    ends = [int(w["end"]) for row in rows for w in row["unavailable"] if w["start"] < within]
+    return max([makespan, *ends, 1])
+
+
 def _label_width(rows: list[dict[str, Any]]) -> int:
     """Room for the longest machine name at 12 px (about 7 px a character), 90 px at least."""
     longest = max((len(row["machine"]) for row in rows), default=0)
@@ -106,8 +115,11 @@ def _label_width(rows: list[dict[str, Any]]) -> int:
 def _row(i: int, row: dict[str, Any], scale: float, label: int, late: set[str]) -> list[str]:
     y = i * ROW + 4
     out = [f'<text x="2" y="{y + 14}" font-size="12">{escape(row["machine"])}</text>']
+    span = (WIDTH - label - 10) / scale
     for w in row["unavailable"]:
-        x, width = label + w["start"] * scale, (w["end"] - w["start"]) * scale
+        if w["start"] >= span:
+            continue  # beyond the chart
+        x, width = label + w["start"] * scale, (min(w["end"], span) - w["start"]) * scale
         out.append(_rect(x, y, width, "#bbbbbb", "unavailable"))
     for bar in row["bars"]:
         x, width = label + bar["start"] * scale, (bar["end"] - bar["start"]) * scale

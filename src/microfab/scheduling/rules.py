@@ -129,9 +129,12 @@ class Dispatcher:
         return option
 
     def _best(self, op: Operation) -> _Option:
-        """The option that finishes first; each machine's part is cached on its own."""
+        """The option that finishes first; each machine's part is cached on its own. A machine
+        on which the step finds no start (its calendar and the shifts laid out never align)
+        is passed over; only when no machine has one is that an error."""
         earliest = self.earliest(op)
         best: tuple[int, int, str, Operator | None] | None = None
+        failure: ValueError | None = None
         for m, duration in op.durations.items():
             slot = self.slots.get((op.id, m))
             if slot is None:
@@ -140,7 +143,11 @@ class Dispatcher:
                 ready = state.ready
                 if state.family is not None:
                     ready += machine.changeover(state.family, op.family)
-                start, operator = self._fit(op, machine, max(earliest, ready), duration)
+                try:
+                    start, operator = self._fit(op, machine, max(earliest, ready), duration)
+                except ValueError as exc:
+                    failure = exc
+                    continue
                 slot = self.slots[op.id, m] = (start + duration, start, m, operator)
                 self.on_machine.setdefault(m, set()).add(op.id)
                 if operator is not None:
@@ -148,7 +155,7 @@ class Dispatcher:
             if best is None or slot[:3] < best[:3]:
                 best = slot
         if best is None:
-            raise ValueError(f"{op.id} has no eligible machine")
+            raise failure or ValueError(f"{op.id} has no eligible machine")
         end, start, m, operator = best
         return _Option(op, self.instance.machine[m], start, end, operator)
 

@@ -3,12 +3,13 @@ document, API keys and runtime values. Orders and tasks have modules of their ow
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.orm import Session
 
 from microfab.access import ApiKey, Role
@@ -138,6 +139,16 @@ class SqlMaintenance:
         statement = update(maintenance).where(maintenance.c.id == window.id).values(asdict(window))
         if changed_rows(self._session, statement) != 1:
             raise NotFound(f"no maintenance {window.id!r}")
+
+    def lock(self, machine_id: str) -> None:
+        connection = self._session.connection()
+        if connection.dialect.name == "postgresql":
+            key = zlib.crc32(f"microfab.maintenance:{machine_id}".encode())
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        elif not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            # The sqlite3 driver would BEGIN only at the INSERT, after the check; BEGIN
+            # IMMEDIATE takes the write lock now (waiting busy_timeout for a rival).
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     def ahead(self, at: datetime, factory_id: str | None = None) -> list[Maintenance]:
         conditions = [maintenance.c.cancelled_at.is_(None), maintenance.c.end > at]

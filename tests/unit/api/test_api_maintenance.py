@@ -34,7 +34,10 @@ def test_a_window_is_booked_listed_and_shown_with_the_factory(api: Api) -> None:
     assert shown["cancelled_at"] is None
 
     assert api.get(PATH, "planner").json()["items"] == [shown]
-    assert api.get("/v1/factories/berlin", "operator").json()["maintenance"] == [shown]
+    factory = api.get("/v1/factories/berlin", "operator").json()
+    assert factory["maintenance"] == [shown]
+    machines = {m["id"]: m for m in factory["machines"]}
+    assert machines["berlin-fdm-1"]["closed_until"] is None, "the window is an hour ahead"
     assert api.get("/v1/factories/munich/maintenance").json()["items"] == []
 
 
@@ -69,6 +72,7 @@ def test_a_cancelled_window_leaves_the_list(api: Api) -> None:
         ({"machine_id": "munich-fdm-1"}, 422, "berlin has no machine 'munich-fdm-1'"),
         ({"end": "2026-03-02T09:00:00Z"}, 422, "end: must be after start"),
         ({"end": "2026-03-20T09:00:00Z"}, 422, "at most 14 days"),
+        ({"start": "2027-06-01T09:00:00Z", "end": "2027-06-01T11:00:00Z"}, 422, "366 days ahead"),
         ({"start": "2026-03-02T09:00:00"}, 422, "start"),
         ({"start": "tomorrow"}, 422, "start"),
         ({"colour": "red"}, 422, "colour"),
@@ -98,3 +102,12 @@ def test_only_staff_of_the_factory_book_and_see_its_windows(api: Api) -> None:
     assert api.get(PATH, None).status_code == 401
     assert api.get("/v1/factories/nowhere/maintenance").status_code == 404
     assert api.post("/v1/factories/berlin/maintenance/mnt_none/cancel").status_code == 404
+
+
+def test_a_machine_in_maintenance_shows_until_when(api: Api) -> None:
+    api.post(PATH, window(start="2026-03-02T08:00:00Z", end="2026-03-02T09:00:00Z"))
+    api.post(PATH, window(start="2026-03-02T09:00:00Z", end="2026-03-02T10:30:00Z"))
+    machines = {m["id"]: m for m in api.get("/v1/factories/berlin").json()["machines"]}
+    assert machines["berlin-fdm-1"]["closed_until"] == "2026-03-02T10:30:00Z", "both, as one"
+    assert machines["berlin-fdm-2"]["closed_until"] is None
+    assert machines["berlin-fdm-1"]["closed_hours"] == []

@@ -12,7 +12,8 @@ from microfab.execution.maintenance import LONGEST, MAX_REASON
 from microfab.execution.model import Job, Maintenance
 from microfab.execution.views import FactoryView, JobView, MachineView, PersonOnShift
 from microfab.machines.base import MachineState
-from microfab.network.model import Network, Operator, Site
+from microfab.network.model import Network, Operator, Shift, Site
+from microfab.network.schema import WEEKDAYS
 from microfab.scheduling.model import Objective
 
 # -- jobs --------------------------------------------------------------------------------------
@@ -176,6 +177,17 @@ class FactoriesPublic(BaseModel):
     items: list[FactorySummary]
 
 
+class ClosedHoursPublic(BaseModel):
+    weekdays: list[str] = Field(examples=[["mon", "tue", "wed", "thu", "fri"]])
+    start: str = Field(examples=["22:00"], description="Local time at the factory.")
+    end: str = Field(examples=["06:00"], description="Local time; before start: the next day.")
+
+    @classmethod
+    def of(cls, hours: Shift) -> Self:
+        days = [name for day, name in enumerate(WEEKDAYS) if day in hours.weekdays]
+        return cls(weekdays=days, start=f"{hours.start:%H:%M}", end=f"{hours.end:%H:%M}")
+
+
 class MachinePublic(BaseModel):
     id: str
     process: str
@@ -188,6 +200,15 @@ class MachinePublic(BaseModel):
         default=None,
         description="What the machine is set up for (a colour, a resin): the setup family of "
         "the work it last started; null before it first starts work.",
+    )
+    closed_hours: list[ClosedHoursPublic] = Field(
+        default_factory=list,
+        description="Weekly hours when it takes no work (the network file's `closed`).",
+    )
+    closed_until: UtcTime | None = Field(
+        default=None,
+        description="While a maintenance window or its closed hours are on: when they end "
+        "(it starts no work until then); null otherwise.",
     )
 
     @classmethod
@@ -202,6 +223,8 @@ class MachinePublic(BaseModel):
             since=record.since if record else None,
             task_id=record.task_id if record else None,
             setup_family=record.family if record else None,
+            closed_hours=[ClosedHoursPublic.of(h) for h in machine.spec.closed_hours],
+            closed_until=machine.closed_until,
         )
 
 
