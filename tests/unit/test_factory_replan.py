@@ -535,8 +535,9 @@ def test_maintenance_beside_a_repair_and_running_work_gives_a_plan_cp_sat_can_so
     network: Network, berlin: Site
 ) -> None:
     """Printer 1 runs a print until 30 min from now and has a window from 10 to 90 min: the
-    window holds it from the print's end. Printer 2 is down until 60 min and has a window from
-    45 to 120: one stretch, as CP-SAT's fixed intervals on a machine may not overlap."""
+    window holds it from the print's end, and 12 min longer for a filament change after it.
+    Printer 2 is down until 60 min and has a window from 45 to 120: one stretch, as CP-SAT's
+    fixed intervals on a machine may not overlap."""
     jobs, tasks = grips(16, ("red", "blue", "black", "white"))
     start(tasks[0], MONDAY - timedelta(minutes=15))
     minutes = lambda m: MONDAY + timedelta(minutes=m)  # noqa: E731
@@ -551,8 +552,8 @@ def test_maintenance_beside_a_repair_and_running_work_gives_a_plan_cp_sat_can_so
     )
     problem = factory_problem(network, berlin, tasks, state, MONDAY)
     machines = problem.instance.machine
-    assert [(w.start, w.end) for w in machines["berlin-fdm-1"].unavailable] == [(30, 90)]
-    assert [(w.start, w.end) for w in machines["berlin-fdm-2"].unavailable] == [(0, 120)]
+    assert [(w.start, w.end) for w in machines["berlin-fdm-1"].unavailable] == [(30, 102)]
+    assert [(w.start, w.end) for w in machines["berlin-fdm-2"].unavailable] == [(0, 132)]
     rule = dispatch(problem.instance, "atcs", problem.frozen, 0)
     assert check(problem.instance, rule) == []
     solution = solve(

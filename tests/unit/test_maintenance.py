@@ -220,6 +220,7 @@ def test_a_running_print_finishes_before_the_window_holds_its_machine() -> None:
     assert _maintenance([window], now, running_until=25) == [Window(25, 60)]
     assert _maintenance([window], now, running_until=0) == [Window(10, 60)]
     assert _maintenance([window], now, running_until=70) == []
+    assert _maintenance([window], now, 25, changeover=12) == [Window(25, 72)], "room to change"
 
 
 # -- weekly closed hours from the network file ---------------------------------------------------

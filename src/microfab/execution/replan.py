@@ -171,7 +171,9 @@ def factory_problem(
             state.down_until,
             now,
             state.loaded.get(m.id, ""),
-            _maintenance(state.closed.get(m.id, ()), now, running_until.get(m.id, 0)),
+            _maintenance(
+                state.closed.get(m.id, ()), now, running_until.get(m.id, 0), m.changeover_minutes
+            ),
         )
         for m in site.machines
     )
@@ -471,16 +473,22 @@ def _merged(windows: Iterable[Window]) -> tuple[Window, ...]:
 
 
 def _maintenance(
-    windows: Iterable[tuple[datetime, datetime]], now: datetime, running_until: int
+    windows: Iterable[tuple[datetime, datetime]],
+    now: datetime,
+    running_until: int,
+    changeover: float = 0.0,
 ) -> list[Window]:
     """A machine's maintenance windows in the plan's minutes, each from when the work running
-    on the machine ends if that is later (it finishes first)."""
+    on the machine ends if that is later (it finishes first), and lasting its ``changeover``
+    longer: the solvers count a changeover before the work after a window, which may not fall
+    in it, so the plan leaves room for one (work of the family the machine holds may start
+    that much earlier on the floor)."""
     found = []
     for start, end in windows:
         begin = max(math.floor((start - now) / timedelta(minutes=1)), running_until, 0)
         finish = _minutes(end - now)
         if finish > begin:
-            found.append(Window(begin, finish))
+            found.append(Window(begin, finish + math.ceil(changeover)))
     return found
 
 
