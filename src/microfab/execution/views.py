@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
+from microfab.errors import NotFound
 from microfab.execution.crew import next_named
 from microfab.execution.floor_plan import FloorPlan, floor_plan
 from microfab.execution.maintenance import closed_machines
@@ -38,6 +39,20 @@ class PersonOnShift:
     until: datetime
     attending: Task | None
     next: Task | None
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """One person's work: whether they are on shift (until when) or when they next come in,
+    the run they attend now, and the work the factory's plan gives them, in order."""
+
+    site: Site
+    operator: Operator
+    at: datetime
+    on_until: datetime | None
+    next_shift: datetime | None
+    attending: Task | None
+    upcoming: list[Task]
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,47 @@ def _people_on_shift(site: Site, queue: list[Task], at: datetime) -> list[Person
         PersonOnShift(o, o.on_until(at, site.tz) or at, attending.get(o.id), upcoming.get(o.id))
         for o in site.people_on_shift(at)
     ]
+
+
+def person_view(
+    uow: UnitOfWorkFactory, network: Network, factory_id: str, operator_id: str, at: datetime
+) -> PersonView:
+    """What ``operator_id`` of the factory attends now and what the plan has them do next (a
+    batch run shows as the task that leads it)."""
+    site = network.factory(factory_id)
+    person = next((o for o in site.operators if o.id == operator_id), None)
+    if person is None:
+        known = ", ".join(o.id for o in site.operators)
+        raise NotFound(f"no person {operator_id!r} at factory {factory_id!r}; known: {known}")
+    with uow() as work:
+        queue = work.tasks.in_states(site.id, ACTIVE_TASK_STATES)
+    theirs = [
+        t
+        for t in sorted(queue, key=lambda t: (t.planned_start, t.id))
+        if t.operator_id == person.id and t.attended and t.id == (t.run or t.id)
+    ]
+    running = [t for t in theirs if t.state is TaskState.RUNNING]
+    return PersonView(
+        site,
+        person,
+        at,
+        person.on_until(at, site.tz),
+        _next_shift(site, person, at),
+        running[0] if running else None,
+        [t for t in theirs if t.state is TaskState.SCHEDULED],
+    )
+
+
+def _next_shift(site: Site, person: Operator, at: datetime) -> datetime | None:
+    """When ``person``'s next shift begins after ``at`` (within a week)."""
+    local = at.astimezone(site.tz)
+    starts = [
+        w[0]
+        for offset in range(8)
+        for shift in person.shifts
+        if (w := shift.window_on(local + timedelta(days=offset))) is not None and w[0] > local
+    ]
+    return min(starts).astimezone(UTC) if starts else None
 
 
 def factory_plan(

@@ -19,6 +19,7 @@ OPERATIONS = {
     "listFactories",
     "getFactory",
     "getFactorySchedule",
+    "getPersonWork",
     "listMaintenance",
     "bookMaintenance",
     "cancelMaintenance",

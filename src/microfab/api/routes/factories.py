@@ -21,9 +21,10 @@ from microfab.api.schemas.factories import (
     MaintenanceBooking,
     MaintenanceListPublic,
     MaintenancePublic,
+    PersonWorkPublic,
 )
 from microfab.execution.maintenance import BookMaintenance
-from microfab.execution.views import factory_plan, factory_view
+from microfab.execution.views import factory_plan, factory_view, person_view
 from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg, late_jobs
 
 router = APIRouter(prefix="/v1/factories", tags=["factories"])
@@ -53,6 +54,22 @@ def get_factory(factory_id: str, services: ServicesDep, caller: Staff) -> Factor
     check_factory(caller, factory_id)
     view = factory_view(services.uow, services.network, factory_id, services.clock.now())
     return FactoryPublic.of_view(view)
+
+
+@router.get(
+    "/{factory_id}/people/{operator_id}",
+    operation_id="getPersonWork",
+    summary="One person's work list: what they attend now and what the plan gives them next",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_person_work(
+    factory_id: str, operator_id: str, services: ServicesDep, caller: Staff
+) -> PersonWorkPublic:
+    check_factory(caller, factory_id)
+    view = person_view(
+        services.uow, services.network, factory_id, operator_id, services.clock.now()
+    )
+    return PersonWorkPublic.of_view(view)
 
 
 @router.get(

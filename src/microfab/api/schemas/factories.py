@@ -10,7 +10,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from microfab.api.schemas.common import Identifier, Input, Place, TaskPublic, UtcTime
 from microfab.execution.maintenance import LONGEST, MAX_REASON
 from microfab.execution.model import Job, Maintenance
-from microfab.execution.views import FactoryView, JobView, MachineView, PersonOnShift
+from microfab.execution.views import (
+    FactoryView,
+    JobView,
+    MachineView,
+    PersonOnShift,
+    PersonView,
+)
 from microfab.machines.base import MachineState
 from microfab.network.model import Network, Operator, Shift, Site
 from microfab.network.schema import WEEKDAYS
@@ -320,6 +326,40 @@ class MaintenancePublic(BaseModel):
 
 class MaintenanceListPublic(BaseModel):
     items: list[MaintenancePublic] = Field(description="Windows on now or ahead, by start.")
+
+
+class PersonWorkPublic(OperatorPublic):
+    """One person's work list: what they attend now and what the plan gives them next."""
+
+    factory_id: str
+    at: UtcTime = Field(description="The network time this view was taken.")
+    on_shift: bool
+    shift_ends: UtcTime | None = Field(
+        description="When they go off shift (shifts that meet count as one); null when off."
+    )
+    next_shift_starts: UtcTime | None = Field(
+        description="When their next shift begins (within a week); null if none."
+    )
+    attending: TaskPublic | None = Field(
+        description="The task they attend now (for a batch run, the task that leads it)."
+    )
+    upcoming: list[TaskPublic] = Field(
+        description="The tasks the factory's plan gives them, by planned start (a batch run "
+        "as the task that leads it); the plan may hand them to someone else when it changes."
+    )
+
+    @classmethod
+    def of_view(cls, view: PersonView) -> Self:
+        return cls(
+            **dict(OperatorPublic.of(view.operator)),
+            factory_id=view.site.id,
+            at=view.at,
+            on_shift=view.on_until is not None,
+            shift_ends=view.on_until,
+            next_shift_starts=view.next_shift,
+            attending=TaskPublic.of(view.attending) if view.attending else None,
+            upcoming=[TaskPublic.of(t) for t in view.upcoming],
+        )
 
 
 class FactoryPublic(FactorySummary):
