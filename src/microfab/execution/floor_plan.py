@@ -103,7 +103,7 @@ def _machine(
 
 
 def _windows(windows: Iterable[tuple[datetime, datetime]], origin: datetime) -> tuple[Window, ...]:
-    return tuple(Window(_minutes(b, origin), _minutes(e, origin)) for b, e in windows)
+    return tuple(Window(_minutes(b, origin), _minutes(e, origin)) for b, e in windows if e > origin)
 
 
 def _batch_numbers(tasks: Iterable[Task]) -> dict[str, int]:

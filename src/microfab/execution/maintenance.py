@@ -135,19 +135,21 @@ def closed_machines(
     windows: Iterable[Maintenance], network: Network | None = None, now: datetime | None = None
 ) -> Closed:
     """Each machine's maintenance ``windows`` and, given the ``network`` and ``now``, the
-    weekly hours it is closed (``closed`` in the network file) for ``CALENDAR_DAYS`` from
-    ``now``; in start order (a window may overlap closed hours)."""
+    weekly hours it is closed (``closed`` in the network file) from the day before ``now``'s
+    for ``CALENDAR_DAYS``; in start order (a window may overlap closed hours; those already
+    over keep nothing free). The closed hours come from each site's calendar for the day, so a
+    step pays for laying them out once a day."""
     closed: Closed = {}
     for window in windows:
         closed.setdefault(window.machine_id, []).append((window.start, window.end))
+    booked = set(closed)
     if network is not None and now is not None:
         for site in network.factories:
-            for machine in site.machines:
-                hours = site.closed_windows(machine, now, CALENDAR_DAYS)
-                if hours:
-                    closed.setdefault(machine.id, []).extend(hours)
-    for stretches in closed.values():
-        stretches.sort()
+            day = now.astimezone(site.tz).date()
+            for machine_id, hours in site.closed_calendar(day, CALENDAR_DAYS).items():
+                closed.setdefault(machine_id, []).extend(hours)
+    for machine_id in booked:
+        closed[machine_id].sort()
     return closed
 
 

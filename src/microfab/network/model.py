@@ -335,12 +335,32 @@ class Site:
         """The machine's closed hours (UTC) that end after ``start``, for ``days`` days."""
         if not machine.closed_hours:
             return []
-        local = start.astimezone(self.tz)
-        windows: list[tuple[datetime, datetime]] = []
-        for offset in range(-1, days):
-            day = (local + timedelta(days=offset)).date()
-            windows.extend(w for w in self._closed_on(machine, day) if w[1] > start)
-        return windows
+        calendar = self.closed_calendar(start.astimezone(self.tz).date(), days)
+        return [w for w in calendar.get(machine.id, ()) if w[1] > start]
+
+    def closed_calendar(
+        self, day: date, days: int
+    ) -> Mapping[str, tuple[tuple[datetime, datetime], ...]]:
+        """The closed hours (UTC, in order) of each machine that has some, starting from the
+        local calendar day before ``day`` up to ``days`` days after it (cached per day)."""
+        key = (day, days)
+        if key not in self._calendar_cache:
+            self._calendar_cache[key] = {
+                m.id: tuple(
+                    w
+                    for offset in range(-1, days)
+                    for w in self._closed_on(m, day + timedelta(days=offset))
+                )
+                for m in self.machines
+                if m.closed_hours
+            }
+        return self._calendar_cache[key]
+
+    @cached_property
+    def _calendar_cache(
+        self,
+    ) -> dict[tuple[date, int], Mapping[str, tuple[tuple[datetime, datetime], ...]]]:
+        return {}
 
     def _closed_on(self, machine: MachineSpec, day: date) -> list[tuple[datetime, datetime]]:
         """The machine's closed hours starting on local calendar ``day``, in UTC (cached)."""
