@@ -380,3 +380,38 @@ def test_the_chart_of_an_idle_factory_shows_its_window_whole_and_no_later_ones()
     left, width = float(window[0]), float(window[1])
     assert left + width == pytest.approx(1100 - 10, abs=0.2), "to the chart's right edge"
     assert svg.count("<title>unavailable</title>") == 1
+    fortnight = (Window(30, 30 + 14 * 24 * 60),)
+    idle = Instance("idle", (), (Machine("fdm-1", "fdm", unavailable=fortnight),))
+    svg = gantt_svg(idle, Schedule(()))
+    [window] = re.findall(r'<rect x="([\d.]+)" y="4" width="([\d.]+)"', svg)
+    assert float(window[0]) == pytest.approx(90 + 30 * 1000 / (24 * 60), abs=0.1), "a day shown"
+
+
+def test_work_longer_than_a_machine_is_ever_open_goes_to_a_machine_that_can_do_it(
+    demo_doc: dict[str, Any],
+) -> None:
+    """Berlin's printers are closed every night from 22:00 to 06:00: open 16 hours at a
+    stretch. Forty grips print for about 18 hours, so Berlin cannot make them; before, it
+    was offered, promised four weeks out and never made."""
+    services = printers_closed(demo_doc, [{"days": "mon-sun", "start": "22:00", "end": "06:00"}])
+    berlin = services.network.factory("berlin")
+    assert berlin.longest_open(berlin.machines[0]) == 16 * 60
+    assert berlin.longest_open(berlin.machines_for(Process.SLA)[0]) == float("inf")
+    few = services.orders.quote([grip()], BERLIN)
+    many = services.orders.quote([grip(quantity=40)], BERLIN)
+    assert "berlin" in {o.site_id for o in few.local}
+    assert "berlin" not in {o.site_id for o in many.local}
+    assert many.local, "another factory makes them"
+
+
+def test_a_run_slipped_past_a_window_changes_over_after_it(network: Network) -> None:
+    site = network.factory("berlin")
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    running = _planned("a", "berlin-fdm-1", now - timedelta(minutes=30), 30)
+    running.start(now - timedelta(minutes=30))
+    running.planned_end = now + timedelta(minutes=20)
+    after = _planned("b", "berlin-fdm-1", now, 60)
+    after.setup_family = "pla-blue"  # the printer holds red: 12 minutes to change
+    window = (now + timedelta(minutes=70), now + timedelta(minutes=130))
+    slipped(site, [running, after], now, {"berlin-fdm-1": [window]})
+    assert after.planned_start == window[1] + timedelta(minutes=12)

@@ -54,6 +54,7 @@ from microfab.quoting.service import (
 )
 from microfab.routing.service import choose_factory
 from microfab.scheduling.dispatch import Plan, SiteLoad, plan_order, site_load
+from microfab.scheduling.model import NoStart
 from microfab.storage import MachineRecord, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -418,7 +419,7 @@ class NetworkController:
         )
         try:
             plan = replan_factory(self._network, site, tasks, state, now, self._planning)
-        except ValueError as exc:
+        except NoStart as exc:
             # e.g. attended work whose only machines are booked for maintenance past the
             # shifts laid out: the factory keeps its plan, and the others are planned
             log.warning("factory %s keeps its plan; it could not be re-planned: %s", site.id, exc)
@@ -742,7 +743,8 @@ class NetworkController:
         job = self._job(uow, task.job_id)
         operation = self._network.product(job.product_id).routing[task.step]
         site = self._sites[machine.id]
-        return machine in line_machines(site, self._line_of(uow, task), operation)
+        product = self._network.product(job.product_id)
+        return machine in line_machines(site, self._line_of(uow, task), operation, product)
 
     def _start(
         self, active: ActiveTasks, claimed: list[Task], now: datetime, report: StepReport

@@ -144,7 +144,7 @@ def closed_machines(
         closed.setdefault(window.machine_id, []).append((window.start, window.end))
     booked = set(closed)
     if network is not None and now is not None:
-        for site in network.factories:
+        for site in network.sites:  # central plants' closed hours count in their quotes
             day = now.astimezone(site.tz).date()
             for machine_id, hours in site.closed_calendar(day, CALENDAR_DAYS).items():
                 closed.setdefault(machine_id, []).extend(hours)

@@ -287,6 +287,8 @@ def _operation(
         current = next((m for m in site.machines if m.id == task.machine_id), None)
         setup = routing.setup_minutes
         minutes = {m.id: _minutes_on(task, job, current, m, setup) for m in capable}
+        # no machine gets work longer than it is ever open at a stretch
+        minutes = {m.id: v for m in capable if (v := minutes[m.id]) <= site.longest_open(m)}
         minutes = minutes or {task.machine_id: task.minutes}
     durations = {m: max(1, math.ceil(v)) for m, v in minutes.items()}
     skill = task.process if task.attended else None

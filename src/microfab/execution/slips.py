@@ -81,6 +81,7 @@ def slipped(
         machine = machines.get(run.tasks[0].machine_id)
         earliest = run.start
         previous = last.get(run.tasks[0].machine_id)
+        change = 0.0
         if previous is not None and machine is not None:
             change = machine.changeover_from(previous.family, run.family)
             earliest = max(earliest, previous.end + timedelta(minutes=change))
@@ -93,7 +94,7 @@ def slipped(
         for _ in range(len(windows) + 1):
             if run.attended:  # at its planned start, someone is free for it in a plan that holds
                 earliest = attended_start(site, run.process, earliest, length, people)
-            after = _after_maintenance(windows, earliest, length)
+            after = _after_maintenance(windows, earliest, length, change)
             if after == earliest:
                 break
             earliest = after
@@ -113,13 +114,17 @@ def slipped(
 
 
 def _after_maintenance(
-    windows: Sequence[tuple[datetime, datetime]], start: datetime, minutes: float
+    windows: Sequence[tuple[datetime, datetime]],
+    start: datetime,
+    minutes: float,
+    change: float = 0.0,
 ) -> datetime:
-    """The earliest start from ``start`` of ``minutes`` of work that runs into none of the
-    ``windows`` (in start order)."""
+    """The earliest start from ``start`` of ``minutes`` of work, after ``change`` minutes of
+    changeover, such that neither runs into any of the ``windows`` (in start order)."""
+    before = timedelta(minutes=change)
     for begin, end in windows:
-        if begin < start + timedelta(minutes=minutes) and start < end:
-            start = end
+        if begin < start + timedelta(minutes=minutes) and start - before < end:
+            start = end + before
     return start
 
 

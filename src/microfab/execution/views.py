@@ -136,25 +136,34 @@ def person_view(
         raise NotFound(f"no person {operator_id!r} at factory {factory_id!r}; known: {known}")
     with uow() as work:
         queue = work.tasks.in_states(site.id, ACTIVE_TASK_STATES)
-    theirs = [
-        t
-        for t in sorted(queue, key=lambda t: (t.planned_start, t.id))
-        if t.operator_id == person.id and t.attended and t.id == (t.run or t.id)
-    ]
-    running = [t for t in theirs if t.state is TaskState.RUNNING]
+    batch = {m.id for m in site.machines if m.batch_capacity > 1}
+    theirs: dict[object, Task] = {}  # a run once, as its leader (a planned one, its first part)
+    for t in sorted(queue, key=lambda t: (t.planned_start, t.id)):
+        if t.operator_id != person.id or not t.attended:
+            continue
+        planned_run = (t.machine_id, t.planned_start) if t.machine_id in batch else t.id
+        key = t.run if t.state is TaskState.RUNNING and t.run else planned_run
+        if t.state is TaskState.RUNNING and t.id == (t.run or t.id):
+            theirs[key] = t
+        else:
+            theirs.setdefault(key, t)
+    on_until = person.on_until(at, site.tz)
+    # a run whose person has gone home goes on with nobody (``network.model.staff_runs``)
+    running = [t for t in theirs.values() if t.state is TaskState.RUNNING and on_until]
     return PersonView(
         site,
         person,
         at,
-        person.on_until(at, site.tz),
-        _next_shift(site, person, at),
+        on_until,
+        _next_shift(site, person, on_until or at),
         running[0] if running else None,
-        [t for t in theirs if t.state is TaskState.SCHEDULED],
+        [t for t in theirs.values() if t.state is TaskState.SCHEDULED],
     )
 
 
 def _next_shift(site: Site, person: Operator, at: datetime) -> datetime | None:
-    """When ``person``'s next shift begins after ``at`` (within a week)."""
+    """When ``person``'s next shift begins after ``at`` (within a week): for someone on
+    shift, ``at`` is when their stretch of shifts ends."""
     local = at.astimezone(site.tz)
     starts = [
         w[0]

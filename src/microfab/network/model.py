@@ -196,6 +196,11 @@ FACTORY_OBJECTIVE = Objective(
 changeovers, then finishing early."""
 
 
+OPEN_REFERENCE = date(2026, 1, 5)
+"""A Monday whose fortnight (no clock change in Europe or North America) measures how long a
+machine with closed hours stays open at a stretch."""
+
+
 @dataclass(frozen=True)
 class Site:
     """A micro-factory or a central plant.
@@ -337,6 +342,27 @@ class Site:
             return []
         calendar = self.closed_calendar(start.astimezone(self.tz).date(), days)
         return [w for w in calendar.get(machine.id, ()) if w[1] > start]
+
+    def longest_open(self, machine: MachineSpec) -> float:
+        """The longest stretch, in minutes, between the machine's weekly closed hours (in a
+        fortnight of January): work longer than that can never run on it (inf when it has
+        none)."""
+        if not machine.closed_hours:
+            return math.inf
+        if machine.id not in self._longest_open:
+            start = datetime.combine(OPEN_REFERENCE, time(0), self.tz).astimezone(UTC)
+            end = start + timedelta(days=14)
+            free, longest = start, 0.0
+            for begin, finish in self.closed_calendar(OPEN_REFERENCE, 15)[machine.id]:
+                if begin > free:
+                    longest = max(longest, (min(begin, end) - free) / timedelta(minutes=1))
+                free = max(free, finish)
+            self._longest_open[machine.id] = max(longest, (end - free) / timedelta(minutes=1))
+        return self._longest_open[machine.id]
+
+    @cached_property
+    def _longest_open(self) -> dict[str, float]:
+        return {}
 
     def closed_calendar(
         self, day: date, days: int

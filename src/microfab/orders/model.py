@@ -135,11 +135,21 @@ class OrderLine:
         return product.unit_mass_kg
 
 
-def line_machines(site: Site, line: OrderLine, operation: Operation) -> list[MachineSpec]:
+def line_machines(
+    site: Site, line: OrderLine, operation: Operation, product: ProductTemplate | None = None
+) -> list[MachineSpec]:
     """The machines of ``site`` that can do ``operation`` for ``line``: its process, the line's
-    material where the step uses it, and room for the part where its size is known."""
+    material where the step uses it, room for the part where its size is known, and, given the
+    ``product``, open long enough at a stretch between their closed hours for the step."""
     process = Process(operation.process)
     machines = site.machines_for(process, line.material if operation.uses_material else None)
+    if product is not None:
+        machines = [
+            m
+            for m in machines
+            if not m.closed_hours
+            or step_minutes(product, line, operation, m) <= site.longest_open(m)
+        ]
     if line.estimate is None or line.estimate.for_process(operation.process) is None:
         return machines
     size = line.estimate.size_mm
@@ -151,7 +161,7 @@ def line_machines(site: Site, line: OrderLine, operation: Operation) -> list[Mac
 def site_can_make(site: Site, product: ProductTemplate, line: OrderLine) -> bool:
     """``Site.can_make`` for this line, and every step has a machine with room for its part."""
     return site.can_make(product, line.material) and all(
-        line_machines(site, line, operation) for operation in product.routing
+        line_machines(site, line, operation, product) for operation in product.routing
     )
 
 

@@ -351,7 +351,7 @@ def place_step(
     """The capable machine of ``site`` that would finish ``operation`` first, and when."""
     process = Process(operation.process)
     material = line.material if operation.uses_material else None
-    machines = line_machines(site, line, operation)
+    machines = line_machines(site, line, operation, product)
     if not machines:
         raise NoCapableFactory(f"{site.id} has no {process.value} machine for {line.material}")
     family = operation.family(line.material, line.params)

@@ -100,10 +100,12 @@ def _summary(instance: Instance, schedule: Schedule, late: int) -> str:
 
 def _span(makespan: int, rows: list[dict[str, Any]]) -> int:
     """The minutes the chart spans: to the plan's end, or to the end of an unavailable window
-    that begins before it (or within a day, for an empty plan), so that one shows whole."""
+    that begins before it (or within a day, for an empty plan), so that one shows whole, but
+    at most a day past the plan's end (a fortnight's window would squash the plan)."""
     within = makespan or DAY
     ends = [int(w["end"]) for row in rows for w in row["unavailable"] if w["start"] < within]
-    return max([makespan, *ends, 1])
+    reach = max(ends, default=0)
+    return max(makespan, min(reach, makespan + DAY), 1)
 
 
 def _label_width(rows: list[dict[str, Any]]) -> int:

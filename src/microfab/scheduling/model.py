@@ -115,6 +115,10 @@ class Operator:
         return reached
 
 
+class NoStart(ValueError):
+    """A step finds no start: its machines' calendars and the shifts laid out never align."""
+
+
 class Criterion(StrEnum):
     MAKESPAN = "makespan"
     TARDINESS = "tardiness"

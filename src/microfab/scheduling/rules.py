@@ -19,6 +19,7 @@ from microfab.scheduling.model import (
     Criterion,
     Instance,
     Machine,
+    NoStart,
     Operation,
     Operator,
     Schedule,
@@ -134,7 +135,7 @@ class Dispatcher:
         is passed over; only when no machine has one is that an error."""
         earliest = self.earliest(op)
         best: tuple[int, int, str, Operator | None] | None = None
-        failure: ValueError | None = None
+        failure: NoStart | None = None
         for m, duration in op.durations.items():
             slot = self.slots.get((op.id, m))
             if slot is None:
@@ -145,7 +146,7 @@ class Dispatcher:
                     ready += machine.changeover(state.family, op.family)
                 try:
                     start, operator = self._fit(op, machine, max(earliest, ready), duration)
-                except ValueError as exc:
+                except NoStart as exc:
                     failure = exc
                     continue
                 slot = self.slots[op.id, m] = (start + duration, start, m, operator)
@@ -214,7 +215,7 @@ class Dispatcher:
             if when == start:
                 return start, operator
             start = when
-        raise ValueError(f"no feasible start for {op.id}: calendars and shifts never align")
+        raise NoStart(f"no feasible start for {op.id}: calendars and shifts never align")
 
     def _operator_start(self, operator: Operator, start: int, attended: int) -> int:
         start = max(start, self.operators[operator.id])
@@ -224,7 +225,7 @@ class Dispatcher:
             begin = max(start, shift.start)
             if begin + attended <= shift.end:
                 return begin
-        raise ValueError(f"{operator.id} has no shift left after {start}: extend the shifts")
+        raise NoStart(f"{operator.id} has no shift left after {start}: extend the shifts")
 
     def _commit(self, option: _Option) -> None:
         batch = None
