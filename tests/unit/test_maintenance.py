@@ -20,6 +20,7 @@ from microfab.execution.model import Task, TaskState
 from microfab.execution.replan import _maintenance
 from microfab.execution.slips import slipped
 from microfab.ids import random_ids
+from microfab.network.loader import build_network
 from microfab.network.model import Network, Process
 from microfab.network.service import install_network
 from microfab.orders.model import OrderLine
@@ -415,3 +416,19 @@ def test_a_run_slipped_past_a_window_changes_over_after_it(network: Network) -> 
     window = (now + timedelta(minutes=70), now + timedelta(minutes=130))
     slipped(site, [running, after], now, {"berlin-fdm-1": [window]})
     assert after.planned_start == window[1] + timedelta(minutes=12)
+
+
+def test_a_machine_closed_whenever_its_people_work_is_refused_with_the_reason(
+    demo_doc: dict[str, Any],
+) -> None:
+    """Berlin's laser cutters work 06:00-22:00 at most; a laser closed exactly then could
+    never have its attended cuts made (before, the network loaded and the cuts waited
+    forever, each re-plan of the factory failing)."""
+    doc = copy.deepcopy(demo_doc)
+    berlin = next(f for f in doc["factories"] if f["id"] == "berlin")
+    laser = next(m for m in berlin["machines"] if m["process"] == "laser_cut")
+    laser["closed"] = [{"days": "mon-sun", "start": "05:00", "end": "23:00"}]
+    with pytest.raises(InvalidNetwork, match="machine berlin-lasercut is closed whenever"):
+        build_network(doc)
+    laser["closed"] = [{"days": "mon-sun", "start": "12:00", "end": "23:00"}]
+    assert build_network(doc).factory("berlin").machines_for(Process.LASER_CUT)

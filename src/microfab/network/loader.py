@@ -6,7 +6,8 @@ and the reason, so a planner can fix the file without reading code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from microfab.catalog.model import (
 from microfab.errors import InvalidNetwork, MicrofabError
 from microfab.network.model import (
     FACTORY_OBJECTIVE,
+    OPEN_REFERENCE,
     Component,
     DriverLink,
     EmissionFactors,
@@ -98,9 +100,48 @@ def build_network(document: Mapping[str, Any], source: str = "<network>") -> Net
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         raise InvalidNetwork(f"{source}: {path}: {reason}{more}")
     try:
-        return _build(spec)
+        network = _build(spec)
     except MicrofabError as exc:
         raise InvalidNetwork(f"{source}: {exc.message}") from None
+    unstaffed = list(_never_staffed(network))
+    if unstaffed:
+        more = f" (and {len(unstaffed) - 1} more)" if len(unstaffed) > 1 else ""
+        raise InvalidNetwork(f"{source}: {unstaffed[0]}{more}")
+    return network
+
+
+def _never_staffed(network: Network) -> Iterator[str]:
+    """Machines with closed hours whose open hours never meet a shift of anyone skilled in
+    their process, where a product has an attended step of it: that step could never run."""
+    attended = {
+        Process(op.process) for p in network.products.values() for op in p.routing if op.attended
+    }
+    for site in network.factories:
+        start = datetime.combine(OPEN_REFERENCE, time(0), site.tz).astimezone(UTC)
+        end = start + timedelta(days=14)
+        for machine in site.machines:
+            if not machine.closed_hours or machine.process not in attended:
+                continue
+            closed = site.closed_calendar(OPEN_REFERENCE, 15)[machine.id]
+            shifts = site.shift_windows(machine.process, start, 15)
+            if not any(_open_during(closed, max(b, start), min(e, end)) for b, e in shifts):
+                yield (
+                    f"{site.id}: machine {machine.id} is closed whenever someone skilled in "
+                    f"{machine.process.value} is on shift, so its attended steps could never "
+                    "run; change its closed hours or the shifts"
+                )
+
+
+def _open_during(
+    closed: Iterable[tuple[datetime, datetime]], begin: datetime, end: datetime
+) -> bool:
+    """Whether some of ``[begin, end)`` lies outside every ``closed`` stretch (in order)."""
+    free = begin
+    for b, e in closed:
+        if b > free and free < end:
+            return True
+        free = max(free, e)
+    return free < end
 
 
 def _validate(document: Mapping[str, Any], source: str) -> NetworkFile:
