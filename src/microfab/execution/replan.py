@@ -459,19 +459,8 @@ def _machine(
     if back is not None and back > now:
         windows.append(Window(0, max(1, _minutes(back - now))))
     return Machine(
-        spec.id, spec.process.value, changeovers, _merged(windows), spec.batch_capacity, setup
+        spec.id, spec.process.value, changeovers, tuple(windows), spec.batch_capacity, setup
     )
-
-
-def _merged(windows: Iterable[Window]) -> tuple[Window, ...]:
-    """``windows`` in order, those that overlap or meet made one (solvers take them apart)."""
-    merged: list[Window] = []
-    for w in sorted(windows, key=lambda w: w.start):
-        if merged and w.start <= merged[-1].end:
-            merged[-1] = Window(merged[-1].start, max(merged[-1].end, w.end))
-        else:
-            merged.append(w)
-    return tuple(merged)
 
 
 def _maintenance(

@@ -69,7 +69,9 @@ class Machine:
     processes operations of one family in a single run, as many as their sizes fit in.
     ``setup`` is the family the machine is set up for when the plan starts (empty when
     unknown): its first run pays the changeover from it, and cannot start before that
-    changeover is done.
+    changeover is done. ``unavailable`` is kept in order, windows that overlap or meet made
+    one (a repair beside a maintenance window, say: CP-SAT's fixed intervals on a machine may
+    not overlap).
     """
 
     id: str
@@ -78,6 +80,15 @@ class Machine:
     unavailable: tuple[Window, ...] = ()
     capacity: int = 1
     setup: str = ""
+
+    def __post_init__(self) -> None:
+        merged: list[Window] = []
+        for w in sorted(self.unavailable, key=lambda w: w.start):
+            if merged and w.start <= merged[-1].end:
+                merged[-1] = Window(merged[-1].start, max(merged[-1].end, w.end))
+            else:
+                merged.append(w)
+        object.__setattr__(self, "unavailable", tuple(merged))
 
     def changeover(self, before: str, after: str) -> int:
         return 0 if before == after else self.changeovers.get((before, after), 0)
