@@ -22,13 +22,12 @@ from microfab.execution.slips import slipped
 from microfab.ids import random_ids
 from microfab.network.loader import build_network
 from microfab.network.model import Network, Process
-from microfab.network.service import install_network
 from microfab.orders.model import OrderLine
 from microfab.scheduling.dispatch import Booking, PlannedRun, plan_order, site_load
 from microfab.scheduling.gantt import gantt_svg
 from microfab.scheduling.model import Instance, Machine, Schedule, Window
 from microfab.settings import Settings
-from tests.unit.conftest import MONDAY_9, MemoryStore
+from tests.unit.conftest import MONDAY_9, MemoryStore, services_on
 from tests.unit.test_order_journey import BERLIN, MUNICH, drive, grip, place
 
 PRINTERS = [f"berlin-fdm-{n}" for n in range(1, 7)] + ["berlin-fdm-xl"]
@@ -234,13 +233,7 @@ def printers_closed(demo_doc: dict[str, Any], hours: list[dict[str, str]]) -> Se
     for machine in berlin["machines"]:
         if machine["process"] == "fdm":
             machine["closed"] = hours
-    store = MemoryStore()
-    with store.unit_of_work() as uow:
-        install_network(uow, doc, MONDAY_9)
-        uow.commit()
-    return build_services(
-        Settings(), clock=ManualClock(MONDAY_9), ids=random_ids(random.Random(7)), store=store
-    )
+    return services_on(doc, ManualClock(MONDAY_9))
 
 
 def test_closed_hours_are_read_from_the_network_file_overnight_too(
@@ -250,12 +243,12 @@ def test_closed_hours_are_read_from_the_network_file_overnight_too(
     berlin = services.network.factory("berlin")
     printer = berlin.machines[0]
     assert printer.closed_hours[0].weekdays == frozenset(range(5))
-    windows = berlin.closed_windows(printer, MONDAY_9, 2)
-    assert windows[:2] == [
+    windows = berlin.closed_calendar(MONDAY_9.date(), 2)[printer.id]
+    assert list(windows[:2]) == [
         (datetime(2026, 3, 2, 21, tzinfo=UTC), datetime(2026, 3, 3, 5, tzinfo=UTC)),
         (datetime(2026, 3, 3, 21, tzinfo=UTC), datetime(2026, 3, 4, 5, tzinfo=UTC)),
     ]
-    assert berlin.closed_windows(berlin.machines_for(Process.SLA)[0], MONDAY_9, 2) == []
+    assert berlin.machines_for(Process.SLA)[0].id not in berlin.closed_calendar(MONDAY_9.date(), 2)
 
 
 def test_bad_closed_hours_in_a_network_file_are_refused(demo_doc: dict[str, Any]) -> None:

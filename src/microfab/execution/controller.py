@@ -677,14 +677,14 @@ class NetworkController:
         for task in [*own, *others]:
             if hold is not None and not hold.allows(machine, loaded, task, task.minutes, now):
                 continue
-            if machine.changeover_from(loaded, task.setup_family) + task.minutes > spare:
+            # with the changeover: before maintenance, and the person sees it too
+            minutes = machine.changeover_from(loaded, task.setup_family) + task.minutes
+            if minutes > spare:
                 continue
             if task.machine_id != machine.id and not self._can_take(uow, machine, task):
                 continue
             if not task.attended:
                 return task, None
-            # the person sees the machine change over too
-            minutes = machine.changeover_from(loaded, task.setup_family) + task.minutes
             person = crew.person_for(task, minutes, named_only)
             if person is not None:
                 return task, person
@@ -740,10 +740,9 @@ class NetworkController:
         return mates
 
     def _can_take(self, uow: UnitOfWork, machine: MachineSpec, task: Task) -> bool:
-        job = self._job(uow, task.job_id)
-        operation = self._network.product(job.product_id).routing[task.step]
+        product = self._network.product(self._job(uow, task.job_id).product_id)
+        operation = product.routing[task.step]
         site = self._sites[machine.id]
-        product = self._network.product(job.product_id)
         return machine in line_machines(site, self._line_of(uow, task), operation, product)
 
     def _start(

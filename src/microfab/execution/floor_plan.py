@@ -111,8 +111,7 @@ def _batch_numbers(tasks: Iterable[Task]) -> dict[str, int]:
     tasks planned on one batch machine at one time."""
     groups: dict[object, list[str]] = {}
     for task in tasks:
-        key = task.run or (task.machine_id, task.planned_start)
-        groups.setdefault(key, []).append(task.id)
+        groups.setdefault(task.run_key(batch=True), []).append(task.id)
     numbered = (ids for ids in groups.values() if len(ids) > 1)
     return {t: k for k, ids in enumerate(numbered, start=1) for t in ids}
 

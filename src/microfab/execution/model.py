@@ -66,6 +66,13 @@ class Task:
     someone, and for unattended work."""
     version: int = 0
 
+    def run_key(self, batch: bool) -> str | tuple[str, datetime]:
+        """The run this task is made in, as a key its other parts share: the run under way, or
+        on a batch machine (``batch``) the tasks planned there at one time; else itself."""
+        if self.run is not None:
+            return self.run
+        return (self.machine_id, self.planned_start) if batch else self.id
+
     def _move(self, allowed_from: TaskState, to: TaskState) -> None:
         if self.state is not allowed_from:
             raise IllegalTransition(

@@ -160,14 +160,13 @@ def _running(active: list[Task], now: datetime) -> list[_Run]:
 def _planned(active: list[Task], machines: Mapping[str, MachineSpec]) -> list[_Run]:
     """The planned runs in the order of their planned starts (which the plan's precedences
     follow): a task alone, or a batch machine's tasks planned at one time."""
-    runs: dict[tuple[str, ...], list[Task]] = {}
+    runs: dict[object, list[Task]] = {}
     for task in sorted(active, key=lambda t: (t.planned_start, t.step, t.id)):
         if task.state is not TaskState.SCHEDULED:
             continue
         machine = machines.get(task.machine_id)
         batch = machine is not None and machine.batch_capacity > 1
-        key = (task.machine_id, task.planned_start.isoformat()) if batch else (task.id,)
-        runs.setdefault(key, []).append(task)
+        runs.setdefault(task.run_key(batch), []).append(task)
     return [_Run(ts, ts[0].planned_start, max(t.planned_end for t in ts)) for ts in runs.values()]
 
 

@@ -141,9 +141,8 @@ def person_view(
     for t in sorted(queue, key=lambda t: (t.planned_start, t.id)):
         if t.operator_id != person.id or not t.attended:
             continue
-        planned_run = (t.machine_id, t.planned_start) if t.machine_id in batch else t.id
-        key = t.run if t.state is TaskState.RUNNING and t.run else planned_run
-        if t.state is TaskState.RUNNING and t.id == (t.run or t.id):
+        key = t.run_key(t.machine_id in batch)
+        if t.id == key:  # a run under way shows its leader
             theirs[key] = t
         else:
             theirs.setdefault(key, t)

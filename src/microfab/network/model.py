@@ -334,15 +334,6 @@ class Site:
                 longest[process] = max(longest.get(process, 0), most)
         return longest
 
-    def closed_windows(
-        self, machine: MachineSpec, start: datetime, days: int
-    ) -> list[tuple[datetime, datetime]]:
-        """The machine's closed hours (UTC) that end after ``start``, for ``days`` days."""
-        if not machine.closed_hours:
-            return []
-        calendar = self.closed_calendar(start.astimezone(self.tz).date(), days)
-        return [w for w in calendar.get(machine.id, ()) if w[1] > start]
-
     def longest_open(self, machine: MachineSpec) -> float:
         """The longest stretch, in minutes, between the machine's weekly closed hours (in a
         fortnight of January): work longer than that can never run on it (inf when it has
