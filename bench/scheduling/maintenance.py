@@ -22,29 +22,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from microfab.bootstrap import build_services, open_database
-from microfab.clock import ManualClock
 from microfab.execution.maintenance import BookMaintenance
 from microfab.execution.model import TaskState
-from microfab.ids import random_ids
 from microfab.machines.simulated import SimulatedMachine
-from microfab.network.loader import demo_document, normal_form
-from microfab.network.service import install_network
-from microfab.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from priorities import MONDAY, Run, drive, orders_of, place_burst, punctuality
+from priorities import (
+    MONDAY,
+    drive,
+    orders_of,
+    place_burst,
+    punctuality,
+    start_run,
+    write_result,
+)
 
 RESULTS = Path(__file__).parents[1] / "results" / "scheduling_maintenance.json"
 START = MONDAY + timedelta(hours=2)  # 10:00 in Berlin
@@ -53,24 +53,13 @@ STOPPED = "stopped for maintenance"
 END = MONDAY + timedelta(days=4)
 
 
-def start_run(folder: Path, seed: int) -> Run:
-    settings = Settings(database_url=f"sqlite:///{folder / 'network.db'}")
-    store = open_database(settings)
-    with store.unit_of_work() as uow:
-        install_network(uow, normal_form(demo_document(), "demo"), MONDAY)
-        uow.commit()
-    clock = ManualClock(MONDAY)
-    services = build_services(settings, clock, random_ids(random.Random(seed)), store)
-    return Run(services, services.controller(seed, failure_rate=0), clock)
-
-
 def one_run(
     seed: int, orders: int, hours: float, serviced: tuple[str, ...], booked: bool
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     window = (START, START + timedelta(hours=hours))
     with tempfile.TemporaryDirectory() as folder:
-        run = start_run(Path(folder), seed)
+        run = start_run(Path(folder), seed, broken=())
         began = time.perf_counter()
         if booked:
             for printer in serviced:
@@ -117,27 +106,15 @@ def main() -> None:
             figures = one_run(seed, args.orders, args.hours, serviced, booked)
             print(json.dumps(figures), file=sys.stderr)
             runs.append(figures)
-    result = {
-        "benchmark": "maintenance booked ahead vs unannounced, same printers, same hours",
-        "scenario": {
-            "orders": args.orders,
-            "serviced": list(serviced),
-            "window_starts": START.isoformat(),
-            "window_hours": args.hours,
-            "booked_at": MONDAY.isoformat(),
-        },
-        "medians": medians(runs),
-        "runs": runs,
-        "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "command": "python bench/scheduling/maintenance.py " + " ".join(sys.argv[1:]),
+    scenario = {
+        "orders": args.orders,
+        "serviced": list(serviced),
+        "window_starts": START.isoformat(),
+        "window_hours": args.hours,
+        "booked_at": MONDAY.isoformat(),
     }
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps(result["medians"], indent=1))
+    benchmark = "maintenance booked ahead vs unannounced, same printers, same hours"
+    write_result(RESULTS, benchmark, scenario, runs, medians(runs), "maintenance.py")
 
 
 def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -95,7 +95,9 @@ class Run:
     clock: ManualClock
 
 
-def start_run(folder: Path, seed: int) -> Run:
+def start_run(folder: Path, seed: int, broken: tuple[str, ...] = BROKEN) -> Run:
+    """The demo network on a fresh SQLite database at ``MONDAY``, the ``broken`` machines
+    down during ``OUTAGE``."""
     settings = Settings(database_url=f"sqlite:///{folder / 'network.db'}")
     store = open_database(settings)
     with store.unit_of_work() as uow:
@@ -103,8 +105,8 @@ def start_run(folder: Path, seed: int) -> Run:
         uow.commit()
     clock = ManualClock(MONDAY)
     services = build_services(settings, clock, random_ids(random.Random(seed)), store)
-    services.controller(seed, failure_rate=0)  # builds the machines, then three get an outage
-    for machine_id in BROKEN:
+    services.controller(seed, failure_rate=0)  # builds the machines, then some get an outage
+    for machine_id in broken:
         services.machines[machine_id] = Outage(services.machines[machine_id], clock, *OUTAGE)
     return Run(services, services.controller(seed, failure_rate=0), clock)
 
@@ -196,17 +198,32 @@ def main() -> None:
             figures = one_run(seed, args.orders, prioritise)
             print(json.dumps(figures), file=sys.stderr)
             runs.append(figures)
+    scenario = {
+        "orders": args.orders,
+        "broken": list(BROKEN),
+        "outage_from": OUTAGE[0].isoformat(),
+        "outage_hours": OUTAGE[1].total_seconds() / 3600,
+        "key_share": KEY_SHARE,
+        "key_priority": KEY_PRIORITY,
+    }
+    benchmark = "key orders re-prioritised through a printer outage vs left at priority 1"
+    write_result(RESULTS, benchmark, scenario, runs, medians(runs), "priorities.py")
+
+
+def write_result(
+    path: Path,
+    benchmark: str,
+    scenario: dict[str, Any],
+    runs: list[dict[str, Any]],
+    table: dict[str, Any],
+    script: str,
+) -> None:
+    """Write a live-network benchmark's figures to ``path`` with the machine they ran on, and
+    print its medians."""
     result = {
-        "benchmark": "key orders re-prioritised through a printer outage vs left at priority 1",
-        "scenario": {
-            "orders": args.orders,
-            "broken": list(BROKEN),
-            "outage_from": OUTAGE[0].isoformat(),
-            "outage_hours": OUTAGE[1].total_seconds() / 3600,
-            "key_share": KEY_SHARE,
-            "key_priority": KEY_PRIORITY,
-        },
-        "medians": medians(runs),
+        "benchmark": benchmark,
+        "scenario": scenario,
+        "medians": table,
         "runs": runs,
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -214,10 +231,10 @@ def main() -> None:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "command": "python bench/scheduling/priorities.py " + " ".join(sys.argv[1:]),
+        "command": f"python bench/scheduling/{script} " + " ".join(sys.argv[1:]),
     }
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps(result["medians"], indent=1))
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(table, indent=1))
 
 
 def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:

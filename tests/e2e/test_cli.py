@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -217,11 +218,19 @@ def test_an_operator_key_needs_a_known_factory(workdir: Path) -> None:
 
 def test_maintenance_is_booked_in_local_time_listed_and_cancelled(workdir: Path) -> None:
     assert microfab("network", "load", "--db", "m.db", cwd=workdir).returncode == 0
-    booked = microfab(
-        "maintenance", "book", "berlin", "berlin-fdm-1",
-        "--start", "2027-03-01T09:00", "--end", "2027-03-01T11:30",
-        "--reason", "nozzle change", "--db", "m.db", "--json", cwd=workdir,
-    )  # fmt: skip
+
+    def book(machine: str, start: str, end: str, *more: str) -> subprocess.CompletedProcess[str]:
+        command = ("maintenance", "book", "berlin", machine, "--start", start, "--end", end)
+        return microfab(*command, *more, "--db", "m.db", cwd=workdir)
+
+    booked = book(
+        "berlin-fdm-1",
+        "2027-03-01T09:00",
+        "2027-03-01T11:30",
+        "--reason",
+        "nozzle change",
+        "--json",
+    )
     assert booked.returncode == 0, booked.stderr
     [window] = json.loads(booked.stdout)
     assert window["start"] == "2027-03-01T08:00:00+00:00"  # 09:00 in Berlin
@@ -232,28 +241,19 @@ def test_maintenance_is_booked_in_local_time_listed_and_cancelled(workdir: Path)
     assert window["id"] in listed.stdout
     assert "2027-03-01 09:00" in listed.stdout
 
-    overlapping = microfab(
-        "maintenance", "book", "berlin", "berlin-fdm-1",
-        "--start", "2027-03-01T10:00Z", "--end", "2027-03-01T12:00Z", "--db", "m.db", cwd=workdir,
-    )  # fmt: skip
+    overlapping = book("berlin-fdm-1", "2027-03-01T10:00Z", "2027-03-01T12:00Z")
     assert overlapping.returncode == 2
     assert len(overlapping.stderr.strip().splitlines()) == 1
     assert window["id"] in overlapping.stderr
 
-    bad = microfab(
-        "maintenance", "book", "berlin", "berlin-fdm-1",
-        "--start", "monday", "--end", "2027-03-01T12:00Z", "--db", "m.db", cwd=workdir,
-    )  # fmt: skip
+    bad = book("berlin-fdm-1", "monday", "2027-03-01T12:00Z")
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
         "error: --start 'monday': write an ISO time, e.g. 2026-12-08T09:00 (the factory's "
         "local time) or 2026-12-08T08:00Z"
     ]
 
-    lost_hour = microfab(
-        "maintenance", "book", "berlin", "berlin-fdm-2",
-        "--start", "2027-03-28T02:30", "--end", "2027-03-28T05:00", "--db", "m.db", cwd=workdir,
-    )  # fmt: skip
+    lost_hour = book("berlin-fdm-2", "2027-03-28T02:30", "2027-03-28T05:00")
     assert lost_hour.returncode == 2
     assert lost_hour.stderr.strip().splitlines() == [
         "error: --start '2027-03-28T02:30': there is no such time in Europe/Berlin (the clocks "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -59,3 +60,17 @@ def store(demo_doc: dict[str, object]) -> MemoryStore:
 @pytest.fixture
 def services(store: MemoryStore, clock: ManualClock) -> Services:
     return build_services(Settings(), clock=clock, ids=random_ids(random.Random(7)), store=store)
+
+
+def services_on(
+    doc: dict[str, Any], clock: ManualClock, settings: Settings | None = None
+) -> Services:
+    """Services over a fresh in-memory store holding the network ``doc`` (a changed copy of
+    the demo's, say), at the clock's time."""
+    store = MemoryStore()
+    with store.unit_of_work() as uow:
+        install_network(uow, doc, clock.now())
+        uow.commit()
+    return build_services(
+        settings or Settings(), clock=clock, ids=random_ids(random.Random(7)), store=store
+    )

@@ -7,12 +7,11 @@ a run under way as one batch.
 """
 
 import copy
-import random
 from datetime import timedelta
 
 import pytest
 
-from microfab.bootstrap import Services, build_services
+from microfab.bootstrap import Services
 from microfab.clock import ManualClock
 from microfab.execution.floor_plan import floor_plan
 from microfab.execution.model import Task, TaskState
@@ -23,18 +22,15 @@ from microfab.execution.replan import (
     factory_problem,
     replan,
 )
-from microfab.ids import random_ids
 from microfab.network.model import Location
-from microfab.network.service import install_network
 from microfab.orders.model import Destination, OrderState
 from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.scheduling.checker import check
 from microfab.scheduling.cpsat import CpModel, Settings, solve
 from microfab.scheduling.rules import dispatch
-from microfab.settings import Settings as ServiceSettings
 from microfab.simulation.summary import RunWindow, utilisation
 
-from .conftest import MemoryStore
+from .conftest import services_on
 from .test_order_journey import drive
 
 MUNICH = Destination(Location(48.14, 11.58), "Munich")
@@ -88,17 +84,6 @@ def with_sls_capacity(doc: dict[str, object], clock: ManualClock, capacity: int)
     munich = next(s for s in doc["factories"] if s["id"] == "munich")  # type: ignore[attr-defined]
     next(m for m in munich["machines"] if m["id"] == "munich-sls")["batch_capacity"] = capacity
     return services_on(doc, clock)
-
-
-def services_on(doc: dict[str, object], clock: ManualClock) -> Services:
-    """Services over a fresh in-memory store holding the network ``doc``."""
-    store = MemoryStore()
-    with store.unit_of_work() as uow:
-        install_network(uow, doc, clock.now())
-        uow.commit()
-    return build_services(
-        ServiceSettings(), clock=clock, ids=random_ids(random.Random(7)), store=store
-    )
 
 
 def test_a_run_takes_no_more_parts_than_the_machine_holds(

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import copy
-import random
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from microfab.bootstrap import build_services
 from microfab.clock import ManualClock
 from microfab.execution.crew import Crew
 from microfab.execution.model import Job, Task, TaskState
 from microfab.execution.replan import FactoryProblem, FactoryState, factory_problem
 from microfab.execution.slips import slipped
-from microfab.ids import random_ids
 from microfab.machines.base import MachineState, MachineStatus
 from microfab.network.model import (
     Location,
@@ -26,15 +23,13 @@ from microfab.network.model import (
     assign_people,
     staff_runs,
 )
-from microfab.network.service import install_network
 from microfab.orders.model import Destination
 from microfab.orders.service import LineRequest, PlaceOrder
 from microfab.scheduling.checker import check
 from microfab.scheduling.dispatch import Attending, attended_start
 from microfab.scheduling.rules import dispatch
-from microfab.settings import Settings
 from microfab.storage import MachineRecord
-from tests.unit.conftest import MemoryStore
+from tests.unit.conftest import services_on
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin: the early shift is on
 BERLIN = Destination(Location(52.52, 13.40), "Berlin")
@@ -113,14 +108,8 @@ def one_sewer(doc: dict[str, Any]) -> dict[str, Any]:
 def test_the_floor_starts_no_attended_run_it_has_nobody_for(demo_doc: dict[str, Any]) -> None:
     """Two people on shift, one of whom sews: the two sewing machines never sew at once, and
     whatever attended runs are under way, each has its own skilled person."""
-    store = MemoryStore()
-    with store.unit_of_work() as uow:
-        install_network(uow, one_sewer(demo_doc), MONDAY)
-        uow.commit()
     clock = ManualClock(MONDAY)
-    services = build_services(
-        Settings(), clock=clock, ids=random_ids(random.Random(7)), store=store
-    )
+    services = services_on(one_sewer(demo_doc), clock)
     berlin = services.network.site("berlin")
     controller = services.controller(seed=3, failure_rate=0)
     for n in range(6):
@@ -398,11 +387,7 @@ def test_work_whose_named_person_is_free_starts_before_others_take_them(
         {"id": "berlin-clara", "name": "Clara", "skills": ["assembly", "sewing"], "shifts": day},
         {"id": "berlin-sewer", "name": "Sam", "skills": ["sewing"], "shifts": day},
     ]
-    store = MemoryStore()
-    with store.unit_of_work() as uow:
-        install_network(uow, doc, MONDAY)
-        uow.commit()
-    services = build_services(Settings(), clock=ManualClock(MONDAY), store=store)
+    services = services_on(doc, ManualClock(MONDAY))
     berlin = services.network.site("berlin")
     sewing = waiting("sewing", SEWING, 60, person="berlin-sewer")
     sewing.machine_id = "berlin-sewing-2"
@@ -454,11 +439,7 @@ def laser_cut_started(demo_doc: dict[str, Any], set_up_for: str) -> list[tuple[s
     berlin_doc["operators"] = [
         {"id": "berlin-emma", "name": "Emma", "skills": ["laser_cut"], "shifts": until_half_past}
     ]
-    store = MemoryStore()
-    with store.unit_of_work() as uow:
-        install_network(uow, doc, MONDAY)
-        uow.commit()
-    services = build_services(Settings(), clock=ManualClock(MONDAY), store=store)
+    services = services_on(doc, ManualClock(MONDAY))
     berlin = services.network.site("berlin")
     laser = next(m for m in berlin.machines if m.id == "berlin-lasercut")
     assert laser.changeover_minutes == 5

@@ -6,10 +6,9 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+from microfab.clock import ManualClock
 from microfab.execution.views import person_view
-from microfab.network.loader import build_network
-from microfab.network.service import install_network
-from tests.unit.conftest import MONDAY_9, MemoryStore
+from tests.unit.conftest import MONDAY_9, services_on
 
 
 def test_someone_on_a_double_shift_comes_in_next_after_it(demo_doc: dict[str, Any]) -> None:
@@ -24,12 +23,8 @@ def test_someone_on_a_double_shift_comes_in_next_after_it(demo_doc: dict[str, An
     berlin["operators"].append(
         {"id": "berlin-ida", "name": "Ida", "skills": ["assembly"], "shifts": shifts}
     )
-    store = MemoryStore()
-    with store.unit_of_work() as uow:
-        install_network(uow, doc, MONDAY_9)
-        uow.commit()
-    network = build_network(doc)
-    view = person_view(store.unit_of_work, network, "berlin", "berlin-ida", MONDAY_9)
+    services = services_on(doc, ManualClock(MONDAY_9))
+    view = person_view(services.uow, services.network, "berlin", "berlin-ida", MONDAY_9)
     assert view.on_until == datetime(2026, 3, 2, 21, tzinfo=UTC)  # 22:00 in Berlin
     assert view.next_shift == datetime(2026, 3, 3, 5, tzinfo=UTC)  # 06:00 on Tuesday
     assert view.attending is None
