@@ -361,6 +361,44 @@ def test_shifts_that_meet_are_one_stretch(network: Network) -> None:
     assert long_day.on_until(at(13 * 60), berlin.tz) is None, "23:00: off"
 
 
+def test_quotes_join_one_persons_shifts_that_meet_but_not_two_peoples(network: Network) -> None:
+    """Quotes and knock-on delays see the stretch the floor sees: two hours of packing at
+    13:00 start then for someone on 06:00-14:00 and 14:00-22:00, but wait until 14:00 when
+    the afternoon is someone else's, since work stays with the person who starts it."""
+    demo = network.site("berlin")
+    days = frozenset(range(5))
+    early, late = Shift(days, time(6), time(14)), Shift(days, time(14), time(22))
+    one = replace(demo, operators=(Operator("long", "Max", frozenset({ASSEMBLY}), (early, late)),))
+    two = replace(
+        demo,
+        operators=(
+            Operator("early", "Eva", frozenset({ASSEMBLY}), (early,)),
+            Operator("late", "Lou", frozenset({ASSEMBLY}), (late,)),
+        ),
+    )
+    one_o_clock = at(3 * 60)
+    assert one.attended_start(ASSEMBLY, one_o_clock, 120) == one_o_clock
+    assert one.shift_windows(ASSEMBLY, one_o_clock, 1) == [(at(-4 * 60), at(12 * 60))]
+    assert one.longest_shift(ASSEMBLY) == 16 * 60
+    assert two.attended_start(ASSEMBLY, one_o_clock, 120) == at(4 * 60), "14:00 local"
+    assert two.longest_shift(ASSEMBLY) == 8 * 60
+    assert attended_start(one, ASSEMBLY, one_o_clock, 120, []) == one_o_clock
+
+
+def test_shifts_are_compared_as_instants_in_the_hour_the_clocks_repeat(network: Network) -> None:
+    """On 25 October 2026 Berlin's clocks go from 03:00 back to 02:00. A shift that ends at
+    02:45 ends the first time round: at 02:30 the second time round its person is off."""
+    berlin = network.site("berlin")
+    night = Operator(
+        "night", "Nia", frozenset({ASSEMBLY}), (Shift(frozenset({5}), time(22), time(2, 45)),)
+    )
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 summer time
+    second = first + timedelta(hours=1)  # 02:30 winter time
+    assert second.astimezone(berlin.tz).fold == 1
+    assert night.on_until(first, berlin.tz) == datetime(2026, 10, 25, 0, 45, tzinfo=UTC)
+    assert night.on_until(second, berlin.tz) is None
+
+
 def test_a_run_under_way_holds_one_person_however_many_parts_it_makes(network: Network) -> None:
     """Three bags sewn in one run that names nobody (started before the floor named people)
     hold the one sewer; the packer stays free."""
@@ -491,3 +529,20 @@ def test_work_longer_than_every_shift_of_those_skilled_in_it_runs_over(
     assert not berlin.can_attend(sewer, SEWING, ten_o_clock, 3 * 60), "fits a shift: not by 12"
     assert berlin.longest_shift(SEWING) == 4 * 60
     assert berlin.longest_shift(ASSEMBLY) == 10 * 60
+
+
+def test_a_shift_starting_in_the_hour_the_clocks_skip_starts_an_hour_later(
+    network: Network,
+) -> None:
+    """On 29 March 2026 Berlin's clocks jump from 02:00 to 03:00. A shift from 02:30 reads
+    that time with the offset before the jump, as calendars do (RFC 5545): it starts at 03:30
+    summer time, and still ends at 10:00."""
+    berlin = network.site("berlin")
+    early = Operator(
+        "early", "Eli", frozenset({ASSEMBLY}), (Shift(frozenset({6}), time(2, 30), time(10)),)
+    )
+    site = replace(berlin, operators=(early,))
+    midnight = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # 00:00 local on the Sunday
+    assert site.shift_windows(ASSEMBLY, midnight, 1) == [
+        (datetime(2026, 3, 29, 1, 30, tzinfo=UTC), datetime(2026, 3, 29, 8, 0, tzinfo=UTC))
+    ]

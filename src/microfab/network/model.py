@@ -152,19 +152,17 @@ class Shift:
         return self.ends_after(local) is not None
 
     def ends_after(self, local: datetime) -> datetime | None:
-        """When the shift on at ``local`` ends (local time); None when it is not on then."""
+        """When the shift on at ``local`` ends (local time); None when it is not on then.
+
+        Compared as instants, not wall-clock readings: in the hour the clocks repeat in
+        autumn, 02:30 the second time round comes after a shift that ended at 02:45 the
+        first time."""
+        instant = local.astimezone(UTC)
         for day in (local, local - timedelta(days=1)):
             window = self.window_on(day)
-            if window and window[0] <= local < window[1]:
+            if window and window[0].astimezone(UTC) <= instant < window[1].astimezone(UTC):
                 return window[1]
         return None
-
-    @property
-    def minutes(self) -> int:
-        """How long the shift lasts (one that ends where it starts lasts a whole day)."""
-        begin = self.start.hour * 60 + self.start.minute
-        end = self.end.hour * 60 + self.end.minute
-        return (end - begin) % (24 * 60) or 24 * 60
 
 
 @dataclass(frozen=True)
@@ -248,31 +246,32 @@ class Site:
     def shift_windows(
         self, process: Process, earliest: datetime, days: int = 8
     ) -> list[tuple[datetime, datetime]]:
-        """Windows (UTC) when someone skilled in ``process`` is on shift, from ``earliest`` on."""
-        local = earliest.astimezone(self.tz)
-        windows: list[tuple[datetime, datetime]] = []
-        for offset in range(-1, days):
-            day = (local + timedelta(days=offset)).date()
-            windows.extend(w for w in self._day_windows(process, day) if w[1] > earliest)
-        return windows
+        """Stretches (UTC, by start) when someone skilled in ``process`` is on shift, from
+        ``earliest`` on. One person's shifts that meet or overlap are one stretch, as the
+        floor has it (``Operator.on_until``); different people's are not joined, since work
+        stays with the person who starts it."""
+        first = earliest.astimezone(self.tz).date()
+        return [w for w in self._stretches(process, first, days) if w[1] > earliest]
+
+    def _stretches(
+        self, process: Process, first: date, days: int
+    ) -> list[tuple[datetime, datetime]]:
+        """Everyone's stretches for ``process`` starting from the local day before ``first``
+        to ``days`` days after it, sorted (cached)."""
+        key = (process, first, days)
+        if key not in self._stretch_cache:
+            self._stretch_cache[key] = sorted(
+                stretch
+                for person in self.operators_for(process)
+                for stretch in person_stretches(
+                    self.tz, person, first - timedelta(days=1), days + 1
+                )
+            )
+        return self._stretch_cache[key]
 
     @cached_property
-    def _window_cache(self) -> dict[tuple[Process, date], list[tuple[datetime, datetime]]]:
+    def _stretch_cache(self) -> dict[tuple[Process, date, int], list[tuple[datetime, datetime]]]:
         return {}
-
-    def _day_windows(self, process: Process, day: date) -> list[tuple[datetime, datetime]]:
-        """Shift windows starting on local calendar ``day``, in UTC, sorted (cached)."""
-        key = (process, day)
-        if key not in self._window_cache:
-            noon = datetime.combine(day, time(12), self.tz)
-            windows = [
-                (w[0].astimezone(UTC), w[1].astimezone(UTC))
-                for operator in self.operators_for(process)
-                for shift in operator.shifts
-                if (w := shift.window_on(noon)) is not None
-            ]
-            self._window_cache[key] = sorted(windows)
-        return self._window_cache[key]
 
     def attended_start(self, process: Process, earliest: datetime, minutes: float) -> datetime:
         """The earliest start at or after ``earliest`` with a skilled person on shift.
@@ -322,14 +321,16 @@ class Site:
         return at + timedelta(minutes=minutes) <= until or minutes > self.longest_shift(process)
 
     def longest_shift(self, process: Process) -> int:
-        """The longest shift of anyone skilled in ``process``, in minutes (0 for nobody)."""
+        """The longest stretch anyone skilled in ``process`` works, in minutes (0 for nobody):
+        shifts that meet count as one, as in ``shift_windows``."""
         return self._longest_shifts.get(process, 0)
 
     @cached_property
     def _longest_shifts(self) -> dict[Process, int]:
         longest: dict[Process, int] = {}
         for person in self.operators:
-            most = max((s.minutes for s in person.shifts), default=0)
+            stretches = person_stretches(self.tz, person, OPEN_REFERENCE, 15)
+            most = max((_minutes_between(*s) for s in stretches), default=0)
             for process in person.skills:
                 longest[process] = max(longest.get(process, 0), most)
         return longest
@@ -402,6 +403,30 @@ class Site:
         skills = {p for o in self.operators for p in o.skills}
         ends = {w[1] for p in skills for w in self.shift_windows(p, start, days)}
         return sorted(e for e in ends if start < e < end)
+
+
+def person_stretches(
+    tz: ZoneInfo, person: Operator, first: date, days: int
+) -> list[tuple[datetime, datetime]]:
+    """The stretches (UTC, in order) ``person`` works, from their shifts starting on the local
+    days ``first`` to ``days`` days later; shifts that meet or overlap make one stretch."""
+    windows = sorted(
+        (w[0].astimezone(UTC), w[1].astimezone(UTC))
+        for offset in range(days)
+        for shift in person.shifts
+        if (w := shift.window_on(datetime.combine(first + timedelta(days=offset), time(12), tz)))
+    )
+    stretches: list[tuple[datetime, datetime]] = []
+    for begin, end in windows:
+        if stretches and begin <= stretches[-1][1]:
+            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], end))
+        else:
+            stretches.append((begin, end))
+    return stretches
+
+
+def _minutes_between(begin: datetime, end: datetime) -> int:
+    return round((end - begin) / timedelta(minutes=1))
 
 
 def assign_people(people: Sequence[Collection[Skill]], work: Sequence[Skill]) -> list[int | None]:
