@@ -1,4 +1,5 @@
-"""``microfab schedule solve|gantt``: solve a benchmark file, check it, show or draw it."""
+"""``microfab schedule solve|gantt|example``: solve a benchmark or whole-factory file, check
+the schedule, show or draw it; write an example factory to start a file from."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from microfab.errors import InvalidInput
 from microfab.scheduling.checker import check
 from microfab.scheduling.formats import read_instance, write_solution
 from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg
-from microfab.scheduling.model import Instance, Solution
+from microfab.scheduling.instance_file import write_instance_json
+from microfab.scheduling.model import Instance, Solution, score
 
 schedule_app = typer.Typer(help="Solve and draw job-shop schedules.", no_args_is_help=True)
 
@@ -24,11 +26,15 @@ schedule_app = typer.Typer(help="Solve and draw job-shop schedules.", no_args_is
 class Format(StrEnum):
     JSSP = "jssp"
     FJSP = "fjsp"
+    JSON = "json"
 
 
 FileArgument = Annotated[
     Path,
-    typer.Argument(help="Job shop (.txt) or flexible job shop (.fjs) file", show_default=False),
+    typer.Argument(
+        help="Job shop (.txt), flexible job shop (.fjs) or whole-factory (.json) file",
+        show_default=False,
+    ),
 ]
 FormatOption = Annotated[
     Format | None, typer.Option("--format", help="File format; default: from the suffix")
@@ -55,20 +61,53 @@ def solve_command(
     instance, solution = _solve(file, fmt, time_limit, workers)
     if output is not None:
         _write(output, lambda: write_solution(output, instance, solution))
+    scores = score(instance, solution.schedule)
     summary = {
         "instance": instance.name,
-        "makespan": solution.schedule.makespan,
+        "makespan": scores.makespan,
         "lower_bound": solution.lower_bound,
         "status": solution.status,
         "gap": round(solution.gap, 6),
         "seconds": round(solution.seconds, 3),
+        "objective": solution.objective,
+        "tardiness": scores.tardiness,
+        "changeover": scores.changeover,
     }
     if as_json:
         typer.echo(json.dumps(summary))
         return
+    if instance.is_plain:
+        console.print(
+            f"{instance.name}: makespan {scores.makespan}, lower bound {solution.lower_bound}, "
+            f"{solution.status}, {summary['seconds']} s"
+        )
+        return
     console.print(
-        f"{instance.name}: makespan {summary['makespan']}, lower bound {summary['lower_bound']}, "
-        f"{solution.status}, {summary['seconds']} s"
+        f"{instance.name}: objective {solution.objective}, lower bound {solution.lower_bound}, "
+        f"{solution.status}, {summary['seconds']} s; makespan {scores.makespan}, weighted "
+        f"tardiness {scores.tardiness}, changeover {scores.changeover}"
+    )
+
+
+@schedule_app.command("example")
+@user_errors
+def example_command(
+    output: Annotated[Path, typer.Argument(help="The .json file to write", show_default=False)],
+    orders: Annotated[int, typer.Option(min=1, max=5000, help="Orders (jobs)")] = 320,
+    seed: Annotated[int, typer.Option(min=0, help="Same seed, same factory")] = 0,
+    days: Annotated[int, typer.Option(min=2, max=60, help="Days the due dates spread over")] = 3,
+) -> None:
+    """Write a seeded print farm as a whole-factory .json file, to solve or to start from:
+    16 printers of 3 kinds with colour changeovers and maintenance, finishing and packing
+    benches, two shifts of people, due dates and the objective."""
+    _writable(output, (".json",), ".json (the factory's problem as JSON)")
+    from microfab.scheduling.factory_instance import factory_instance
+
+    instance = factory_instance(orders, seed, days)
+    _write(output, lambda: write_instance_json(output, instance))
+    console.print(
+        f"wrote {output}: {len(instance.jobs)} orders, {len(instance.operations)} operations, "
+        f"{len(instance.machines)} machines, {len(instance.operators)} people"
     )
 
 

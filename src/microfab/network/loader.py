@@ -53,6 +53,7 @@ from microfab.network.schema import (
     parse_days,
 )
 from microfab.scheduling.model import Criterion, Objective
+from microfab.validation import first_problem
 
 DEMO_NETWORK = "demo.yaml"
 
@@ -148,27 +149,7 @@ def _validate(document: Mapping[str, Any], source: str) -> NetworkFile:
     try:
         return NetworkFile.model_validate(document)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise InvalidNetwork(f"{source}: {_path(first['loc'])}: {_reason(first)}{more}") from None
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top)"
-
-
-def _reason(error: Mapping[str, Any]) -> str:
-    message = str(error["msg"])
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown field (check its spelling)"
-    if error["type"] == "missing":
-        message = "required field is missing"
-    return message
+        raise InvalidNetwork(f"{source}: {first_problem(exc)}") from None
 
 
 def _cross_check(spec: NetworkFile) -> Iterator[tuple[str, str]]:

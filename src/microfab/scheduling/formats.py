@@ -1,4 +1,5 @@
-"""Readers of the standard benchmark files and the JSON form of a schedule.
+"""Readers of the standard benchmark files and the JSON form of a schedule (a whole factory's
+problem as JSON is ``instance_file``'s).
 
 Job shop files come in the OR-Library "standard" layout (``jobs machines`` then one line per job
 of ``machine time`` pairs, machines from 0) or in Taillard's layout (a matrix of times, then a
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from microfab.errors import InvalidInput
+from microfab.scheduling.instance_file import read_instance_json
 from microfab.scheduling.model import Instance, Job, Machine, Operation, Solution, score
 
 Line = tuple[int, list[str]]
@@ -25,22 +27,27 @@ WHOLE = re.compile(r"-?[0-9]+")
 # Taillard's headers go on with seeds and bounds; Brandimarte's with the mean machines per
 # operation, which may have decimals.
 DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+SUFFIXES = {".fjs": "fjsp", ".json": "json"}
+"""The format a file's suffix implies; anything else is read as a job shop."""
 # The largest number read: CP-SAT's domains hold times up to 2**62 in all.
 LARGEST = 10**9
 
 
 def read_instance(path: Path, fmt: str | None = None) -> Instance:
-    """Read a job shop (``jssp``) or flexible job shop (``fjsp``) file; guess from the suffix.
+    """Read a job shop (``jssp``), flexible job shop (``fjsp``) or whole-factory JSON
+    (``json``, see ``instance_file``) file; guess from the suffix.
 
-    A file that fails in the format asked for but reads in the other one says so.
+    A benchmark file that fails in the format asked for but reads in the other one says so.
     """
-    readers = {"jssp": read_jssp, "fjsp": read_fjs}
-    fmt = fmt or ("fjsp" if path.suffix.lower() == ".fjs" else "jssp")
+    readers = {"jssp": read_jssp, "fjsp": read_fjs, "json": read_instance_json}
+    fmt = fmt or SUFFIXES.get(path.suffix.lower(), "jssp")
     if fmt not in readers:
-        raise InvalidInput(f"unknown format {fmt!r}: use 'jssp' or 'fjsp'")
+        raise InvalidInput(f"unknown format {fmt!r}: use 'jssp', 'fjsp' or 'json'")
     try:
         return readers[fmt](path)
     except InvalidInput as exc:
+        if fmt == "json":
+            raise
         other = "fjsp" if fmt == "jssp" else "jssp"
         try:
             readers[other](path)
