@@ -35,16 +35,22 @@ class ApiKey:
     created_at: datetime
     factory_id: str | None = None
     customer_id: str | None = None
+    person_id: str | None = None
+    """The person at the factory an operator key belongs to, for their own work list."""
 
     def __post_init__(self) -> None:
         if self.role is Role.OPERATOR and not self.factory_id:
             raise InvalidInput("an operator key needs --factory: the factory it may see")
         if self.role is Role.CUSTOMER and not self.customer_id:
             raise InvalidInput("a customer key needs --customer: the customer it acts for")
+        if self.person_id is not None and self.role is not Role.OPERATOR:
+            raise InvalidInput(
+                "--person names the operator a key belongs to: use it with --role operator"
+            )
 
     @property
     def principal(self) -> Principal:
-        return Principal(self.id, self.role, self.factory_id, self.customer_id)
+        return Principal(self.id, self.role, self.factory_id, self.customer_id, self.person_id)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Principal:
     role: Role
     factory_id: str | None = None
     customer_id: str | None = None
+    person_id: str | None = None
 
     def require(self, *roles: Role) -> None:
         if self.role not in roles:

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 START_SECONDS = 30
 STOP_SECONDS = 10
+PERSON = "berlin-early-assembly-1"
 ORDER = {
     "destination": {"lat": 52.53, "lon": 13.41, "label": "Torstraße 1, Berlin"},
     "lines": [
@@ -34,6 +35,7 @@ class Server:
     url: str
     admin: str
     customer: str
+    person: str
     process: subprocess.Popen[bytes]
     log: Path
 
@@ -57,6 +59,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
     customer = _create_key(
         tmp_path, db, "--role", "customer", "--name", "e2e-customer", "--customer", "cust-e2e"
     )
+    person = _create_key(
+        tmp_path, db, "--role", "operator", "--factory", "berlin", "--person", PERSON
+    )
     port = free_port()
     log = log_of(tmp_path, "serve")
     process = start(
@@ -66,7 +71,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(url, process, log, START_SECONDS)
-        yield Server(url, admin, customer, process, log)
+        yield Server(url, admin, customer, person, process, log)
     finally:
         if process.poll() is None:
             process.kill()
@@ -130,3 +135,22 @@ def test_a_real_server_keeps_an_upload_and_makes_an_order_of_it(server: Server) 
     assert estimate["processes"][0]["minutes"] > 0
     assert unknown.status_code == 422
     assert "there is no upload 'upl_nope'" in unknown.json()["detail"]
+
+
+def test_a_persons_key_shows_them_their_own_work(server: Server) -> None:
+    with server.client(server.person) as person, server.client(server.customer) as customer:
+        me = person.get("/v1/me")
+        assert me.status_code == 200, me.text
+        assert me.json() | {"key_id": None} == {
+            "key_id": None, "role": "operator", "factory_id": "berlin", "customer_id": None,
+            "person_id": PERSON,
+        }  # fmt: skip
+        work = person.get("/v1/me/work")
+        assert work.status_code == 200, work.text
+        assert work.json()["id"] == PERSON
+        assert work.json()["factory_id"] == "berlin"
+        same = person.get(f"/v1/factories/berlin/people/{PERSON}").json()
+        assert set(work.json()) == set(same)  # the same view; the network clock runs on
+        refused = customer.get("/v1/me/work")
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("application/problem+json")

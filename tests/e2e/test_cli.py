@@ -216,6 +216,23 @@ def test_an_operator_key_needs_a_known_factory(workdir: Path) -> None:
     assert made.stdout.strip().splitlines()[-1].startswith("mfk_")
 
 
+def test_a_persons_key_names_someone_at_its_factory(workdir: Path) -> None:
+    assert microfab("network", "load", "--db", "m.db", cwd=workdir).returncode == 0
+    operator = ("apikey", "create", "--role", "operator", "--factory", "berlin")
+    stranger = microfab(*operator, "--person", "munich-nobody", "--db", "m.db", cwd=workdir)
+    assert stranger.returncode == 2
+    assert "--person munich-nobody: not at berlin (people: berlin-early-assembly-1" in (
+        stranger.stderr
+    )
+    planner = ("apikey", "create", "--role", "planner", "--person", "berlin-early-assembly-1")
+    refused = microfab(*planner, "--db", "m.db", cwd=workdir)
+    assert refused.returncode == 2
+    assert "use it with --role operator" in refused.stderr
+    made = microfab(*operator, "--person", "berlin-early-assembly-1", "--db", "m.db", cwd=workdir)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip().splitlines()[-1].startswith("mfk_")
+
+
 def test_maintenance_is_booked_in_local_time_listed_and_cancelled(workdir: Path) -> None:
     assert microfab("network", "load", "--db", "m.db", cwd=workdir).returncode == 0
 

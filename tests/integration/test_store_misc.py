@@ -142,7 +142,9 @@ def test_the_network_document_is_empty_until_put_and_then_replaced(store: SqlSto
 
 
 def test_an_api_key_is_found_by_its_hash(store: SqlStore) -> None:
-    operator = ApiKey("k1", "night shift", Role.OPERATOR, "h1", T0, factory_id="berlin-1")
+    operator = ApiKey(
+        "k1", "night shift", Role.OPERATOR, "h1", T0, factory_id="berlin-1", person_id="ana"
+    )
     customer = ApiKey("k2", "shop", Role.CUSTOMER, "h2", T0, customer_id="c1")
     with store.unit_of_work() as uow:
         uow.api_keys.add(operator)

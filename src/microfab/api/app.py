@@ -34,6 +34,7 @@ TAGS = [
     {"name": "quotes", "description": "Prices, delivery times and CO2e before ordering."},
     {"name": "orders", "description": "Placing and following orders."},
     {"name": "jobs", "description": "The work factories do for orders."},
+    {"name": "me", "description": "The caller's key, and a person's own work list."},
     {"name": "operations", "description": "Health and metrics for whoever runs the service."},
 ]
 

@@ -10,6 +10,7 @@ from microfab.access import ApiKey, Role, hash_secret, new_secret
 from microfab.bootstrap import load_network, open_database
 from microfab.cli.common import DbOption, console, err_console, settings_for, user_errors
 from microfab.clock import WallClock
+from microfab.errors import InvalidInput
 from microfab.ids import random_ids
 
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
@@ -24,6 +25,10 @@ def create(
     customer: Annotated[
         str | None, typer.Option(help="The customer a customer key acts for")
     ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(help="The person at the factory an operator key belongs to (their work)"),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create an API key; the secret is printed once, on the last line, and stored only hashed."""
@@ -36,11 +41,15 @@ def create(
         created_at=WallClock().now(),
         factory_id=factory,
         customer_id=customer,
+        person_id=person,
     )
     store = open_database(settings_for(db))
     try:
         if factory is not None:
-            load_network(store).site(factory)
+            site = load_network(store).site(factory)
+            if person is not None and person not in {o.id for o in site.operators}:
+                known = ", ".join(o.id for o in site.operators) or "nobody"
+                raise InvalidInput(f"--person {person}: not at {factory} (people: {known})")
         with store.unit_of_work() as uow:
             uow.api_keys.add(key)
             uow.commit()

@@ -187,6 +187,7 @@ class SqlApiKeys:
             "created_at": key.created_at,
             "factory_id": key.factory_id,
             "customer_id": key.customer_id,
+            "person_id": key.person_id,
         }
         if not insert_new(self._session, api_keys, row):
             raise Conflict(f"API key {key.id} exists already")
@@ -204,6 +205,7 @@ class SqlApiKeys:
             created_at=row.created_at,
             factory_id=row.factory_id,
             customer_id=row.customer_id,
+            person_id=row.person_id,
         )
 
 

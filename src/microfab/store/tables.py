@@ -200,6 +200,7 @@ api_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("factory_id", String),
     Column("customer_id", String),
+    Column("person_id", String),
 )
 
 runtime = Table(

@@ -20,6 +20,8 @@ OPERATIONS = {
     "getFactory",
     "getFactorySchedule",
     "getPersonWork",
+    "getCaller",
+    "getMyWork",
     "listMaintenance",
     "bookMaintenance",
     "cancelMaintenance",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from microfab.api.routes import catalog, factories, health, jobs, network, orders, quotes
+from microfab.api.routes import catalog, factories, health, jobs, me, network, orders, quotes
 
 ROUTERS: tuple[APIRouter, ...] = (
     network.router,
@@ -14,5 +14,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     quotes.router,
     orders.router,
     jobs.router,
+    me.router,
     health.router,
 )
