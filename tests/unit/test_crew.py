@@ -10,7 +10,13 @@ from typing import Any
 from microfab.clock import ManualClock
 from microfab.execution.crew import Crew
 from microfab.execution.model import Job, Task, TaskState
-from microfab.execution.replan import FactoryProblem, FactoryState, factory_problem
+from microfab.execution.replan import (
+    FactoryProblem,
+    FactoryState,
+    PlanningSettings,
+    factory_problem,
+    replan_factory,
+)
 from microfab.execution.slips import slipped
 from microfab.machines.base import MachineState, MachineStatus
 from microfab.network.model import (
@@ -383,6 +389,47 @@ def test_quotes_join_one_persons_shifts_that_meet_but_not_two_peoples(network: N
     assert two.attended_start(ASSEMBLY, one_o_clock, 120) == at(4 * 60), "14:00 local"
     assert two.longest_shift(ASSEMBLY) == 8 * 60
     assert attended_start(one, ASSEMBLY, one_o_clock, 120, []) == one_o_clock
+
+
+def test_the_replan_starts_attended_work_where_the_quote_does_over_shifts_that_meet(
+    network: Network,
+) -> None:
+    """Ten hours of assembly from 10:00 for someone on 06:00-14:00 and 14:00-22:00: the quote,
+    the floor and the re-plan all start it at once (before, the dispatch rule looked for one
+    shift that held it, found none, and the factory could not be re-planned)."""
+    days = frozenset(range(5))
+    long_day = Operator(
+        "long", "Max", frozenset(Process),
+        (Shift(days, time(6), time(14)), Shift(days, time(14), time(22))),
+    )  # fmt: skip
+    berlin = replace(network.site("berlin"), operators=(long_day,))
+    job = Job("job_0", "ord_0", 0, "berlin", "phone-grip", 1, "pla", MONDAY)
+    pack = Task(
+        "tsk_pack", job.id, job.order_id, "berlin", 1, "inspect and pack", "assembly",
+        "berlin-assembly", "pack", True, 600.0, MONDAY, at(600),
+    )  # fmt: skip
+    assert attended_start(berlin, ASSEMBLY, MONDAY, 600, []) == MONDAY
+    assert berlin.can_attend(long_day, ASSEMBLY, MONDAY, 600)
+    state = FactoryState({job.id: job}, {})
+    replan_factory(network, berlin, [pack], state, MONDAY, PlanningSettings())
+    assert pack.planned_start == MONDAY
+    assert pack.operator_id == "long"
+
+
+def test_a_shift_that_starts_on_the_day_the_clocks_go_back_reads_its_first_pass(
+    network: Network,
+) -> None:
+    """A Sunday shift 00:00-02:45 on 25 October 2026 ends at 02:45 summer time: its person
+    is not back on in the hour the clocks repeat."""
+    berlin = network.site("berlin")
+    night = Operator(
+        "night", "Nia", frozenset({ASSEMBLY}), (Shift(frozenset({6}), time(0), time(2, 45)),)
+    )
+    repeated = datetime(2026, 10, 25, 1, 5, tzinfo=UTC)  # 02:05 winter time
+    assert night.on_until(repeated - timedelta(hours=1), berlin.tz) == datetime(
+        2026, 10, 25, 0, 45, tzinfo=UTC
+    )
+    assert night.on_until(repeated, berlin.tz) is None
 
 
 def test_shifts_are_compared_as_instants_in_the_hour_the_clocks_repeat(network: Network) -> None:

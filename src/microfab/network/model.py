@@ -141,8 +141,13 @@ class Shift:
         """This shift's [start, end) on the local calendar day of ``day``, if it works then."""
         if day.weekday() not in self.weekdays:
             return None
-        begin = day.replace(hour=self.start.hour, minute=self.start.minute, second=0, microsecond=0)
-        finish = day.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
+        # fold=0: a time the clocks repeat is its first pass, whatever pass ``day`` is in
+        begin = day.replace(
+            hour=self.start.hour, minute=self.start.minute, second=0, microsecond=0, fold=0
+        )
+        finish = day.replace(
+            hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0, fold=0
+        )
         if finish <= begin:
             finish += timedelta(days=1)
         return begin, finish

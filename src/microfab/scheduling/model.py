@@ -8,7 +8,7 @@ benchmark's time units) counted from the start of the planning horizon. Windows 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -23,6 +23,17 @@ class Window:
 
     def overlaps(self, start: int, end: int) -> bool:
         return start < self.end and self.start < end
+
+
+def joined(windows: Iterable[Window]) -> tuple[Window, ...]:
+    """``windows`` in order, those that meet or overlap made one."""
+    merged: list[Window] = []
+    for w in sorted(windows, key=lambda w: w.start):
+        if merged and w.start <= merged[-1].end:
+            merged[-1] = Window(merged[-1].start, max(merged[-1].end, w.end))
+        else:
+            merged.append(w)
+    return tuple(merged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +93,7 @@ class Machine:
     setup: str = ""
 
     def __post_init__(self) -> None:
-        merged: list[Window] = []
-        for w in sorted(self.unavailable, key=lambda w: w.start):
-            if merged and w.start <= merged[-1].end:
-                merged[-1] = Window(merged[-1].start, max(merged[-1].end, w.end))
-            else:
-                merged.append(w)
-        object.__setattr__(self, "unavailable", tuple(merged))
+        object.__setattr__(self, "unavailable", joined(self.unavailable))
 
     def changeover(self, before: str, after: str) -> int:
         return 0 if before == after else self.changeovers.get((before, after), 0)
@@ -103,11 +108,17 @@ class Machine:
 
 @dataclass(frozen=True, slots=True)
 class Operator:
-    """A person with skills who can attend steps during the shifts they work."""
+    """A person with skills who can attend steps during the shifts they work.
+
+    ``shifts`` is kept in order, shifts that meet or overlap made one stretch, as the person
+    works them: every solver and the checker then see the same stretches."""
 
     id: str
     skills: frozenset[str]
     shifts: tuple[Window, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shifts", joined(self.shifts))
 
     def on_shift(self, start: int, end: int) -> bool:
         """True when back-to-back shifts cover ``[start, end)`` without a break."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from microfab.scheduling.model import Machine, Window
+from microfab.scheduling.model import Machine, Operator, Window
 
 
 def test_a_machine_keeps_its_unavailable_windows_in_order_and_merged() -> None:
@@ -17,3 +17,11 @@ def test_a_machine_keeps_its_unavailable_windows_in_order_and_merged() -> None:
         Window(0, 150),
         Window(300, 420),
     )
+
+
+def test_a_person_works_shifts_that_meet_as_one_stretch() -> None:
+    """06:00-14:00 and 14:00-22:00 are one stretch for every solver and the checker: the
+    dispatch rule looks for a shift that holds a step, and ten hours fit only in the stretch."""
+    person = Operator("max", frozenset({"pack"}), (Window(840, 1320), Window(360, 840)))
+    assert person.shifts == (Window(360, 1320),)
+    assert person.on_shift(600, 1200)
