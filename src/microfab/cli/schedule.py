@@ -18,7 +18,7 @@ from microfab.scheduling.checker import check
 from microfab.scheduling.formats import read_instance, write_solution
 from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg
 from microfab.scheduling.instance_file import write_instance_json
-from microfab.scheduling.model import Instance, Solution, score
+from microfab.scheduling.model import Instance, NoStart, Solution, score
 
 schedule_app = typer.Typer(help="Solve and draw job-shop schedules.", no_args_is_help=True)
 
@@ -79,13 +79,15 @@ def solve_command(
     if instance.is_plain:
         console.print(
             f"{instance.name}: makespan {scores.makespan}, lower bound {solution.lower_bound}, "
-            f"{solution.status}, {summary['seconds']} s"
+            f"{solution.status}, {summary['seconds']} s",
+            markup=False,
         )
         return
     console.print(
         f"{instance.name}: objective {solution.objective}, lower bound {solution.lower_bound}, "
         f"{solution.status}, {summary['seconds']} s; makespan {scores.makespan}, weighted "
-        f"tardiness {scores.tardiness}, changeover {scores.changeover}"
+        f"tardiness {scores.tardiness}, changeover {scores.changeover}",
+        markup=False,
     )
 
 
@@ -107,7 +109,8 @@ def example_command(
     _write(output, lambda: write_instance_json(output, instance))
     console.print(
         f"wrote {output}: {len(instance.jobs)} orders, {len(instance.operations)} operations, "
-        f"{len(instance.machines)} machines, {len(instance.operators)} people"
+        f"{len(instance.machines)} machines, {len(instance.operators)} people",
+        markup=False,
     )
 
 
@@ -138,7 +141,7 @@ def gantt_command(
     else:
         text = writers[suffix](instance, solution.schedule)
     _write(output, lambda: output.write_text(text, encoding="utf-8"))
-    console.print(f"wrote {output} (makespan {solution.schedule.makespan})")
+    console.print(f"wrote {output} (makespan {solution.schedule.makespan})", markup=False)
 
 
 def _writable(output: Path, suffixes: tuple[str, ...], names: str) -> None:
@@ -168,7 +171,12 @@ def _solve(
     # Imported here: OR-Tools takes about 0.3 s to import, which every other command would pay.
     from microfab.scheduling.cpsat import Settings, solve
 
-    solution = solve(instance, Settings(time_limit=time_limit, workers=workers))
+    try:
+        solution = solve(instance, Settings(time_limit=time_limit, workers=workers))
+    except NoStart as exc:
+        raise InvalidInput(f"{file}: no schedule fits its shifts and calendars: {exc}") from None
+    if solution.status == "invalid":  # the readers keep numbers in range; this says if not
+        raise InvalidInput(f"{file}: CP-SAT refused the model as invalid; check its numbers")
     violations = check(instance, solution.schedule)
     if violations:
         for v in violations[:10]:

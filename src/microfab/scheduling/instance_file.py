@@ -38,9 +38,16 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from microfab.errors import InvalidInput
 from microfab.scheduling.model import (
@@ -58,9 +65,19 @@ from microfab.validation import first_problem
 LARGEST = 10**9
 """The largest time read: CP-SAT's domains hold times up to 2**62 in all."""
 
+MOST_WEIGHT = 10**6
+"""The largest weight, of a job or of a criterion."""
+MOST_FAMILIES = 200
+"""Setup families a machine with changeovers may see: its changeover table grows with the
+square of them (200 took 3.6 s to read and solve for 2 s here; 2,000 ran out of memory)."""
+MOST_OBJECTIVE = 2**62
+"""CP-SAT holds integers of 64 bits: the worst objective a file allows must stay below this."""
+
 Name = Annotated[str, Field(min_length=1, max_length=128)]
+Label = Annotated[str, Field(max_length=128)]
 Time = Annotated[int, Field(ge=0, le=LARGEST, strict=True)]
 Length = Annotated[int, Field(ge=1, le=LARGEST, strict=True)]
+Weight = Annotated[int, Field(ge=1, le=MOST_WEIGHT, strict=True)]
 
 
 class _Strict(BaseModel):
@@ -79,8 +96,8 @@ class WindowFile(_Strict):
 
 
 class ChangeoverFile(_Strict):
-    before: str = Field(alias="from")
-    after: str = Field(alias="to")
+    before: Label = Field(alias="from")
+    after: Label = Field(alias="to")
     time: Time
 
     @model_validator(mode="after")
@@ -92,9 +109,9 @@ class ChangeoverFile(_Strict):
 
 class MachineFile(_Strict):
     id: Name
-    kind: str = ""
+    kind: Label = ""
     capacity: Length = 1
-    setup: str = ""
+    setup: Label = ""
     changeover: Time = 0
     changeovers: list[ChangeoverFile] = []
     unavailable: list[WindowFile] = []
@@ -117,7 +134,7 @@ class OperatorFile(_Strict):
 class OperationFile(_Strict):
     id: Name
     durations: dict[Name, Time] = Field(min_length=1)
-    family: str = ""
+    family: Label = ""
     skill: Name | None = None
     attended: Length | None = None
     size: Length = 1
@@ -133,12 +150,12 @@ class JobFile(_Strict):
     id: Name
     release: Time = 0
     due: Time | None = None
-    weight: Length = 1
+    weight: Weight = 1
     operations: list[OperationFile] = Field(min_length=1)
 
 
 class ObjectiveFile(_Strict):
-    weights: dict[Criterion, Time] | None = None
+    weights: dict[Criterion, Annotated[int, Field(ge=0, le=MOST_WEIGHT, strict=True)]] | None = None
     lexicographic: list[Criterion] | None = None
 
     @model_validator(mode="after")
@@ -156,27 +173,52 @@ class ObjectiveFile(_Strict):
 
 
 class InstanceFile(_Strict):
-    version: Literal[1] = 1
+    version: Annotated[int, Field(strict=True)] = 1
     name: Name = "instance"
     objective: ObjectiveFile = ObjectiveFile(weights={Criterion.MAKESPAN: 1})
     machines: list[MachineFile] = Field(min_length=1)
     operators: list[OperatorFile] = []
     jobs: list[JobFile] = Field(min_length=1)
 
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, version: int) -> int:
+        if version != 1:
+            raise ValueError(f"version {version} is unknown: this microfab reads version 1")
+        return version
+
 
 def read_instance_json(path: Path) -> Instance:
     """Read a JSON instance file, or raise ``InvalidInput`` naming the place of the problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is allowed
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: cannot read the file ({exc})") from exc
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_once_each)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             f"{path}: line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg})"
         ) from None
+    except _KeyTwice as exc:
+        raise InvalidInput(f"{path}: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, deep nesting
+        raise InvalidInput(f"{path}: not a JSON file microfab can read ({exc})") from None
     return instance_from_json(document, str(path))
+
+
+class _KeyTwice(ValueError):
+    pass
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (the last of two would win unseen)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _KeyTwice(f"the key {key!r} is given twice in one object")
+        found[key] = value
+    return found
 
 
 def instance_from_json(document: Any, source: str = "instance") -> Instance:
@@ -187,7 +229,13 @@ def instance_from_json(document: Any, source: str = "instance") -> Instance:
         raise InvalidInput(f"{source}: {first_problem(exc)}") from None
     for where, problem in _cross_check(spec):
         raise InvalidInput(f"{source}: {where}: {problem}")
-    return _instance(spec)
+    instance = _instance(spec)
+    if _worst_objective(instance) >= MOST_OBJECTIVE:
+        raise InvalidInput(
+            f"{source}: its times and weights are too large for the solver's 64-bit numbers: "
+            "count time in a coarser unit (minutes, not seconds) or use smaller weights"
+        )
+    return instance
 
 
 def _cross_check(spec: InstanceFile) -> Iterator[tuple[str, str]]:
@@ -206,6 +254,35 @@ def _cross_check(spec: InstanceFile) -> Iterator[tuple[str, str]]:
                 yield f"{where}.durations", f"machine {unknown[0]!r} is not in machines"
             if op.skill is not None and op.skill not in skills:
                 yield f"{where}.skill", f"no operator has the skill {op.skill!r}"
+    yield from _families(spec)
+
+
+def _families(spec: InstanceFile) -> Iterator[tuple[str, str]]:
+    """Machines with changeovers see at most ``MOST_FAMILIES`` families of work."""
+    for m, machine in enumerate(spec.machines):
+        if not (machine.changeover or machine.changeovers):
+            continue
+        families = {
+            op.family for job in spec.jobs for op in job.operations if machine.id in op.durations
+        }
+        if len(families) > MOST_FAMILIES:
+            yield (
+                f"machines[{m}]",
+                f"its work has {len(families)} setup families; at most {MOST_FAMILIES} are "
+                "supported with changeovers (give work that needs the same set-up one family)",
+            )
+
+
+def _worst_objective(instance: Instance) -> int:
+    """An upper bound on the objective of any schedule the solver may consider."""
+    horizon = instance.horizon()
+    tardiness = sum(job.weight for job in instance.jobs) * horizon
+    changeover = sum(
+        max(m.changeovers.values(), default=0) * (len(instance.operations) + 1)
+        for m in instance.machines
+    )
+    weight = max(instance.objective.weights.values(), default=1)
+    return max(weight, 1) * (horizon + tardiness + changeover)
 
 
 def _unique(kind: str, ids: Iterable[str]) -> Iterator[tuple[str, str]]:

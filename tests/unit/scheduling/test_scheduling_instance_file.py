@@ -145,9 +145,19 @@ OP = ("jobs", 0, "operations", 0)
          "objective: weights: give at least one criterion a weight above 0"),
         (("machines", 0, "colour"), "red", "machines[0].colour: unknown field"),
         (("jobs",), GONE, "jobs: required field is missing"),
-        (("version",), 2, "version: Input should be 1"),
+        (("version",), 2, "version: version 2 is unknown: this microfab reads version 1"),
         (("machines", 0, "changeovers"), [{"from": "red", "to": "red", "time": 3}],
          "a changeover from 'red' to itself takes no time"),
+        (("version",), True, "version: Input should be a valid integer"),
+        (("jobs", 0, "weight"), 10**7, "jobs[0].weight: Input should be less than or equal to"),
+        (("objective",), {"weights": {"tardiness": 10**6}, "lexicographic": ["makespan"]},
+         "objective: give either weights or lexicographic"),
+        (("jobs",), [{"id": f"j{k}", "weight": 10**6, "due": 0, "operations": [
+            {"id": f"o{k}", "durations": {"printer": 10**9}}]} for k in range(200)],
+         "too large for the solver's 64-bit numbers: count time in a coarser unit"),
+        (("jobs",), [{"id": f"j{k}", "operations": [
+            {"id": f"o{k}", "durations": {"printer": 1}, "family": f"f{k}"}]} for k in range(201)],
+         "machines[0]: its work has 201 setup families; at most 200 are supported"),
     ],
 )  # fmt: skip
 def test_a_broken_file_is_refused_naming_the_place(
@@ -205,3 +215,44 @@ def test_the_small_file_in_the_docs_reads_and_solves() -> None:
     solution = solve(instance, Settings(time_limit=5))
     assert check(instance, solution.schedule) == []
     assert solution.status == "optimal"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"name": "a", "name": "b"}', "the key 'name' is given twice in one object"),
+        ('{"machines": [{"id": "m", "changeover": ' + "9" * 5000 + "}]}",
+         "not a JSON file microfab can read"),
+        ("[" * 100_000 + "]" * 100_000, "not a JSON file microfab can read"),
+    ],
+)  # fmt: skip
+def test_json_that_would_mislead_or_break_the_reader_is_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "shop.json"
+    path.write_text(text)
+    with pytest.raises(InvalidInput, match=message):
+        read_instance(path)
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path: Path) -> None:
+    path = tmp_path / "shop.json"
+    path.write_text("\ufeff" + json.dumps(small_shop()), encoding="utf-8")
+    assert read_instance(path).name == "small-shop"
+
+
+def test_the_cli_says_in_one_line_when_no_shift_can_hold_a_step(tmp_path: Path) -> None:
+    shop = tmp_path / "shop.json"
+    shop.write_text(json.dumps(broken(("operators", 0, "shifts"), [{"start": 0, "end": 10}])))
+    result = runner.invoke(schedule_app, ["solve", str(shop), "--time-limit", "1"])
+    assert result.exit_code == 2, result.output
+    assert "no schedule fits its shifts and calendars" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_cli_prints_a_name_with_brackets_as_written(tmp_path: Path) -> None:
+    shop = tmp_path / "shop.json"
+    shop.write_text(json.dumps(broken(("name",), "[/bold] shop[red]")))
+    result = runner.invoke(schedule_app, ["solve", str(shop), "--time-limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("[/bold] shop[red]: objective 145")
