@@ -1,5 +1,6 @@
-"""``microfab schedule solve|gantt|example``: solve a benchmark or whole-factory file, check
-the schedule, show or draw it; write an example factory to start a file from."""
+"""``microfab schedule solve|gantt|repair|example``: solve a benchmark or whole-factory file,
+check the schedule, show or draw it, repair it after a breakdown or rush orders; write an
+example factory to start a file from."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ import typer
 from microfab.cli.common import console, err_console, user_errors
 from microfab.errors import InvalidInput
 from microfab.scheduling.checker import check
-from microfab.scheduling.formats import read_instance, write_solution
+from microfab.scheduling.formats import SUFFIXES, read_instance, write_solution
 from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg
-from microfab.scheduling.instance_file import write_instance_json
-from microfab.scheduling.model import Instance, NoStart, Solution, score
+from microfab.scheduling.instance_file import read_with_rush, write_instance_json
+from microfab.scheduling.model import Instance, Job, NoStart, Solution, score
 
 schedule_app = typer.Typer(help="Solve and draw job-shop schedules.", no_args_is_help=True)
 
@@ -89,6 +90,105 @@ def solve_command(
         f"tardiness {scores.tardiness}, changeover {scores.changeover}",
         markup=False,
     )
+
+
+@schedule_app.command("repair")
+@user_errors
+def repair_command(
+    file: FileArgument,
+    at: Annotated[
+        int, typer.Option("--at", min=0, help="When it happens, in the file's time units")
+    ],
+    broken: Annotated[
+        str | None, typer.Option("--broken", help="The machine that breaks down then")
+    ] = None,
+    back: Annotated[
+        int | None,
+        typer.Option("--back", help="When the machine is back; left out, it is gone for good"),
+    ] = None,
+    rush: Annotated[
+        Path | None,
+        typer.Option(
+            "--rush",
+            help='A .json file of orders that arrive then: {"jobs": [...]}, as in a '
+            "whole-factory file (which FILE must then be)",
+        ),
+    ] = None,
+    fmt: FormatOption = None,
+    time_limit: TimeOption = 30.0,
+    budget: Annotated[
+        float, typer.Option("--budget", min=0.1, help="Seconds for the repair")
+    ] = 1.0,
+    workers: WorkersOption = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the repaired schedule as JSON"),
+    ] = None,
+) -> None:
+    """What if a machine breaks down or rush orders arrive: plan the file, then repair the plan
+    at --at as the service does (work under way stays put) and print what changed."""
+    if broken is None and rush is None:
+        raise InvalidInput("say what happens at --at: --broken MACHINE, --rush FILE, or both")
+    if output is not None:
+        _writable(output, (".json",), ".json (the repaired schedule as JSON)")
+    rush_jobs: tuple[Job, ...] = ()
+    if rush is not None:
+        if (fmt.value if fmt else SUFFIXES.get(file.suffix.lower())) != "json":
+            raise InvalidInput(f"--rush needs a whole-factory .json file, not {file.name}")
+        instance, rush_jobs = read_with_rush(file, rush)
+    else:
+        instance = read_instance(file, fmt.value if fmt else None)
+    plan = _solved(file, instance, time_limit, workers)
+    from microfab.scheduling.repair import Disruption, repair
+
+    disruption = Disruption(at, broken, back, rush_jobs)
+    try:
+        changed, fixed = repair(instance, plan.schedule, disruption, budget, workers)
+    except NoStart as exc:
+        raise InvalidInput(
+            f"{file}: no repaired schedule fits its shifts and calendars: {exc}"
+        ) from None
+    _checked(changed, fixed)
+    if output is not None:
+        _write(output, lambda: write_solution(output, changed, fixed))
+    was = plan.schedule.of
+    moved = sum(
+        1
+        for a in fixed.schedule.assignments
+        if a.operation in was
+        and (was[a.operation].machine, was[a.operation].start) != (a.machine, a.start)
+    )
+    before, after = _scores(instance, plan), _scores(changed, fixed)
+    summary = {
+        "instance": instance.name,
+        "before": before,
+        "after": after,
+        "moved": moved,
+        "rush_jobs": len(rush_jobs),
+        "solver": fixed.solver,
+        "status": fixed.status,
+        "seconds": round(fixed.seconds, 3),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    console.print(
+        f"{instance.name}: repaired in {summary['seconds']} s ({fixed.solver}, {fixed.status}); "
+        f"objective {before['objective']} -> {after['objective']}, makespan "
+        f"{before['makespan']} -> {after['makespan']}; {moved} operations moved",
+        markup=False,
+    )
+
+
+def _scores(instance: Instance, solution: Solution) -> dict[str, int]:
+    scores = score(instance, solution.schedule)
+    return {
+        "objective": solution.objective,
+        "makespan": scores.makespan,
+        "tardiness": scores.tardiness,
+        "changeover": scores.changeover,
+    }
 
 
 @schedule_app.command("example")
@@ -165,9 +265,13 @@ def _write(output: Path, write: Callable[[], object]) -> None:
 def _solve(
     file: Path, fmt: Format | None, time_limit: float, workers: int
 ) -> tuple[Instance, Solution]:
+    instance = read_instance(file, fmt.value if fmt else None)
+    return instance, _solved(file, instance, time_limit, workers)
+
+
+def _solved(file: Path, instance: Instance, time_limit: float, workers: int) -> Solution:
     if not math.isfinite(time_limit):
         raise InvalidInput(f"--time-limit {time_limit}: give a number of seconds, such as 30")
-    instance = read_instance(file, fmt.value if fmt else None)
     # Imported here: OR-Tools takes about 0.3 s to import, which every other command would pay.
     from microfab.scheduling.cpsat import Settings, solve
 
@@ -177,9 +281,14 @@ def _solve(
         raise InvalidInput(f"{file}: no schedule fits its shifts and calendars: {exc}") from None
     if solution.status == "invalid":  # the readers keep numbers in range; this says if not
         raise InvalidInput(f"{file}: CP-SAT refused the model as invalid; check its numbers")
+    _checked(instance, solution)
+    return solution
+
+
+def _checked(instance: Instance, solution: Solution) -> None:
+    """Exit 1, naming the first violations, if the checker refuses the schedule."""
     violations = check(instance, solution.schedule)
     if violations:
         for v in violations[:10]:
-            err_console.print(f"infeasible schedule: {v}", highlight=False)
+            err_console.print(f"infeasible schedule: {v}", highlight=False, markup=False)
         raise typer.Exit(1)
-    return instance, solution

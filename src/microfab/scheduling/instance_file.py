@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -190,6 +191,52 @@ class InstanceFile(_Strict):
 
 def read_instance_json(path: Path) -> Instance:
     """Read a JSON instance file, or raise ``InvalidInput`` naming the place of the problem."""
+    return instance_from_json(_read_json(path), str(path))
+
+
+def read_with_rush(path: Path, rush: Path) -> tuple[Instance, tuple[Job, ...]]:
+    """A whole-factory file and rush orders for it from a JSON file ``{"jobs": [...]}`` (each
+    job as in a whole-factory file, on its machines and people): the instance without them,
+    whose machines' changeovers cover the rush orders' families too, and the rush jobs."""
+    document = _read_json(path)
+    before = instance_from_json(document, str(path))
+    extra = _read_json(rush)
+    rush_from_json(extra, before, str(rush))  # says what is wrong in the rush file's terms
+    both = instance_from_json({**document, "jobs": [*document["jobs"], *extra["jobs"]]}, str(path))
+    count = len(before.jobs)
+    return replace(both, jobs=both.jobs[:count]), both.jobs[count:]
+
+
+class RushFile(_Strict):
+    jobs: list[JobFile] = Field(min_length=1)
+
+
+def rush_from_json(document: Any, instance: Instance, source: str = "rush") -> tuple[Job, ...]:
+    """The rush orders a parsed document describes, checked against ``instance``."""
+    try:
+        spec = RushFile.model_validate(document)
+    except ValidationError as exc:
+        raise InvalidInput(f"{source}: {first_problem(exc)}") from None
+    machines = set(instance.machine)
+    skills = {s for o in instance.operators for s in o.skills}
+    taken = set(instance.job) | set(instance.operations)
+    problems = [
+        *_unique("jobs", (j.id for j in spec.jobs)),
+        *_unique("operations", (op.id for j in spec.jobs for op in j.operations)),
+        *_references(spec.jobs, machines, skills),
+        *(
+            (f"jobs[{j}]", f"the id {name!r} is in the plan already")
+            for j, job in enumerate(spec.jobs)
+            for name in (job.id, *(op.id for op in job.operations))
+            if name in taken
+        ),
+    ]
+    for where, problem in problems:
+        raise InvalidInput(f"{source}: {where}: {problem}")
+    return tuple(_job(j) for j in spec.jobs)
+
+
+def _read_json(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is allowed
     except (OSError, UnicodeDecodeError) as exc:
@@ -204,7 +251,7 @@ def read_instance_json(path: Path) -> Instance:
         raise InvalidInput(f"{path}: {exc}") from None
     except (ValueError, RecursionError) as exc:  # a number of thousands of digits, deep nesting
         raise InvalidInput(f"{path}: not a JSON file microfab can read ({exc})") from None
-    return instance_from_json(document, str(path))
+    return document
 
 
 class _KeyTwice(ValueError):
@@ -246,7 +293,15 @@ def _cross_check(spec: InstanceFile) -> Iterator[tuple[str, str]]:
     yield from _unique("operations", (op.id for j in spec.jobs for op in j.operations))
     machines = {m.id for m in spec.machines}
     skills = {s for o in spec.operators for s in o.skills}
-    for j, job in enumerate(spec.jobs):
+    yield from _references(spec.jobs, machines, skills)
+    yield from _families(spec)
+
+
+def _references(
+    jobs: Iterable[JobFile], machines: set[str], skills: set[str]
+) -> Iterator[tuple[str, str]]:
+    """Steps on machines that exist, needing skills someone has."""
+    for j, job in enumerate(jobs):
         for k, op in enumerate(job.operations):
             where = f"jobs[{j}].operations[{k}]"
             unknown = sorted(set(op.durations) - machines)
@@ -254,7 +309,6 @@ def _cross_check(spec: InstanceFile) -> Iterator[tuple[str, str]]:
                 yield f"{where}.durations", f"machine {unknown[0]!r} is not in machines"
             if op.skill is not None and op.skill not in skills:
                 yield f"{where}.skill", f"no operator has the skill {op.skill!r}"
-    yield from _families(spec)
 
 
 def _families(spec: InstanceFile) -> Iterator[tuple[str, str]]:

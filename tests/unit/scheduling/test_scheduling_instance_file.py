@@ -256,3 +256,67 @@ def test_the_cli_prints_a_name_with_brackets_as_written(tmp_path: Path) -> None:
     result = runner.invoke(schedule_app, ["solve", str(shop), "--time-limit", "1"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("[/bold] shop[red]: objective 145")
+
+
+def write(tmp_path: Path, name: str, document: object) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_the_cli_repairs_a_plan_after_a_breakdown(tmp_path: Path) -> None:
+    """The printer breaks at 30 and is back at 200: prints not started by then wait for it."""
+    shop = write(tmp_path, "shop.json", small_shop())
+    command = ["repair", shop, "--at", "30", "--broken", "printer", "--back", "200", "--json"]
+    result = runner.invoke(schedule_app, [*command, "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["before"]["makespan"] == 135
+    assert summary["after"]["makespan"] > 200
+    assert summary["moved"] >= 2
+
+
+def test_a_rush_order_of_a_new_colour_pays_the_printers_changeover(tmp_path: Path) -> None:
+    """A green print arriving at 0 on a printer that changes colour in 10: the repaired plan
+    counts the change to green and back, as the file's changeover says."""
+    shop = write(tmp_path, "shop.json", small_shop())
+    green = {"id": "rush", "operations": [
+        {"id": "rush.print", "durations": {"printer": 20}, "family": "green"}]}  # fmt: skip
+    rush = write(tmp_path, "rush.json", {"jobs": [green]})
+    command = ["repair", shop, "--at", "0", "--rush", rush, "--json", "--time-limit", "5"]
+    result = runner.invoke(schedule_app, command)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["rush_jobs"] == 1
+    assert summary["after"]["changeover"] >= 20  # three colours: two changes at least
+
+
+@pytest.mark.parametrize(
+    ("extra", "rush", "message"),
+    [
+        ([], None, "say what happens at --at: --broken MACHINE, --rush FILE, or both"),
+        (["--broken", "printer", "--back", "20"], None, "machine back at 20, not after the"),
+        (["--broken", "press"], None, "broken machine 'press' is not one of printer"),
+        ([], {"jobs": [{"id": "r", "operations": [{"id": "r.1", "durations": {"lathe": 5}}]}]},
+         "rush.json: jobs[0].operations[0].durations: machine 'lathe' is not in machines"),
+        ([], {"jobs": [{"id": "p1", "operations": [{"id": "r.1", "durations": {"oven": 5}}]}]},
+         "rush.json: jobs[0]: the id 'p1' is in the plan already"),
+    ],
+)  # fmt: skip
+def test_the_cli_refuses_a_repair_it_cannot_make_in_one_line(
+    tmp_path: Path, extra: list[str], rush: object, message: str
+) -> None:
+    shop = write(tmp_path, "shop.json", small_shop())
+    more = ["--rush", write(tmp_path, "rush.json", rush)] if rush is not None else []
+    command = ["repair", shop, "--at", "30", *extra, *more, "--time-limit", "2"]
+    result = runner.invoke(schedule_app, command)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split())
+
+
+def test_rush_orders_need_a_whole_factory_file(tmp_path: Path, benchmarks: Path) -> None:
+    rush = write(tmp_path, "rush.json", {"jobs": []})
+    ft06 = str(benchmarks / "jssp" / "ft06.txt")
+    result = runner.invoke(schedule_app, ["repair", ft06, "--at", "5", "--rush", rush])
+    assert result.exit_code == 2
+    assert "--rush needs a whole-factory .json file, not ft06.txt" in result.stderr
