@@ -201,10 +201,10 @@ class _Tasks:
         ]
         return sorted(found, key=lambda j: (j.created_at, j.id), reverse=True)[:limit]
 
-    def pieces(self, states: Iterable[TaskState]) -> dict[str, int]:
+    def places(self, states: Iterable[TaskState]) -> dict[str, int]:
         wanted = set(states)
         jobs = {t.job_id for t in self._data.tasks.values() if t.state in wanted}
-        return {j: self._data.jobs[j].quantity for j in jobs if j in self._data.jobs}
+        return {j: self._data.jobs[j].places for j in jobs if j in self._data.jobs}
 
     def add(self, task: Task) -> None:
         if task.id in self._data.tasks:

@@ -127,8 +127,9 @@ class TaskRepository(Protocol):
 
     def jobs(self, factory_id: str | None, order_id: str | None, limit: int) -> list[Job]: ...
 
-    def pieces(self, states: Iterable[TaskState]) -> dict[str, int]:
-        """The quantity of every job with a task in any of ``states`` (job id to pieces)."""
+    def places(self, states: Iterable[TaskState]) -> dict[str, int]:
+        """The places in batch runs every job with a task in any of ``states`` takes (job id
+        to ``Job.places``: its quantity where a piece takes one place)."""
         ...
 
     def add(self, task: Task) -> None: ...

@@ -123,10 +123,11 @@ def test_jobs_are_listed_newest_first_with_filters_and_a_limit(store: SqlStore) 
     assert [j.id for j in for_o1] == ["j4", "j1"]
 
 
-def test_the_pieces_of_jobs_with_tasks_in_some_states(store: SqlStore) -> None:
+def test_the_places_of_jobs_with_tasks_in_some_states(store: SqlStore) -> None:
+    """A job takes its quantity's places in batch runs, times the places each piece takes."""
     with store.unit_of_work() as uow:
         uow.tasks.add_job(a_job(1))
-        uow.tasks.add_job(replace(a_job(2), quantity=5))
+        uow.tasks.add_job(replace(a_job(2), quantity=5, piece_places=3))
         uow.tasks.add_job(replace(a_job(3), quantity=7))
         uow.tasks.add(a_task("t1", 0))
         uow.tasks.add(a_task("t2", 10, job_id="j2"))
@@ -134,9 +135,10 @@ def test_the_pieces_of_jobs_with_tasks_in_some_states(store: SqlStore) -> None:
         uow.tasks.add(a_task("t4", 30, job_id="j3", state=TaskState.FINISHED))
         uow.commit()
     with store.unit_of_work() as uow:
-        assert uow.tasks.pieces((TaskState.SCHEDULED,)) == {"j1": 2, "j2": 5}
-        assert uow.tasks.pieces((TaskState.FINISHED,)) == {"j3": 7}
-        assert uow.tasks.pieces(()) == {}
+        assert uow.tasks.places((TaskState.SCHEDULED,)) == {"j1": 2, "j2": 15}
+        assert uow.tasks.places((TaskState.FINISHED,)) == {"j3": 7}
+        assert uow.tasks.places(()) == {}
+        assert uow.tasks.get_job("j2").piece_places == 3
 
 
 def test_a_second_writer_of_a_task_with_an_old_version_gets_stale_state(store: SqlStore) -> None:

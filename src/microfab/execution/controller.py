@@ -314,7 +314,7 @@ class NetworkController:
         if not waiting:
             return []
         tasks = active.all()
-        pieces = {t.job_id: self._job(uow, t.job_id).quantity for t in tasks}
+        pieces = {t.job_id: self._job(uow, t.job_id).places for t in tasks}
         backlog = backlog_hours(self._network, tasks, pieces)
         loads = site_loads(self._network, tasks, now, pieces, self._loaded, self._closed)
         shelves = Shelves(uow)
@@ -728,10 +728,10 @@ class NetworkController:
                 t.id,
             )
         )
-        room = machine.batch_capacity - self._job(uow, lead.job_id).quantity
+        room = machine.batch_capacity - self._job(uow, lead.job_id).places
         mates: list[Task] = []
         for task in fits:
-            pieces = self._job(uow, task.job_id).quantity
+            pieces = self._job(uow, task.job_id).places
             if pieces > room:
                 continue
             if task.machine_id == machine.id or self._can_take(uow, machine, task):

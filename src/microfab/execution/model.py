@@ -35,6 +35,14 @@ class Job:
     quantity: int
     material: str
     created_at: datetime
+    piece_places: int = 1
+    """The places of a batch run each piece takes on the factory's batch machine for this line
+    (``MachineSpec.piece_places``, as routing found it); one where it has none."""
+
+    @property
+    def places(self) -> int:
+        """The places the job's pieces take in batch runs, all together."""
+        return self.quantity * self.piece_places
 
 
 @dataclass

@@ -26,11 +26,19 @@ def jobs_and_tasks(
             line.quantity,
             line.material,
             now,
+            _piece_places(plan, i, line.quantity),
         )
         for i, line in enumerate(order.lines)
     ]
     tasks = [_task(ids("tsk"), jobs[step.line_index], order, step) for step in plan.steps]
     return jobs, tasks
+
+
+def _piece_places(plan: Plan, line_index: int, quantity: int) -> int:
+    """The places a piece of the line takes in its batch step's runs (one if it has none)."""
+    steps = plan.steps
+    taken = [s.pieces // quantity for s in steps if s.line_index == line_index]
+    return max(taken, default=1)
 
 
 def _task(task_id: str, job: Job, order: Order, step: PlannedStep) -> Task:

@@ -38,10 +38,11 @@ def site_loads(
     """For every site, what its plan already takes: machines until when, people when, the
     pieces waiting to start, and the runs planned on its batch machines.
 
-    ``pieces`` gives each job's quantity (job id to pieces) for the scheduled tasks; a job not
-    in it counts as one piece. ``loaded`` gives the setup family machines were last started in
-    (machine id to family): new work on one changes over from it. ``closed`` gives machines'
-    maintenance windows (machine id to ``[start, end)``): new work runs into none.
+    ``pieces`` gives the places each job takes in batch runs (job id to ``Job.places``: its
+    quantity where a piece takes one place) for the scheduled tasks; a job not in it takes
+    one. ``loaded`` gives the setup family machines were last started in (machine id to
+    family): new work on one changes over from it. ``closed`` gives machines' maintenance
+    windows (machine id to ``[start, end)``): new work runs into none.
     """
     tasks = list(tasks)
     pieces = pieces or {}
@@ -98,7 +99,7 @@ def backlog_hours(
     the parts the machines make at once (a batch machine makes several per run).
 
     A task on a batch machine lasts its runs (``orders.model.step_minutes``) and takes as many
-    of their places as its job has pieces (``pieces``: job id to quantity, one if missing), up
+    of their places as its job does (``pieces``: job id to ``Job.places``, one if missing), up
     to the machine's capacity.
     """
     pieces = pieces or {}
@@ -118,8 +119,8 @@ def backlog_hours(
 
 
 def place_minutes(minutes: float, pieces: int, capacity: int) -> float:
-    """A task's minutes times the places it takes in its machine's runs: its pieces, up to the
-    machine's capacity (one place on a one-part machine)."""
+    """A task's minutes times the places it takes in its machine's runs: its job's places, up
+    to the machine's capacity (one place on a one-part machine)."""
     return minutes * min(pieces, capacity)
 
 

@@ -297,7 +297,7 @@ def _operation(
     if skill is not None and longest and max(durations.values()) > longest:
         attended = longest
     operation = Operation(
-        task.id, job.id, durations, task.setup_family, skill, attended, size=job.quantity
+        task.id, job.id, durations, task.setup_family, skill, attended, size=job.places
     )
     return operation, minutes
 
@@ -309,7 +309,8 @@ def _minutes_on(
     machine makes the job's pieces in as many runs as its capacity needs."""
     if current is None or machine.id == current.id:
         return task.minutes
-    return round(minutes_moved(task.minutes, job.quantity, setup, current, machine), 3)
+    moved = minutes_moved(task.minutes, job.quantity, setup, current, machine, job.piece_places)
+    return round(moved, 3)
 
 
 def _run_numbers(tasks: Iterable[Task]) -> dict[str, tuple[int, float]]:

@@ -28,6 +28,7 @@ from microfab.errors import InvalidNetwork, MicrofabError
 from microfab.network.model import (
     FACTORY_OBJECTIVE,
     OPEN_REFERENCE,
+    BatchMeasure,
     Component,
     DriverLink,
     EmissionFactors,
@@ -259,6 +260,7 @@ def _check_site(
         yield f"{path}.timezone", f"unknown time zone {site.timezone!r} (e.g. Europe/Berlin)"
     for j, machine in enumerate(site.machines):
         yield from _check_driver(f"{path}.machines[{j}]", machine)
+        yield from _check_batch(f"{path}.machines[{j}]", machine)
         for k, material in enumerate(machine.materials):
             if material not in materials:
                 where = f"{path}.machines[{j}].materials[{k}]"
@@ -267,6 +269,23 @@ def _check_site(
     for sku in site.stock:
         if sku not in stockable:
             yield f"{path}.stock.{sku}", _unknown("material or component", sku, sorted(stockable))
+
+
+def _check_batch(path: str, machine: MachineFile) -> Iterator[tuple[str, str]]:
+    """A run filled by plate or chamber needs places to split and a size to split."""
+    if machine.batch_by == "pieces":
+        return
+    if machine.batch_capacity < 2:
+        yield (
+            f"{path}.batch_by",
+            f"a machine batched by {machine.batch_by} makes several pieces a run: give "
+            "batch_capacity, the places its run is split into (2 or more)",
+        )
+    if machine.build_volume_mm is None:
+        yield (
+            f"{path}.batch_by",
+            f"a machine batched by {machine.batch_by} needs build_volume_mm: the size it splits",
+        )
 
 
 def _check_driver(path: str, machine: MachineFile) -> Iterator[tuple[str, str]]:
@@ -369,6 +388,7 @@ def _machines(machine: MachineFile) -> Iterator[MachineSpec]:
             repair_minutes=machine.repair_minutes,
             changeover_minutes=machine.changeover_minutes,
             batch_capacity=machine.batch_capacity,
+            batch_by=BatchMeasure(machine.batch_by),
             cents_per_hour=machine.cents_per_hour,
             driver_options=dict(machine.driver_options),
             link=_link(machine),

@@ -93,6 +93,15 @@ class DriverLink:
     timeout_s: float = 10.0
 
 
+class BatchMeasure(StrEnum):
+    """What fills a batch machine's run: pieces, the build plate's area (resin printers lay
+    parts side by side on it) or the chamber's volume (SLS nests them in the powder)."""
+
+    PIECES = "pieces"
+    PLATE = "plate"
+    CHAMBER = "chamber"
+
+
 @dataclass(frozen=True)
 class MachineSpec:
     """A machine as the network file describes it; its live state lives with its driver."""
@@ -110,8 +119,12 @@ class MachineSpec:
     changeover_minutes: float = 0.0
     """Idle time to switch from one setup family to another (filament, resin, stock)."""
     batch_capacity: int = 1
-    """Pieces of one setup family made together in one run (an SLS chamber, a resin platform);
-    a run lasts as long as its longest task, and an order line larger than this runs alone."""
+    """Places for pieces of one setup family made together in one run (an SLS chamber, a resin
+    platform); a run lasts as long as its longest task, and an order line that needs more
+    places than this runs alone."""
+    batch_by: BatchMeasure = BatchMeasure.PIECES
+    """How many of the places a piece takes: one each, or its share of the build plate's
+    area or of the chamber's volume (``piece_places``)."""
     cents_per_hour: float = 0.0
     driver_options: Mapping[str, str] = field(default_factory=dict)
     link: DriverLink | None = None
@@ -120,6 +133,20 @@ class MachineSpec:
 
     def can_run(self, process: Process, material: str | None) -> bool:
         return self.process == process and (material is None or material in self.materials)
+
+    def piece_places(self, size_mm: tuple[float, float, float] | None) -> int:
+        """The places of a run one piece of ``size_mm`` (its bounding box as it is made) takes:
+        one, or on a machine batched by plate or chamber as many places as its footprint or
+        volume covers of the plate's area or the chamber's volume split into
+        ``batch_capacity`` places (at most all of them). One where the size is unknown."""
+        if self.batch_capacity < 2 or self.batch_by is BatchMeasure.PIECES:
+            return 1
+        if size_mm is None or self.build_volume_mm is None:
+            return 1
+        dims = 2 if self.batch_by is BatchMeasure.PLATE else 3
+        share = math.prod(size_mm[:dims]) / math.prod(self.build_volume_mm[:dims])
+        places = math.ceil(round(share * self.batch_capacity, 9))
+        return min(max(places, 1), self.batch_capacity)
 
     def changeover_from(self, loaded: str | None, family: str) -> float:
         """The minutes this machine, holding ``loaded`` (None: nothing known), takes to change

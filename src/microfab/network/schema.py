@@ -181,6 +181,9 @@ class MachineFile(Strict):
     repair_minutes: NonNegative = 60.0
     changeover_minutes: NonNegative = 0.0
     batch_capacity: Annotated[int, Field(ge=1, le=1000)] = 1
+    batch_by: Literal["pieces", "plate", "chamber"] = "pieces"
+    """What a piece's share of a run is: one place, or its share of the build plate's area or
+    of the chamber's volume, split into ``batch_capacity`` places."""
     cents_per_hour: NonNegative = 0.0
     closed: list[ShiftFile] = []
     """Weekly hours when the machine takes no work (a noise rule, a room shared at night), in

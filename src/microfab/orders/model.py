@@ -174,41 +174,66 @@ def step_minutes(
     stored geometry estimate for the operation's process when it has one, the product's duration
     model otherwise, divided by the machine's speed factor. A one-part machine makes the pieces
     one after another after one set-up; a batch machine (``batch_capacity`` of 2 or more) makes
-    up to its capacity at once, so the line takes ``ceil(quantity / capacity)`` runs, each a
-    set-up and one piece's minutes (the run's length for this part).
+    as many pieces at once as fit in its places (``per_run``; a large part may take several),
+    so the line takes ``ceil(quantity / per_run)`` runs, each a set-up and one piece's minutes
+    (the run's length for this part).
     """
     estimate = line.estimate.for_process(operation.process) if line.estimate else None
     if estimate is None:
         piece = operation.minutes_per_unit.evaluate(product, line.params)
     else:
         piece = estimate.minutes
-    setups, pieces = _setups_and_piece_times(line.quantity, machine)
+    places = piece_places(machine, line)
+    setups, pieces = _setups_and_piece_times(line.quantity, machine, places)
     return setups * operation.setup_minutes + pieces * piece / machine.speed_factor
 
 
+def piece_places(machine: MachineSpec, line: OrderLine) -> int:
+    """The places of ``machine``'s runs one piece of ``line`` takes (``MachineSpec.piece_places``:
+    by the size of the line's part where its geometry is known)."""
+    return machine.piece_places(line.estimate.size_mm if line.estimate else None)
+
+
+def line_places(machine: MachineSpec, line: OrderLine) -> int:
+    """The places the whole line takes in ``machine``'s runs."""
+    return line.quantity * piece_places(machine, line)
+
+
 def minutes_moved(
-    minutes: float, quantity: int, setup: float, current: MachineSpec, machine: MachineSpec
+    minutes: float,
+    quantity: int,
+    setup: float,
+    current: MachineSpec,
+    machine: MachineSpec,
+    places: int = 1,
 ) -> float:
     """A step's ``minutes`` on ``current`` (as ``step_minutes`` gave them) on ``machine`` instead.
 
     Set-ups stay as long; a piece's time scales with the machines' speeds; the count of set-ups
-    and piece times follows each machine's batch capacity, as in ``step_minutes``.
+    and piece times follows each machine's batch capacity, as in ``step_minutes``, a piece
+    taking ``places`` places of a run on either.
     """
-    setups, pieces = _setups_and_piece_times(quantity, current)
+    setups, pieces = _setups_and_piece_times(quantity, current, places)
     piece = max(minutes - setups * setup, 0.0) / pieces * current.speed_factor
-    setups, pieces = _setups_and_piece_times(quantity, machine)
+    setups, pieces = _setups_and_piece_times(quantity, machine, places)
     return setups * setup + pieces * piece / machine.speed_factor
 
 
-def batch_runs(quantity: int, machine: MachineSpec) -> int:
-    """How many runs ``quantity`` pieces take on ``machine``: one per capacity's worth."""
-    return -(-quantity // max(machine.batch_capacity, 1))
+def batch_runs(quantity: int, machine: MachineSpec, places: int = 1) -> int:
+    """How many runs ``quantity`` pieces of ``places`` places each take on ``machine``: as
+    many pieces a run as fit in its places (one at least)."""
+    return -(-quantity // per_run(machine, places))
 
 
-def _setups_and_piece_times(quantity: int, machine: MachineSpec) -> tuple[int, int]:
+def per_run(machine: MachineSpec, places: int = 1) -> int:
+    """How many pieces of ``places`` places each one run of ``machine`` holds."""
+    return max(machine.batch_capacity // max(places, 1), 1)
+
+
+def _setups_and_piece_times(quantity: int, machine: MachineSpec, places: int) -> tuple[int, int]:
     if machine.batch_capacity < 2:
         return 1, quantity
-    runs = batch_runs(quantity, machine)
+    runs = batch_runs(quantity, machine, places)
     return runs, runs
 
 

@@ -175,7 +175,7 @@ class OrderService:
         """Options at every capable site, offering the factory routing would give the order."""
         now = self._clock.now()
         active = uow.tasks.in_states(None, (TaskState.SCHEDULED, TaskState.RUNNING))
-        pieces = uow.tasks.pieces((TaskState.SCHEDULED, TaskState.RUNNING))
+        pieces = uow.tasks.places((TaskState.SCHEDULED, TaskState.RUNNING))
         loaded = {r.machine_id: r.family for r in uow.machines.all() if r.family is not None}
         closed = closed_machines(uow.maintenance.ahead(now), self._network, now)
         loads = site_loads(self._network, active, now, pieces, loaded, closed)

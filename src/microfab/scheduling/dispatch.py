@@ -21,7 +21,15 @@ from typing import NamedTuple
 from microfab.catalog.model import Operation, ProductTemplate
 from microfab.errors import NoCapableFactory
 from microfab.network.model import MachineSpec, Network, Process, Site
-from microfab.orders.model import OrderLine, batch_runs, line_machines, step_minutes
+from microfab.orders.model import (
+    OrderLine,
+    batch_runs,
+    line_machines,
+    line_places,
+    per_run,
+    piece_places,
+    step_minutes,
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,8 @@ class PlannedStep:
     """The part of the step's machine time this step pays for (``SiteLoad.run_share``): all of
     it on a one-part machine; on a batch machine its pieces' share of the runs they expect."""
     pieces: int = 1
-    """The order line's quantity: the places the step takes in a batch run."""
+    """The places the step takes in a batch run: the order line's quantity, times the places
+    each piece takes (``orders.model.line_places``)."""
     joined: bool = False
     """True when the step joins a run already planned on its batch machine."""
 
@@ -254,21 +263,24 @@ class SiteLoad:
             None,
         )
 
-    def run_share(self, machine: MachineSpec, process: str, family: str, pieces: int = 1) -> float:
-        """The share of its machine time a step of ``pieces`` pieces of ``family`` pays.
+    def run_share(
+        self, machine: MachineSpec, process: str, family: str, pieces: int = 1, places: int = 1
+    ) -> float:
+        """The share of its machine time a step of ``pieces`` pieces of ``family``, each taking
+        ``places`` places of a run, pays.
 
-        All of it on a one-part machine. On a batch machine of capacity ``c`` the step takes
-        ``ceil(pieces / c)`` runs (``orders.model.step_minutes``): it fills all but the last
-        alone and pays them whole; the last holds its remaining ``r`` pieces and, it expects,
-        as many of the pieces of its family waiting at the factory as fit, so it pays
+        All of it on a one-part machine. On a batch machine of capacity ``c`` (places) the step
+        takes ``ceil(pieces / per_run)`` runs (``orders.model.step_minutes``): it fills all but
+        the last alone and pays them whole; the last holds its remaining pieces, taking ``r``
+        places, and, it expects, as many places of its family's waiting work as fit, so it pays
         ``r / min(c, r + waiting)`` of that run. So a 3-piece line with 3 pieces waiting pays
-        3/6 of a 6-piece resin run, and a 10-piece line with none waiting pays both its runs.
+        3/6 of a 6-place resin run, and a 10-piece line with none waiting pays both its runs.
         """
         capacity = machine.batch_capacity
         if capacity < 2:
             return 1.0
-        runs = batch_runs(pieces, machine)
-        last = pieces - (runs - 1) * capacity
+        runs = batch_runs(pieces, machine, places)
+        last = (pieces - (runs - 1) * per_run(machine, places)) * places
         waiting = self.waiting.get((process, family), 0)
         return (runs - 1 + last / min(capacity, last + waiting)) / runs
 
@@ -360,7 +372,8 @@ def place_step(
         minutes = step_minutes(product, line, operation, machine)
         start, end, joined = _slot(site, operation, machine, family, line, ready, load, minutes)
         if best is None or end < best.end:
-            share = load.run_share(machine, process.value, family, line.quantity)
+            places = piece_places(machine, line)
+            share = load.run_share(machine, process.value, family, line.quantity, places)
             best = PlannedStep(
                 *position,
                 operation,
@@ -371,7 +384,7 @@ def place_step(
                 family,
                 material,
                 share,
-                line.quantity,
+                line.quantity * places,
                 joined,
             )
     assert best is not None
@@ -392,7 +405,7 @@ def _slot(
     run it can join ends no earlier than its own end would be, else it waits for the machine's
     work and, if attended, for a skilled person who is free."""
     attended = operation.attended
-    run = load.open_run(machine, family, attended, ready, line.quantity, minutes)
+    run = load.open_run(machine, family, attended, ready, line_places(machine, line), minutes)
     if run is not None:  # the run's person, if any, was found for a part no shorter than this
         return run.start, max(run.end, run.start + timedelta(minutes=minutes)), True
     start, change = load.free_from(machine, ready, minutes, family)

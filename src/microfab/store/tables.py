@@ -104,6 +104,7 @@ jobs = Table(
     Column("quantity", Integer, nullable=False),
     Column("material", String, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("piece_places", Integer, nullable=False, server_default="1"),
     Index(None, "factory_id", "created_at"),
 )
 

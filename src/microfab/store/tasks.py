@@ -76,10 +76,11 @@ class SqlTasks:
         )
         return [row_to_job(row) for row in self._session.execute(statement)]
 
-    def pieces(self, states: Iterable[TaskState]) -> dict[str, int]:
+    def places(self, states: Iterable[TaskState]) -> dict[str, int]:
         active = select(tasks.c.job_id).where(tasks.c.state.in_([s.value for s in states]))
-        statement = select(jobs.c.id, jobs.c.quantity).where(jobs.c.id.in_(active))
-        return {row.id: row.quantity for row in self._session.execute(statement)}
+        taken = (jobs.c.quantity * jobs.c.piece_places).label("places")
+        statement = select(jobs.c.id, taken).where(jobs.c.id.in_(active))
+        return {row.id: row.places for row in self._session.execute(statement)}
 
     def add(self, task: Task) -> None:
         if not insert_new(self._session, tasks, task_to_row(task)):

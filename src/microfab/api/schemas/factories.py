@@ -34,6 +34,10 @@ class JobPublic(BaseModel):
     quantity: int
     material: str
     created_at: UtcTime
+    piece_places: int = Field(
+        description="The places of a batch run (a resin plate, an SLS chamber) each piece "
+        "takes: one, or more for a large part on a machine batched by plate or chamber."
+    )
 
     @classmethod
     def of(cls, job: Job) -> Self:
@@ -46,6 +50,7 @@ class JobPublic(BaseModel):
             quantity=job.quantity,
             material=job.material,
             created_at=job.created_at,
+            piece_places=job.piece_places,
         )
 
 
