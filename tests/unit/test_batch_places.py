@@ -19,11 +19,13 @@ from microfab.catalog.model import LineEstimate, ProcessEstimate
 from microfab.clock import ManualClock
 from microfab.errors import InvalidNetwork
 from microfab.execution.model import TaskState
+from microfab.execution.planning import jobs_and_tasks
+from microfab.ids import random_ids
 from microfab.network.loader import build_network
 from microfab.network.model import BatchMeasure, Location, MachineSpec, Network, Process
-from microfab.orders.model import Destination, OrderLine, batch_runs, step_minutes
+from microfab.orders.model import Destination, OrderLine, batch_runs, piece_places, step_minutes
 from microfab.orders.service import LineRequest, PlaceOrder
-from microfab.scheduling.dispatch import PlannedRun, SiteLoad, place_step
+from microfab.scheduling.dispatch import Plan, PlannedRun, PlannedStep, SiteLoad, place_step
 
 from .conftest import services_on
 
@@ -71,8 +73,11 @@ def test_a_line_takes_as_many_runs_as_its_parts_fill_plates(network: Network) ->
     by_count = replace(printer, batch_by=BatchMeasure.PIECES)
     print_step = product.routing[0]
     one_run = print_step.setup_minutes + 20.0
-    assert step_minutes(product, grips(20), print_step, printer) == one_run
-    assert step_minutes(product, grips(25), print_step, printer) == 2 * one_run
+    berlin = replace(network.site("berlin"), machines=(printer,))
+    places = piece_places(berlin, "fdm", grips(25))
+    assert places == 3
+    assert step_minutes(product, grips(20), print_step, printer, places) == one_run
+    assert step_minutes(product, grips(25), print_step, printer, places) == 2 * one_run
     assert step_minutes(product, grips(25), print_step, by_count) == one_run
     assert batch_runs(25, printer, 3) == 2
 
@@ -107,16 +112,65 @@ def test_a_quote_joins_a_planned_run_only_with_room_on_the_plate(
     assert step.pieces == 3 * quantity
 
 
-def plate_network(demo_doc: dict[str, Any], batch_by: str, printers: int = 6) -> dict[str, Any]:
-    """The demo with Berlin's FDM printers (``printers`` of them) printing up to sixty places
-    of grips a plate."""
+def plate_network(
+    demo_doc: dict[str, Any], batch_by: str, printers: int = 6, xl: bool = False
+) -> dict[str, Any]:
+    """The demo with Berlin's MK4 printers (``printers`` of them) printing up to sixty places
+    of grips a plate, and its one-part XL beside them if ``xl``."""
     doc = copy.deepcopy(demo_doc)
+    doc["products"] = [p for p in doc["products"] if p["id"] != "desk-lamp"]  # no geometry
     berlin = next(f for f in doc["factories"] if f["id"] == "berlin")
-    berlin["machines"] = [m for m in berlin["machines"] if m["id"] != "berlin-fdm-xl"]
+    if not xl:
+        berlin["machines"] = [m for m in berlin["machines"] if m["id"] != "berlin-fdm-xl"]
     for machine in berlin["machines"]:
-        if machine["process"] == "fdm":
+        if machine["id"] == "berlin-fdm":
             machine.update(batch_capacity=60, batch_by=batch_by, count=printers)
     return doc
+
+
+def test_a_job_takes_the_places_its_factorys_plates_need_whatever_machine_it_starts_on(
+    demo_doc: dict[str, Any],
+) -> None:
+    """Beside the plate printers Berlin keeps its one-part XL. An order planned on the XL
+    still takes three places a grip, so the plan or the floor can move it to a plate without
+    overfilling it (a review found a 60-place plate holding 63, then 117)."""
+    services = services_on(plate_network(demo_doc, "plate", xl=True), ManualClock(MONDAY))
+    line = LineRequest("phone-grip", 2, {"name": "Ada", "colour": "red"}, "pla")
+    placed = [
+        services.orders.place(PlaceOrder(f"cust-{k}", (line,), BERLIN)).order.id for k in range(12)
+    ]
+    services.controller(seed=1, failure_rate=0).step()
+    with services.uow() as uow:
+        tasks = [t for o in placed for t in uow.tasks.for_order(o) if t.process == "fdm"]
+        jobs = [uow.tasks.get_job(t.job_id) for t in tasks]
+    assert len(jobs) == 12
+    assert {j.piece_places for j in jobs} == {3}
+
+
+def test_a_line_routed_to_the_one_part_printer_keeps_its_places_on_a_plate(
+    demo_doc: dict[str, Any],
+) -> None:
+    """The routing put the grips' print on the XL (one place a piece there): the job still
+    counts three places a grip, as the plates beside it need."""
+    services = services_on(plate_network(demo_doc, "plate", xl=True), ManualClock(MONDAY))
+    line = LineRequest("phone-grip", 2, {"name": "Ada", "colour": "red"}, "pla")
+    order = services.orders.place(PlaceOrder("cust-1", (line,), BERLIN)).order
+    berlin = services.network.site("berlin")
+    xl = next(m for m in berlin.machines if m.id == "berlin-fdm-xl")
+    product = services.network.product("phone-grip")
+    steps = tuple(
+        PlannedStep(0, k, op, xl, MONDAY, MONDAY, 1.0, "pla-red", "pla", pieces=2)
+        for k, op in enumerate(product.routing)
+    )
+    jobs, _ = jobs_and_tasks(order, Plan(berlin, steps), random_ids(), MONDAY)
+    assert jobs[0].piece_places == 3
+
+
+def test_a_product_without_geometry_cannot_go_on_a_plate(demo_doc: dict[str, Any]) -> None:
+    doc = plate_network(demo_doc, "plate")
+    doc["products"] = demo_doc["products"]
+    with pytest.raises(InvalidNetwork, match="product 'desk-lamp' has no geometry to measure"):
+        build_network(doc)
 
 
 @pytest.mark.parametrize(("batch_by", "runs"), [("plate", 2), ("pieces", 1)])

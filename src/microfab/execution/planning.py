@@ -8,7 +8,7 @@ from datetime import datetime
 from microfab.execution.model import Job, Task
 from microfab.ids import IdFactory
 from microfab.network.model import Network, Site
-from microfab.orders.model import Order
+from microfab.orders.model import Order, OrderLine, piece_places
 from microfab.scheduling.dispatch import Plan, PlannedStep, SiteLoad, place_step
 
 
@@ -26,7 +26,7 @@ def jobs_and_tasks(
             line.quantity,
             line.material,
             now,
-            _piece_places(plan, i, line.quantity),
+            _piece_places(plan, i, line),
         )
         for i, line in enumerate(order.lines)
     ]
@@ -34,11 +34,11 @@ def jobs_and_tasks(
     return jobs, tasks
 
 
-def _piece_places(plan: Plan, line_index: int, quantity: int) -> int:
-    """The places a piece of the line takes in its batch step's runs (one if it has none)."""
-    steps = plan.steps
-    taken = [s.pieces // quantity for s in steps if s.line_index == line_index]
-    return max(taken, default=1)
+def _piece_places(plan: Plan, line_index: int, line: OrderLine) -> int:
+    """The places a piece of the line takes in its batch steps' runs at the plan's factory,
+    whichever of its batch machines the plan or the floor gives it (one if it has none)."""
+    processes = {s.operation.process for s in plan.steps if s.line_index == line_index}
+    return max((piece_places(plan.site, p, line) for p in processes), default=1)
 
 
 def _task(task_id: str, job: Job, order: Order, step: PlannedStep) -> Task:

@@ -260,7 +260,7 @@ def _check_site(
         yield f"{path}.timezone", f"unknown time zone {site.timezone!r} (e.g. Europe/Berlin)"
     for j, machine in enumerate(site.machines):
         yield from _check_driver(f"{path}.machines[{j}]", machine)
-        yield from _check_batch(f"{path}.machines[{j}]", machine)
+        yield from _check_batch(f"{path}.machines[{j}]", machine, spec)
         for k, material in enumerate(machine.materials):
             if material not in materials:
                 where = f"{path}.machines[{j}].materials[{k}]"
@@ -271,10 +271,25 @@ def _check_site(
             yield f"{path}.stock.{sku}", _unknown("material or component", sku, sorted(stockable))
 
 
-def _check_batch(path: str, machine: MachineFile) -> Iterator[tuple[str, str]]:
-    """A run filled by plate or chamber needs places to split and a size to split."""
+def _check_batch(path: str, machine: MachineFile, spec: NetworkFile) -> Iterator[tuple[str, str]]:
+    """A run filled by plate or chamber needs places to split, a size to split, and parts
+    whose size is known: a product without geometry would take one place whatever its size."""
     if machine.batch_by == "pieces":
         return
+    unmeasured = [
+        p.id
+        for p in spec.products
+        if p.geometry is None
+        and not p.from_upload
+        and any(o.process == machine.process for o in p.routing)
+    ]
+    if unmeasured:
+        yield (
+            f"{path}.batch_by",
+            f"product {unmeasured[0]!r} has no geometry to measure against the "
+            f"{machine.batch_by} (no catalog template): count pieces on this machine, "
+            "leaving out batch_by",
+        )
     if machine.batch_capacity < 2:
         yield (
             f"{path}.batch_by",

@@ -144,11 +144,12 @@ def line_machines(
     process = Process(operation.process)
     machines = site.machines_for(process, line.material if operation.uses_material else None)
     if product is not None:
+        places = piece_places(site, operation.process, line)
         machines = [
             m
             for m in machines
             if not m.closed_hours
-            or step_minutes(product, line, operation, m) <= site.longest_open(m)
+            or step_minutes(product, line, operation, m, places) <= site.longest_open(m)
         ]
     if line.estimate is None or line.estimate.for_process(operation.process) is None:
         return machines
@@ -166,7 +167,11 @@ def site_can_make(site: Site, product: ProductTemplate, line: OrderLine) -> bool
 
 
 def step_minutes(
-    product: ProductTemplate, line: OrderLine, operation: Operation, machine: MachineSpec
+    product: ProductTemplate,
+    line: OrderLine,
+    operation: Operation,
+    machine: MachineSpec,
+    places: int = 1,
 ) -> float:
     """Minutes ``operation`` of ``line`` takes on ``machine``, set-up included.
 
@@ -176,27 +181,32 @@ def step_minutes(
     one after another after one set-up; a batch machine (``batch_capacity`` of 2 or more) makes
     as many pieces at once as fit in its places (``per_run``; a large part may take several),
     so the line takes ``ceil(quantity / per_run)`` runs, each a set-up and one piece's minutes
-    (the run's length for this part).
+    (the run's length for this part); ``places`` is the places a piece takes
+    (``piece_places``).
     """
     estimate = line.estimate.for_process(operation.process) if line.estimate else None
     if estimate is None:
         piece = operation.minutes_per_unit.evaluate(product, line.params)
     else:
         piece = estimate.minutes
-    places = piece_places(machine, line)
     setups, pieces = _setups_and_piece_times(line.quantity, machine, places)
     return setups * operation.setup_minutes + pieces * piece / machine.speed_factor
 
 
-def piece_places(machine: MachineSpec, line: OrderLine) -> int:
-    """The places of ``machine``'s runs one piece of ``line`` takes (``MachineSpec.piece_places``:
-    by the size of the line's part where its geometry is known)."""
-    return machine.piece_places(line.estimate.size_mm if line.estimate else None)
-
-
-def line_places(machine: MachineSpec, line: OrderLine) -> int:
-    """The places the whole line takes in ``machine``'s runs."""
-    return line.quantity * piece_places(machine, line)
+def piece_places(site: Site, process: str, line: OrderLine) -> int:
+    """The places of a batch run one piece of ``line`` takes at ``site`` for a step of
+    ``process``: the most any of the site's batch machines of that process needs for it
+    (``MachineSpec.piece_places``, by the size of the line's part), so that a job the plan
+    or the floor moves between them never overfills a run; one where none batches."""
+    size = line.estimate.size_mm if line.estimate else None
+    return max(
+        (
+            m.piece_places(size)
+            for m in site.machines
+            if m.process.value == process and m.batch_capacity > 1
+        ),
+        default=1,
+    )
 
 
 def minutes_moved(

@@ -25,7 +25,6 @@ from microfab.orders.model import (
     OrderLine,
     batch_runs,
     line_machines,
-    line_places,
     per_run,
     piece_places,
     step_minutes,
@@ -368,11 +367,12 @@ def place_step(
         raise NoCapableFactory(f"{site.id} has no {process.value} machine for {line.material}")
     family = operation.family(line.material, line.params)
     best: PlannedStep | None = None
+    places = piece_places(site, operation.process, line)
     for machine in machines:
-        minutes = step_minutes(product, line, operation, machine)
-        start, end, joined = _slot(site, operation, machine, family, line, ready, load, minutes)
+        minutes = step_minutes(product, line, operation, machine, places)
+        taken = line.quantity * places
+        start, end, joined = _slot(site, operation, machine, family, taken, ready, load, minutes)
         if best is None or end < best.end:
-            places = piece_places(machine, line)
             share = load.run_share(machine, process.value, family, line.quantity, places)
             best = PlannedStep(
                 *position,
@@ -384,7 +384,7 @@ def place_step(
                 family,
                 material,
                 share,
-                line.quantity * places,
+                taken,
                 joined,
             )
     assert best is not None
@@ -396,16 +396,17 @@ def _slot(
     operation: Operation,
     machine: MachineSpec,
     family: str,
-    line: OrderLine,
+    places: int,
     ready: datetime,
     load: SiteLoad,
     minutes: float,
 ) -> tuple[datetime, datetime, bool]:
-    """When ``operation`` would start and end on ``machine``, and whether in a planned run: a
-    run it can join ends no earlier than its own end would be, else it waits for the machine's
-    work and, if attended, for a skilled person who is free."""
+    """When ``operation``, taking ``places`` places of a batch run, would start and end on
+    ``machine``, and whether in a planned run: a run it can join ends no earlier than its own
+    end would be, else it waits for the machine's work and, if attended, for a skilled person
+    who is free."""
     attended = operation.attended
-    run = load.open_run(machine, family, attended, ready, line_places(machine, line), minutes)
+    run = load.open_run(machine, family, attended, ready, places, minutes)
     if run is not None:  # the run's person, if any, was found for a part no shorter than this
         return run.start, max(run.end, run.start + timedelta(minutes=minutes)), True
     start, change = load.free_from(machine, ready, minutes, family)
