@@ -226,3 +226,25 @@ def test_a_machine_batched_by_plate_needs_places_and_a_size(demo_doc: dict[str, 
     printer.update(batch_capacity=60, batch_by="area")
     with pytest.raises(InvalidNetwork, match="batch_by"):
         build_network(doc)
+
+
+def test_an_idle_printer_leaves_a_plates_work_it_would_finish_later(
+    demo_doc: dict[str, Any],
+) -> None:
+    """Berlin has one plate printer and the one-part XL. Twenty grips fill a plate in one
+    33-minute run; on the XL they print one after another for hours. Before, the idle XL took
+    the second plate's grips and printed them in the plate's 33 minutes."""
+    clock = ManualClock(MONDAY)
+    services = services_on(plate_network(demo_doc, "plate", 1, xl=True), clock)
+    line = LineRequest("phone-grip", 20, {"name": "Ada", "colour": "red"}, "pla")
+    orders = [
+        services.orders.place(PlaceOrder(f"cust-{k}", (line,), BERLIN)).order.id for k in range(3)
+    ]
+    controller = services.controller(seed=1, failure_rate=0)
+    for _ in range(3):
+        controller.step()
+        clock.advance(timedelta(minutes=1))
+    with services.uow() as uow:
+        tasks = [t for o in orders for t in uow.tasks.for_order(o) if t.process == "fdm"]
+    assert [t.machine_id for t in tasks if t.state is TaskState.RUNNING] == ["berlin-fdm"]
+    assert all(t.machine_id == "berlin-fdm" for t in tasks)

@@ -30,7 +30,7 @@ from microfab.execution.queues import (
     queued_hours,
     site_loads,
 )
-from microfab.execution.replan import FactoryState, PlanningSettings, replan_factory
+from microfab.execution.replan import FactoryState, PlanningSettings, minutes_on, replan_factory
 from microfab.execution.slips import slipped
 from microfab.footprint.model import transport_kg
 from microfab.ids import IdFactory
@@ -613,13 +613,18 @@ class NetworkController:
         change = machine.changeover_from(loaded, task.setup_family)
         room = float("inf") if hold is None else hold.room(machine, loaded, task, now)
         room = min(room, spare - change)
+        # work planned on another machine takes this one's time: its speed, its runs
+        task.minutes = self._minutes_here(uow, task, machine)
+        task.machine_id = machine.id
         run = [task, *self._mates(uow, machine, task, ready, idle_ids, room)]
+        for member in run:
+            member.minutes = self._minutes_here(uow, member, machine)
+            member.machine_id = machine.id
         # The run ends when the machine has changed over and made its longest part: the
         # plan, the chart and the promises take that end from here on.
         ends = now + timedelta(minutes=change + max(t.minutes for t in run))
         for member in run:
             ready.remove(member)
-            member.machine_id = machine.id
             if len(run) > 1:
                 member.run = task.id
             member.planned_end = ends
@@ -675,14 +680,19 @@ class NetworkController:
         ]
         loaded = self._loaded.get(machine.id)
         for task in [*own, *others]:
-            if hold is not None and not hold.allows(machine, loaded, task, task.minutes, now):
-                continue
-            # with the changeover: before maintenance, and the person sees it too
-            minutes = machine.changeover_from(loaded, task.setup_family) + task.minutes
-            if minutes > spare:
-                continue
             if task.machine_id != machine.id and not self._can_take(uow, machine, task):
                 continue
+            here = self._minutes_here(uow, task, machine)
+            if hold is not None and not hold.allows(machine, loaded, task, here, now):
+                continue
+            # with the changeover: before maintenance, and the person sees it too
+            minutes = machine.changeover_from(loaded, task.setup_family) + here
+            if minutes > spare:
+                continue
+            if task.machine_id != machine.id and now + timedelta(minutes=minutes) > max(
+                task.planned_end, now
+            ):
+                continue  # it would end later here than on its own machine, as planned
             if not task.attended:
                 return task, None
             person = crew.person_for(task, minutes, named_only)
@@ -709,16 +719,21 @@ class NetworkController:
         part makes the run last longer than ``room`` minutes (a planned task is held for)."""
         if machine.batch_capacity < 2:
             return []
-        fits = [
+        alike = [
             t
             for t in ready
             if t is not lead
             and t.setup_family == lead.setup_family
             and t.attended == lead.attended
-            and (not t.attended or t.minutes <= lead.minutes)  # the person was found for lead's
-            and t.minutes <= max(room, lead.minutes)
             and t.process == lead.process
             and (t.machine_id == machine.id or t.machine_id not in idle_ids)
+        ]
+        here = {t.id: self._minutes_here(uow, t, machine) for t in alike}
+        fits = [
+            t
+            for t in alike
+            if (not t.attended or here[t.id] <= lead.minutes)  # the person was found for lead's
+            and here[t.id] <= max(room, lead.minutes)
         ]
         fits.sort(
             key=lambda t: (
@@ -738,6 +753,16 @@ class NetworkController:
                 mates.append(task)
                 room -= pieces
         return mates
+
+    def _minutes_here(self, uow: UnitOfWork, task: Task, machine: MachineSpec) -> float:
+        """``task``'s minutes on ``machine``: as planned on its own machine, else as the
+        re-plan counts them there (``replan.minutes_on``)."""
+        if task.machine_id == machine.id:
+            return task.minutes
+        job = self._job(uow, task.job_id)
+        setup = self._network.product(job.product_id).routing[task.step].setup_minutes
+        current = self._network.machine(task.machine_id)[1]
+        return minutes_on(task, job, current, machine, setup)
 
     def _can_take(self, uow: UnitOfWork, machine: MachineSpec, task: Task) -> bool:
         product = self._network.product(self._job(uow, task.job_id).product_id)

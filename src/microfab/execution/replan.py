@@ -286,7 +286,7 @@ def _operation(
             capable = line_machines(site, line, routing)
         current = next((m for m in site.machines if m.id == task.machine_id), None)
         setup = routing.setup_minutes
-        minutes = {m.id: _minutes_on(task, job, current, m, setup) for m in capable}
+        minutes = {m.id: minutes_on(task, job, current, m, setup) for m in capable}
         # no machine gets work longer than it is ever open at a stretch
         minutes = {m.id: v for m in capable if (v := minutes[m.id]) <= site.longest_open(m)}
         minutes = minutes or {task.machine_id: task.minutes}
@@ -302,11 +302,12 @@ def _operation(
     return operation, minutes
 
 
-def _minutes_on(
+def minutes_on(
     task: Task, job: Job, current: MachineSpec | None, machine: MachineSpec, setup: float
 ) -> float:
-    """Set-ups stay as they are; a piece's time scales with the machines' speeds, and a batch
-    machine makes the job's pieces in as many runs as its capacity needs."""
+    """``task``'s minutes (as planned on ``current``) on ``machine``: set-ups stay as they
+    are; a piece's time scales with the machines' speeds, and a batch machine makes the job's
+    pieces in as many runs as its places need, a one-part machine one after another."""
     if current is None or machine.id == current.id:
         return task.minutes
     moved = minutes_moved(task.minutes, job.quantity, setup, current, machine, job.piece_places)
