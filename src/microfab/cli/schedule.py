@@ -18,7 +18,7 @@ from microfab.errors import InvalidInput
 from microfab.scheduling.checker import check
 from microfab.scheduling.formats import SUFFIXES, read_instance, write_solution
 from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg
-from microfab.scheduling.instance_file import read_with_rush, write_instance_json
+from microfab.scheduling.instance_file import LARGEST, read_with_rush, write_instance_json
 from microfab.scheduling.model import Instance, Job, NoStart, Solution, score
 
 schedule_app = typer.Typer(help="Solve and draw job-shop schedules.", no_args_is_help=True)
@@ -97,14 +97,17 @@ def solve_command(
 def repair_command(
     file: FileArgument,
     at: Annotated[
-        int, typer.Option("--at", min=0, help="When it happens, in the file's time units")
+        int,
+        typer.Option("--at", min=0, max=LARGEST, help="When it happens, in the file's time units"),
     ],
     broken: Annotated[
         str | None, typer.Option("--broken", help="The machine that breaks down then")
     ] = None,
     back: Annotated[
         int | None,
-        typer.Option("--back", help="When the machine is back; left out, it is gone for good"),
+        typer.Option(
+            "--back", min=1, max=LARGEST, help="When the machine is back; left out, for good"
+        ),
     ] = None,
     rush: Annotated[
         Path | None,
@@ -117,7 +120,7 @@ def repair_command(
     fmt: FormatOption = None,
     time_limit: TimeOption = 30.0,
     budget: Annotated[
-        float, typer.Option("--budget", min=0.1, help="Seconds for the repair")
+        float, typer.Option("--budget", min=0.1, max=3600, help="Seconds for the repair")
     ] = 1.0,
     workers: WorkersOption = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
@@ -132,6 +135,9 @@ def repair_command(
         raise InvalidInput("say what happens at --at: --broken MACHINE, --rush FILE, or both")
     if output is not None:
         _writable(output, (".json",), ".json (the repaired schedule as JSON)")
+        inputs = [p.resolve() for p in (file, rush) if p is not None]
+        if output.resolve() in inputs:
+            raise InvalidInput(f"--output {output}: that is an input file; name another file")
     rush_jobs: tuple[Job, ...] = ()
     if rush is not None:
         if (fmt.value if fmt else SUFFIXES.get(file.suffix.lower())) != "json":
@@ -149,6 +155,8 @@ def repair_command(
         raise InvalidInput(
             f"{file}: no repaired schedule fits its shifts and calendars: {exc}"
         ) from None
+    if fixed.status == "invalid":
+        raise InvalidInput(f"{file}: CP-SAT refused the repaired model as invalid; check --at")
     _checked(changed, fixed)
     if output is not None:
         _write(output, lambda: write_solution(output, changed, fixed))

@@ -202,7 +202,8 @@ def read_with_rush(path: Path, rush: Path) -> tuple[Instance, tuple[Job, ...]]:
     before = instance_from_json(document, str(path))
     extra = _read_json(rush)
     rush_from_json(extra, before, str(rush))  # says what is wrong in the rush file's terms
-    both = instance_from_json({**document, "jobs": [*document["jobs"], *extra["jobs"]]}, str(path))
+    combined = {**document, "jobs": [*document["jobs"], *extra["jobs"]]}
+    both = instance_from_json(combined, f"{path} with the rush orders of {rush}")
     count = len(before.jobs)
     return replace(both, jobs=both.jobs[:count]), both.jobs[count:]
 

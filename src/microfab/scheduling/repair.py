@@ -9,6 +9,7 @@ CP-SAT with the frozen work fixed, within a small time budget.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from microfab.errors import InvalidInput
@@ -35,21 +36,42 @@ class Disruption:
     rush: tuple[Job, ...] = ()
 
 
-def disrupted(instance: Instance, disruption: Disruption) -> Instance:
-    """The instance as it stands after the disruption."""
+def disrupted(
+    instance: Instance, disruption: Disruption, started: Collection[str] = ()
+) -> Instance:
+    """The instance as it stands after the disruption. A machine gone for good (no
+    ``back_at``) is taken from the choices of every operation but those ``started`` on it
+    before, and one that only it can do is refused."""
     _check(instance, disruption)
     machines = instance.machines
+    jobs = instance.jobs
     if disruption.broken is not None:
         end = disruption.back_at
         if end is None:
             end = instance.horizon() + disruption.now + 1
+            jobs = tuple(_without(job, disruption.broken, started) for job in jobs)
         down = Window(disruption.now, end)
         machines = tuple(
             replace(m, unavailable=(*m.unavailable, down)) if m.id == disruption.broken else m
             for m in machines
         )
     rush = tuple(replace(j, release=max(j.release, disruption.now)) for j in disruption.rush)
-    return replace(instance, jobs=(*instance.jobs, *rush), machines=machines)
+    if disruption.broken is not None and disruption.back_at is None:
+        rush = tuple(_without(job, disruption.broken, ()) for job in rush)
+    return replace(instance, jobs=(*jobs, *rush), machines=machines)
+
+
+def _without(job: Job, machine: str, started: Collection[str]) -> Job:
+    """``job`` with ``machine`` gone from its operations' choices but those ``started``."""
+    operations = []
+    for op in job.operations:
+        if machine in op.durations and op.id not in started:
+            left = {m: d for m, d in op.durations.items() if m != machine}
+            if not left:
+                raise InvalidInput(f"only {machine} can do {op.id}: give the time it is back")
+            op = replace(op, durations=left)
+        operations.append(op)
+    return replace(job, operations=tuple(operations))
 
 
 def _check(instance: Instance, disruption: Disruption) -> None:
@@ -87,8 +109,8 @@ def repair(
 ) -> tuple[Instance, Solution]:
     """The re-planned instance and its best schedule found within ``budget`` seconds."""
     began = time.monotonic()
-    changed = disrupted(instance, disruption)
     frozen = frozen_work(schedule, disruption)
+    changed = disrupted(instance, disruption, frozen)
     quick = dispatch(changed, "atcs", frozen, disruption.now)
     left = budget - (time.monotonic() - began)
     replanned = len(changed.operations) - len(frozen)

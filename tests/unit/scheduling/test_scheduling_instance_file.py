@@ -301,6 +301,10 @@ def test_a_rush_order_of_a_new_colour_pays_the_printers_changeover(tmp_path: Pat
          "rush.json: jobs[0].operations[0].durations: machine 'lathe' is not in machines"),
         ([], {"jobs": [{"id": "p1", "operations": [{"id": "r.1", "durations": {"oven": 5}}]}]},
          "rush.json: jobs[0]: the id 'p1' is in the plan already"),
+        (["--broken", "printer"], None, "only printer can do p1.print: give the time it is back"),
+        (["--broken", "printer", "--back", str(10**10)], None,
+         "Invalid value for '--back': Input should be less than or equal to 1000000000"),
+        (["--broken", "printer", "--budget", "inf"], None, "Invalid value for '--budget'"),
     ],
 )  # fmt: skip
 def test_the_cli_refuses_a_repair_it_cannot_make_in_one_line(
@@ -320,3 +324,28 @@ def test_rush_orders_need_a_whole_factory_file(tmp_path: Path, benchmarks: Path)
     result = runner.invoke(schedule_app, ["repair", ft06, "--at", "5", "--rush", rush])
     assert result.exit_code == 2
     assert "--rush needs a whole-factory .json file, not ft06.txt" in result.stderr
+
+
+def test_a_machine_gone_for_good_gets_no_more_work(tmp_path: Path) -> None:
+    """With a second printer, the first one's prints move there; before, the repair put
+    them on the broken one after the end of its window."""
+    doc = small_shop()
+    doc["machines"].append({"id": "spare", "changeover": 10})
+    for job in doc["jobs"][:4]:
+        job["operations"][0]["durations"]["spare"] = 25
+    shop = write(tmp_path, "shop.json", doc)
+    out = tmp_path / "fixed.json"
+    command = ["repair", shop, "--at", "30", "--broken", "printer", "-o", str(out)]
+    result = runner.invoke(schedule_app, [*command, "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out.read_text())["assignments"]
+    assert all(r["start"] < 30 for r in rows if r["machine"] == "printer")
+
+
+def test_the_repair_will_not_write_over_its_input(tmp_path: Path) -> None:
+    shop = write(tmp_path, "shop.json", small_shop())
+    command = ["repair", shop, "--at", "30", "--broken", "printer", "--back", "99", "-o", shop]
+    result = runner.invoke(schedule_app, command)
+    assert result.exit_code == 2
+    assert "that is an input file" in result.stderr
+    assert json.loads(Path(shop).read_text())["name"] == "small-shop"
