@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from microfab.bootstrap import Services
 from microfab.catalog.model import LineEstimate, ProcessEstimate
 from microfab.clock import ManualClock
 from microfab.errors import InvalidNetwork
@@ -112,6 +113,15 @@ def test_a_quote_joins_a_planned_run_only_with_room_on_the_plate(
     assert step.pieces == 3 * quantity
 
 
+def place_grips(services: Services, orders: int, quantity: int) -> list[str]:
+    """Place ``orders`` orders of ``quantity`` red grips each for Berlin; their ids."""
+    line = LineRequest("phone-grip", quantity, {"name": "Ada", "colour": "red"}, "pla")
+    return [
+        services.orders.place(PlaceOrder(f"cust-{k}", (line,), BERLIN)).order.id
+        for k in range(orders)
+    ]
+
+
 def plate_network(
     demo_doc: dict[str, Any], batch_by: str, printers: int = 6, xl: bool = False
 ) -> dict[str, Any]:
@@ -135,10 +145,7 @@ def test_a_job_takes_the_places_its_factorys_plates_need_whatever_machine_it_sta
     still takes three places a grip, so the plan or the floor can move it to a plate without
     overfilling it (a review found a 60-place plate holding 63, then 117)."""
     services = services_on(plate_network(demo_doc, "plate", xl=True), ManualClock(MONDAY))
-    line = LineRequest("phone-grip", 2, {"name": "Ada", "colour": "red"}, "pla")
-    placed = [
-        services.orders.place(PlaceOrder(f"cust-{k}", (line,), BERLIN)).order.id for k in range(12)
-    ]
+    placed = place_grips(services, 12, quantity=2)
     services.controller(seed=1, failure_rate=0).step()
     with services.uow() as uow:
         tasks = [t for o in placed for t in uow.tasks.for_order(o) if t.process == "fdm"]
@@ -180,10 +187,7 @@ def test_two_orders_share_a_run_only_while_their_parts_fit_the_plate(
     """Two orders of twelve grips take 36 places each by area: more than a 60-place plate, so
     they print in two runs; counted as pieces (24 of 60) they print in one."""
     services = services_on(plate_network(demo_doc, batch_by), ManualClock(MONDAY))
-    line = LineRequest("phone-grip", 12, {"name": "Ada", "colour": "red"}, "pla")
-    orders = [
-        services.orders.place(PlaceOrder(f"cust-{k}", (line,), BERLIN)).order.id for k in range(2)
-    ]
+    orders = place_grips(services, 2, quantity=12)
     services.controller(seed=1, failure_rate=0).step()
     with services.uow() as uow:
         tasks = [t for o in orders for t in uow.tasks.for_order(o) if t.process == "fdm"]
@@ -203,10 +207,7 @@ def test_the_floor_fills_a_run_only_with_parts_that_fit_its_places(
     count as pieces; by area they wait for the next plate."""
     doc = plate_network(demo_doc, batch_by, printers=1)
     services = services_on(doc, ManualClock(MONDAY))
-    line = LineRequest("phone-grip", 12, {"name": "Ada", "colour": "red"}, "pla")
-    orders = [
-        services.orders.place(PlaceOrder(f"cust-{k}", (line,), BERLIN)).order.id for k in range(2)
-    ]
+    orders = place_grips(services, 2, quantity=12)
     services.controller(seed=1, failure_rate=0).step()
     with services.uow() as uow:
         tasks = [t for o in orders for t in uow.tasks.for_order(o) if t.process == "fdm"]
@@ -236,10 +237,7 @@ def test_an_idle_printer_leaves_a_plates_work_it_would_finish_later(
     the second plate's grips and printed them in the plate's 33 minutes."""
     clock = ManualClock(MONDAY)
     services = services_on(plate_network(demo_doc, "plate", 1, xl=True), clock)
-    line = LineRequest("phone-grip", 20, {"name": "Ada", "colour": "red"}, "pla")
-    orders = [
-        services.orders.place(PlaceOrder(f"cust-{k}", (line,), BERLIN)).order.id for k in range(3)
-    ]
+    orders = place_grips(services, 3, quantity=20)
     controller = services.controller(seed=1, failure_rate=0)
     for _ in range(3):
         controller.step()

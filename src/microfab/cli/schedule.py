@@ -16,10 +16,10 @@ import typer
 from microfab.cli.common import console, err_console, user_errors
 from microfab.errors import InvalidInput
 from microfab.scheduling.checker import check
-from microfab.scheduling.formats import SUFFIXES, read_instance, write_solution
+from microfab.scheduling.formats import SUFFIXES, read_instance, solution_scores, write_solution
 from microfab.scheduling.gantt import gantt_html, gantt_rows, gantt_svg
 from microfab.scheduling.instance_file import LARGEST, read_with_rush, write_instance_json
-from microfab.scheduling.model import Instance, Job, NoStart, Solution, score
+from microfab.scheduling.model import Instance, Job, NoStart, Solution
 
 schedule_app = typer.Typer(help="Solve and draw job-shop schedules.", no_args_is_help=True)
 
@@ -62,32 +62,29 @@ def solve_command(
     instance, solution = _solve(file, fmt, time_limit, workers)
     if output is not None:
         _write(output, lambda: write_solution(output, instance, solution))
-    scores = score(instance, solution.schedule)
+    scores = solution_scores(instance, solution)
     summary = {
         "instance": instance.name,
-        "makespan": scores.makespan,
+        **scores,
         "lower_bound": solution.lower_bound,
         "status": solution.status,
         "gap": round(solution.gap, 6),
         "seconds": round(solution.seconds, 3),
-        "objective": solution.objective,
-        "tardiness": scores.tardiness,
-        "changeover": scores.changeover,
     }
     if as_json:
         typer.echo(json.dumps(summary))
         return
     if instance.is_plain:
         console.print(
-            f"{instance.name}: makespan {scores.makespan}, lower bound {solution.lower_bound}, "
+            f"{instance.name}: makespan {scores['makespan']}, lower bound {solution.lower_bound}, "
             f"{solution.status}, {summary['seconds']} s",
             markup=False,
         )
         return
     console.print(
         f"{instance.name}: objective {solution.objective}, lower bound {solution.lower_bound}, "
-        f"{solution.status}, {summary['seconds']} s; makespan {scores.makespan}, weighted "
-        f"tardiness {scores.tardiness}, changeover {scores.changeover}",
+        f"{solution.status}, {summary['seconds']} s; makespan {scores['makespan']}, weighted "
+        f"tardiness {scores['tardiness']}, changeover {scores['changeover']}",
         markup=False,
     )
 
@@ -167,7 +164,7 @@ def repair_command(
         if a.operation in was
         and (was[a.operation].machine, was[a.operation].start) != (a.machine, a.start)
     )
-    before, after = _scores(instance, plan), _scores(changed, fixed)
+    before, after = solution_scores(instance, plan), solution_scores(changed, fixed)
     summary = {
         "instance": instance.name,
         "before": before,
@@ -187,16 +184,6 @@ def repair_command(
         f"{before['makespan']} -> {after['makespan']}; {moved} operations moved",
         markup=False,
     )
-
-
-def _scores(instance: Instance, solution: Solution) -> dict[str, int]:
-    scores = score(instance, solution.schedule)
-    return {
-        "objective": solution.objective,
-        "makespan": scores.makespan,
-        "tardiness": scores.tardiness,
-        "changeover": scores.changeover,
-    }
 
 
 @schedule_app.command("example")

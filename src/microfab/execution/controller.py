@@ -615,10 +615,8 @@ class NetworkController:
         room = min(room, spare - change)
         # work planned on another machine takes this one's time: its speed, its runs
         task.minutes = self._minutes_here(uow, task, machine)
-        task.machine_id = machine.id
         run = [task, *self._mates(uow, machine, task, ready, idle_ids, room)]
         for member in run:
-            member.minutes = self._minutes_here(uow, member, machine)
             member.machine_id = machine.id
         # The run ends when the machine has changed over and made its longest part: the
         # plan, the chart and the promises take that end from here on.
@@ -680,8 +678,6 @@ class NetworkController:
         ]
         loaded = self._loaded.get(machine.id)
         for task in [*own, *others]:
-            if task.machine_id != machine.id and not self._can_take(uow, machine, task):
-                continue
             here = self._minutes_here(uow, task, machine)
             if hold is not None and not hold.allows(machine, loaded, task, here, now):
                 continue
@@ -693,6 +689,8 @@ class NetworkController:
                 task.planned_end, now
             ):
                 continue  # it would end later here than on its own machine, as planned
+            if task.machine_id != machine.id and not self._can_take(uow, machine, task):
+                continue
             if not task.attended:
                 return task, None
             person = crew.person_for(task, minutes, named_only)
@@ -716,7 +714,8 @@ class NetworkController:
         and attendance, those the plan put in this run first, then this machine's later ones,
         then those waiting for a busy machine, as long as their pieces fit. An attended run
         takes no part longer than the lead, whose time the person on shift was found for; no
-        part makes the run last longer than ``room`` minutes (a planned task is held for)."""
+        part makes the run last longer than ``room`` minutes (a planned task is held for).
+        Each mate takes its minutes on this machine (``_minutes_here``)."""
         if machine.batch_capacity < 2:
             return []
         alike = [
@@ -750,6 +749,7 @@ class NetworkController:
             if pieces > room:
                 continue
             if task.machine_id == machine.id or self._can_take(uow, machine, task):
+                task.minutes = here[task.id]  # its time on this machine, which takes it
                 mates.append(task)
                 room -= pieces
         return mates

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from microfab.execution.model import Job, Task, TaskState
-from microfab.network.model import MachineSpec, Network, Process, Site, staff_runs
+from microfab.network.model import MachineSpec, Network, Process, Site, person_stretches, staff_runs
 from microfab.network.model import Operator as Person
 from microfab.orders.model import NORMAL_PRIORITY, OrderLine, line_machines, minutes_moved
 from microfab.scheduling.model import (
@@ -486,19 +486,11 @@ def _maintenance(
 
 
 def _operator(site: Site, person: Person, now: datetime, horizon: timedelta) -> Operator:
-    windows = []
-    local = now.astimezone(site.tz)
-    for offset in range(-1, horizon.days + 1):
-        noon = (local + timedelta(days=offset)).replace(hour=12, minute=0, second=0, microsecond=0)
-        for shift in person.shifts:
-            window = shift.window_on(noon)
-            if window is None:
-                continue
-            start, end = (_minutes(w - now) for w in window)
-            if end > 0:
-                windows.append(Window(max(start, 0), end))
-    skills = frozenset(p.value for p in person.skills)
-    return Operator(person.id, skills, tuple(sorted(windows, key=lambda w: w.start)))
+    first = now.astimezone(site.tz).date() - timedelta(days=1)
+    stretches = person_stretches(site.tz, person, first, horizon.days + 2)
+    minutes = ((_minutes(begin - now), _minutes(end - now)) for begin, end in stretches)
+    windows = tuple(Window(max(start, 0), end) for start, end in minutes if end > 0)
+    return Operator(person.id, frozenset(p.value for p in person.skills), windows)
 
 
 def _minutes(delta: timedelta) -> int:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from microfab.errors import NotFound
 from microfab.execution.crew import next_named
 from microfab.execution.floor_plan import FloorPlan, floor_plan
 from microfab.execution.maintenance import closed_machines
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Maintenance, Task, TaskState
-from microfab.network.model import MachineSpec, Network, Operator, Site
+from microfab.network.model import MachineSpec, Network, Operator, Site, person_stretches
 from microfab.orders.model import Order
 from microfab.quoting.service import ready_by
 from microfab.storage import MachineRecord, UnitOfWorkFactory
@@ -163,14 +163,8 @@ def person_view(
 def _next_shift(site: Site, person: Operator, at: datetime) -> datetime | None:
     """When ``person``'s next shift begins after ``at`` (within a week): for someone on
     shift, ``at`` is when their stretch of shifts ends."""
-    local = at.astimezone(site.tz)
-    starts = [
-        w[0]
-        for offset in range(8)
-        for shift in person.shifts
-        if (w := shift.window_on(local + timedelta(days=offset))) is not None and w[0] > local
-    ]
-    return min(starts).astimezone(UTC) if starts else None
+    stretches = person_stretches(site.tz, person, at.astimezone(site.tz).date(), 8)
+    return min((begin for begin, _ in stretches if begin > at), default=None)
 
 
 def factory_plan(

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from microfab.catalog.model import ProductTemplate
 from microfab.errors import NotFound
-from microfab.scheduling.model import Criterion, Objective
+from microfab.scheduling.model import Criterion, Objective, joined_spans
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -178,6 +178,11 @@ class Shift:
         if finish <= begin:
             finish += timedelta(days=1)
         return begin, finish
+
+    def utc_window(self, day: date, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+        """``window_on`` the local calendar ``day`` in ``tz``, in UTC."""
+        window = self.window_on(datetime.combine(day, time(12), tz))
+        return None if window is None else (window[0].astimezone(UTC), window[1].astimezone(UTC))
 
     def covers(self, local: datetime) -> bool:
         """Whether the shift is on at ``local`` (a shift may start the day before)."""
@@ -416,13 +421,8 @@ class Site:
         """The machine's closed hours starting on local calendar ``day``, in UTC (cached)."""
         key = (machine.id, day)
         if key not in self._closed_cache:
-            noon = datetime.combine(day, time(12), self.tz)
-            windows = [
-                (w[0].astimezone(UTC), w[1].astimezone(UTC))
-                for hours in machine.closed_hours
-                if (w := hours.window_on(noon)) is not None
-            ]
-            self._closed_cache[key] = sorted(windows)
+            windows = (hours.utc_window(day, self.tz) for hours in machine.closed_hours)
+            self._closed_cache[key] = sorted(w for w in windows if w is not None)
         return self._closed_cache[key]
 
     @cached_property
@@ -442,19 +442,12 @@ def person_stretches(
 ) -> list[tuple[datetime, datetime]]:
     """The stretches (UTC, in order) ``person`` works, from their shifts starting on the local
     days ``first`` to ``days`` days later; shifts that meet or overlap make one stretch."""
-    windows = sorted(
-        (w[0].astimezone(UTC), w[1].astimezone(UTC))
+    return joined_spans(
+        w
         for offset in range(days)
         for shift in person.shifts
-        if (w := shift.window_on(datetime.combine(first + timedelta(days=offset), time(12), tz)))
+        if (w := shift.utc_window(first + timedelta(days=offset), tz)) is not None
     )
-    stretches: list[tuple[datetime, datetime]] = []
-    for begin, end in windows:
-        if stretches and begin <= stretches[-1][1]:
-            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], end))
-        else:
-            stretches.append((begin, end))
-    return stretches
 
 
 def _minutes_between(begin: datetime, end: datetime) -> int:

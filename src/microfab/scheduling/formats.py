@@ -221,17 +221,24 @@ def _job(j: int, steps: list[dict[str, int]]) -> Job:
     return Job(job_id, operations)
 
 
+def solution_scores(instance: Instance, solution: Solution) -> dict[str, int]:
+    """What a schedule scores: the objective and each criterion."""
+    scores = score(instance, solution.schedule)
+    return {
+        "objective": solution.objective,
+        "makespan": scores.makespan,
+        "tardiness": scores.tardiness,
+        "changeover": scores.changeover,
+    }
+
+
 def solution_to_json(instance: Instance, solution: Solution) -> dict[str, Any]:
     """The schedule and its scores as plain JSON data."""
-    scores = score(instance, solution.schedule)
     return {
         "instance": instance.name,
         "solver": solution.solver,
         "status": solution.status,
-        "makespan": scores.makespan,
-        "tardiness": scores.tardiness,
-        "changeover": scores.changeover,
-        "objective": solution.objective,
+        **solution_scores(instance, solution),
         "lower_bound": solution.lower_bound,
         "seconds": round(solution.seconds, 3),
         "assignments": list(_assignment_rows(instance, solution)),

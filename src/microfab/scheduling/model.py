@@ -10,8 +10,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
+from typing import TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +29,22 @@ class Window:
 
 def joined(windows: Iterable[Window]) -> tuple[Window, ...]:
     """``windows`` in order, those that meet or overlap made one."""
-    merged: list[Window] = []
-    for w in sorted(windows, key=lambda w: w.start):
-        if merged and w.start <= merged[-1].end:
-            merged[-1] = Window(merged[-1].start, max(merged[-1].end, w.end))
+    return tuple(Window(*span) for span in joined_spans((w.start, w.end) for w in windows))
+
+
+Point = TypeVar("Point", int, datetime)
+
+
+def joined_spans(spans: Iterable[tuple[Point, Point]]) -> list[tuple[Point, Point]]:
+    """``[start, end)`` spans in order, those that meet or overlap made one: minutes of a
+    plan, or instants of a calendar."""
+    merged: list[tuple[Point, Point]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
-            merged.append(w)
-    return tuple(merged)
+            merged.append((start, end))
+    return merged
 
 
 @dataclass(frozen=True, slots=True)
