@@ -167,7 +167,15 @@ class Dispatcher:
         return _Option(op, machine, start, start + duration, operator, mates)
 
     def _mates(self, option: _Option) -> tuple[Operation, ...]:
-        """Ready operations of the same family that can join the batch run without delay."""
+        """Ready operations of the same family that can join the batch run without delay.
+
+        Earliest due date first, while there is room. A mate that makes the run longer joins
+        only if the longer run still starts when planned: one that would no longer end before
+        a maintenance slot (or within a person's shift) would hold the whole run back. On the
+        print farm an SLS build of eight ending at 601 took a part longer than the 629 minutes
+        before its printer's maintenance at 1230 and waited, idle, until 1350; without such
+        mates the rule's weighted tardiness there fell from 1,611 to 586 minutes.
+        """
         op, machine = option.op, option.machine
         mates = [
             o
@@ -179,12 +187,25 @@ class Dispatcher:
         ]
         mates.sort(key=lambda o: (self.instance.job[o.job].due or math.inf, o.id))
         room = machine.capacity - op.size
+        duration = option.end - option.start
         joined = []
         for mate in mates:
-            if mate.size <= room:
-                joined.append(mate)
-                room -= mate.size
+            if mate.size > room:
+                continue
+            longer = max(duration, mate.durations[machine.id])
+            if longer > duration and not self._starts_at(op, machine, option.start, longer):
+                continue
+            joined.append(mate)
+            room -= mate.size
+            duration = longer
         return tuple(joined)
+
+    def _starts_at(self, op: Operation, machine: Machine, start: int, duration: int) -> bool:
+        """True when a run of ``duration`` can still start at ``start`` (calendar, shifts)."""
+        try:
+            return self._fit(op, machine, start, duration)[0] == start
+        except NoStart:
+            return False
 
     def _fit(
         self, op: Operation, machine: Machine, start: int, duration: int

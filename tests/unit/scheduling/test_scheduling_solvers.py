@@ -67,6 +67,22 @@ def test_dispatch_fills_a_batch_only_as_far_as_its_pieces_fit(workshop: Instance
     assert check(instance, schedule) == []
 
 
+def test_a_part_that_would_hold_its_run_past_maintenance_waits_for_a_later_run() -> None:
+    # The printer is down from 100: a run of 80 fits before it, one of 120 does not.
+    jobs = (
+        Job("short", (Operation("short.print", "short", {"sls": 80}, "pa12"),), due=200),
+        Job("long", (Operation("long.print", "long", {"sls": 120}, "pa12"),), due=300),
+    )
+    sls = Machine("sls", "sls", unavailable=(Window(100, 130),), capacity=2)
+    instance = Instance("maintenance", jobs, (sls,), objective=Objective({Criterion.TARDINESS: 1}))
+    schedule = dispatch(instance, "edd")
+    assert check(instance, schedule) == []
+    short, long = schedule.of["short.print"], schedule.of["long.print"]
+    assert (short.start, short.end) == (0, 80)
+    assert long.batch != short.batch
+    assert long.start >= 130
+
+
 def test_earliest_due_date_goes_first_on_a_busy_machine() -> None:
     jobs = tuple(
         Job(f"j{k}", (Operation(f"j{k}.cut", f"j{k}", {"laser": 4}),), due=due)
