@@ -163,11 +163,38 @@ def test_a_batch_window_frees_whole_jobs_up_to_a_late_part() -> None:
     parts = lns._batch_parts(schedule)
     assert [a.operation for a in parts][:2] == ["j0.print", "j1.print"]
     assert lns._late_jobs(schedule) == {"j5"}
-    for _ in range(20):
-        free = lns._batch_window(schedule, parts, {"j5"}, count=6)
-        jobs_freed = {op.split(".")[0] for op in free}
-        assert free == {f"{j}.{step}" for j in jobs_freed for step in ("print", "pack")}
-        assert len(free) >= 6
+    lns.runs = 1.5  # three parts on a machine of capacity 2
+    ending = lns._batch_window(parts, parts[5], ending=True)
+    assert ending == {f"j{k}.{step}" for k in (3, 4, 5) for step in ("print", "pack")}
+    starting = lns._batch_window(parts, parts[0], ending=False)
+    assert starting == {f"j{k}.{step}" for k in (0, 1, 2) for step in ("print", "pack")}
+    # near the end a stretch still holds its full size
+    assert len(lns._batch_window(parts, parts[5], ending=False)) == 6
+
+
+def test_a_late_part_whose_stretch_held_nothing_better_is_not_tried_again() -> None:
+    jobs = tuple(
+        Job(f"j{k}", (Operation(f"j{k}.print", f"j{k}", {"sls": 10}, "pa12"),), due=5)
+        for k in range(2)
+    )
+    instance = Instance("settled", jobs, (Machine("sls", "sls", capacity=2),), objective=TARDINESS)
+    rows = (
+        Assignment("j0.print", "sls", 0, 10, batch=1),
+        Assignment("j1.print", "sls", 0, 10, batch=1),
+    )
+    schedule = Schedule(rows)
+    search = _Search(instance, {}, 0, QUICK, {}, {Criterion.TARDINESS: 1})
+    lns = _Neighbourhoods(search, random.Random(0))
+    lns.settled = {"j0.print", "j1.print"}
+    for _ in range(30):
+        lns.pick(schedule)
+        assert lns.anchor is None
+    lns.settled = {"j0.print"}
+    anchors = set()
+    for _ in range(30):
+        lns.pick(schedule)
+        anchors.add(lns.anchor)
+    assert anchors == {None, "j1.print"}
 
 
 def resin_printer(*jobs: Job, setup: str = "") -> Instance:
