@@ -220,9 +220,15 @@ class Dispatcher:
         return fit
 
     def _fit_person(
-        self, op: Operation, machine: Machine, start: int, duration: int
+        self,
+        op: Operation,
+        machine: Machine,
+        start: int,
+        duration: int,
+        skilled: list[Operator] | None = None,
     ) -> tuple[int, Operator]:
-        skilled = self.skilled.get(op.skill or "", [])
+        if skilled is None:
+            skilled = self.skilled.get(op.skill or "", [])
         if not skilled:
             raise ValueError(f"no operator has skill {op.skill!r} for {op.id}")
         attended = op.attended_time(duration)
@@ -247,6 +253,49 @@ class Dispatcher:
             if begin + attended <= shift.end:
                 return begin
         raise NoStart(f"{operator.id} has no shift left after {start}: extend the shifts")
+
+    def keep(
+        self, operations: list[Operation], machine: Machine, planned: int, person: str | None
+    ) -> None:
+        """Place ``operations`` as one run on ``machine`` (a step alone on a one-part machine),
+        at ``planned`` or as soon after it as the machine, its calendar, the steps before
+        them and a person allow: the planned ``person`` unless another can start sooner."""
+        duration = max(op.durations[machine.id] for op in operations)
+        lead = next((op for op in operations if op.skill), operations[0])
+        ready = self.machines[machine.id].ready + self.setup(machine, lead)
+        earliest = max(planned, ready, *(self.earliest(op) for op in operations))
+        start, operator = self._fit(lead, machine, earliest, duration)
+        planned_person = [o for o in self.skilled.get(lead.skill or "", []) if o.id == person]
+        if planned_person and operator is not planned_person[0]:
+            try:
+                when, _ = self._fit_person(lead, machine, earliest, duration, planned_person)
+            except NoStart:
+                when = start + 1
+            if when <= start:
+                start, operator = when, planned_person[0]
+        batch = None
+        if machine.capacity > 1:
+            self.batches += 1
+            batch = self.batches
+        for op in operations:
+            end = start + (duration if batch is not None else op.durations[machine.id])
+            person = operator.id if operator and op.skill else None
+            self._record(Assignment(op.id, machine.id, start, end, batch, person))
+
+    def finishing_first(self, op: Operation) -> Machine:
+        """The machine, of those ``op`` may use, on which it would finish first now."""
+        ends = []
+        for m, duration in op.durations.items():
+            machine = self.instance.machine[m]
+            ready = self.machines[m].ready + self.setup(machine, op)
+            try:
+                start, _ = self._fit(op, machine, max(self.earliest(op), ready), duration)
+            except NoStart:
+                continue
+            ends.append((start + duration, m))
+        if not ends:
+            raise NoStart(f"no feasible start for {op.id}: calendars and shifts never align")
+        return self.instance.machine[min(ends)[1]]
 
     def _commit(self, option: _Option) -> None:
         batch = None
@@ -441,3 +490,38 @@ def best_dispatch(instance: Instance, tries: int = 8, seed: int = 0) -> Schedule
 def _cost(instance: Instance, schedule: Schedule) -> tuple[int, ...]:
     """The objective's ranking, ties going to the shorter schedule."""
     return (*ranking(instance, schedule), schedule.makespan)
+
+
+def right_shift(
+    instance: Instance,
+    plan: Schedule,
+    frozen: Mapping[str, Assignment] | None = None,
+    not_before: int = 0,
+) -> Schedule:
+    """``plan`` kept as far as it still holds after a disruption: each operation on its
+    machine, in its machine's order and with its batch mates, never earlier than planned and
+    later only as far as the machines, calendars, shifts and the steps before it now need.
+
+    An operation whose machine it may no longer use goes where it finishes first; operations
+    the plan does not have (rush orders) are dispatched by ATCS after the kept work. Raises
+    ``NoStart`` where attended work no longer fits the shifts laid out.
+    """
+    frozen = frozen or {}
+    keeper = Dispatcher(instance, frozen, not_before)
+    runs: dict[tuple[str, int] | str, list[Assignment]] = {}
+    for a in plan.assignments:
+        if a.operation in frozen or a.operation not in instance.operations:
+            continue
+        batched = a.batch is not None and instance.machine[a.machine].capacity > 1
+        key = (a.machine, a.batch) if batched and a.batch is not None else a.operation
+        runs.setdefault(key, []).append(a)
+    position = {op.id: k for job in instance.jobs for k, op in enumerate(job.operations)}
+    for run in sorted(runs.values(), key=lambda r: (r[0].start, position[r[0].operation])):
+        operations = [instance.operations[a.operation] for a in run]
+        if all(run[0].machine in op.durations for op in operations):
+            machine = instance.machine[run[0].machine]
+            keeper.keep(operations, machine, run[0].start, run[0].operator)
+        else:
+            for op in operations:
+                keeper.keep([op], keeper.finishing_first(op), run[0].start, None)
+    return Dispatcher(instance, keeper.done, not_before).run(RULES["atcs"])

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from microfab.errors import InvalidInput
 from microfab.scheduling.checker import check
+from microfab.scheduling.cpsat import Settings, solve
 from microfab.scheduling.factory_instance import factory_instance
-from microfab.scheduling.model import Job, Operation
+from microfab.scheduling.model import Job, Operation, Schedule
 from microfab.scheduling.repair import Disruption, disrupted, frozen_work, repair
-from microfab.scheduling.rules import RULES, Dispatcher, _Option, dispatch
+from microfab.scheduling.rules import RULES, Dispatcher, _Option, dispatch, right_shift
 
 
 def test_replans_around_a_broken_printer_and_keeps_started_work() -> None:
@@ -80,3 +83,56 @@ def test_a_mistyped_disruption_is_refused(disruption: Disruption, reason: str) -
     plan = dispatch(instance, "atcs")
     with pytest.raises(InvalidInput, match=reason):
         repair(instance, plan, disruption)
+
+
+def _moved(plan: Schedule, schedule: Schedule) -> set[str]:
+    return {
+        a.operation
+        for a in schedule.assignments
+        if a.operation in plan.of
+        and (plan.of[a.operation].machine, plan.of[a.operation].start) != (a.machine, a.start)
+    }
+
+
+def test_kept_plan_is_the_plan_when_nothing_happened() -> None:
+    instance = factory_instance(orders=60, seed=1)
+    plan = solve(instance, Settings(time_limit=2.0)).schedule
+    kept = right_shift(instance, plan)
+    assert _moved(plan, kept) == set()
+    assert {a.operator for a in kept.assignments} == {a.operator for a in plan.assignments}
+    assert check(instance, kept) == []
+
+
+def test_a_breakdown_in_an_idle_gap_moves_nothing() -> None:
+    instance = factory_instance(orders=60, seed=1)
+    plan = solve(instance, Settings(time_limit=2.0)).schedule
+    machine, gap = next(
+        (m.id, (a.end, b.start))
+        for m in instance.machines
+        for a, b in itertools.pairwise(plan.on_machine(m.id))
+        if b.start - a.end >= 12 and a.end > 100
+    )
+    disruption = Disruption(now=gap[0] + 1, broken=machine, back_at=gap[0] + 11)
+    changed, solution = repair(instance, plan, disruption, budget=0.0)
+    assert _moved(plan, solution.schedule) == set()
+    assert check(changed, solution.schedule) == []
+
+
+def test_the_kept_plan_waits_out_the_breakdown_in_its_machines_order() -> None:
+    instance = factory_instance(orders=60, seed=1)
+    plan = dispatch(instance, "atcs")
+    now = 600
+    broken = next(
+        a.machine for a in plan.assignments if a.start < now < a.end and a.machine.startswith("fdm")
+    )
+    disruption = Disruption(now=now, broken=broken, back_at=now + 180)
+    frozen = frozen_work(plan, disruption)
+    changed = disrupted(instance, disruption, frozen)
+    kept = right_shift(changed, plan, frozen, now)
+    assert check(changed, kept) == []
+    later = [a for a in plan.on_machine(broken) if a.end > now]
+    assert [a.operation for a in kept.on_machine(broken) if a.end > now] == [
+        a.operation for a in later
+    ]
+    assert all(kept.of[a.operation].start >= now + 180 for a in later)
+    assert all(a.start >= plan.of[a.operation].start for a in kept.assignments)
