@@ -89,7 +89,7 @@ def _check(instance: Instance, disruption: Disruption) -> None:
     if disruption.back_at is not None and disruption.back_at <= disruption.now:
         raise InvalidInput(
             f"machine back at {disruption.back_at}, not after the breakdown at "
-            f"{disruption.now}: leave back_at out for a machine down for good"
+            f"{disruption.now}: give no return time for a machine down for good"
         )
     if disruption.back_at is not None and disruption.broken is None:
         raise InvalidInput("back_at without a broken machine: name the machine that broke")

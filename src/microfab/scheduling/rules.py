@@ -235,10 +235,20 @@ class Dispatcher:
         calendar = self.calendars[machine.id]
         for _ in range(10_000):
             start = _after_calendar(calendar, start, duration)
-            when, operator = min(
-                ((self._operator_start(o, start, attended), o) for o in skilled),
-                key=lambda pair: (pair[0], pair[1].id),
-            )
+            starts = []
+            for o in skilled:
+                try:
+                    starts.append((self._operator_start(o, start, attended), o))
+                except NoStart:
+                    continue  # this person's shifts are over; another's may not be
+            if not starts:
+                people = ", ".join(o.id for o in skilled) if len(skilled) < 4 else "those people"
+                raise NoStart(
+                    f"{op.id} needs {attended} time units of a person with skill {op.skill!r} "
+                    f"from {start} on, and no shift of {people} left is that long: extend the "
+                    "shifts"
+                )
+            when, operator = min(starts, key=lambda pair: (pair[0], pair[1].id))
             if when == start:
                 return start, operator
             start = when

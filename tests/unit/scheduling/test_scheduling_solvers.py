@@ -18,6 +18,7 @@ from microfab.scheduling.model import (
     Instance,
     Job,
     Machine,
+    NoStart,
     Objective,
     Operation,
     Operator,
@@ -152,6 +153,31 @@ def test_a_scaling_whose_plan_outruns_the_shifts_is_passed_over() -> None:
     schedule = tuned_atcs(instance)
     assert check(instance, schedule) == []
     assert schedule.makespan <= 100
+
+
+def test_a_person_whose_shifts_are_over_leaves_the_work_to_another() -> None:
+    jobs = tuple(
+        Job(f"j{k}", (Operation(f"j{k}.pack", f"j{k}", {"bench": 30}, skill="pack"),))
+        for k in range(3)
+    )
+    early = Operator("ana", frozenset({"pack"}), (Window(0, 40),))
+    late = Operator("ben", frozenset({"pack"}), (Window(0, 200),))
+    instance = Instance("two people", jobs, (Machine("bench", "bench"),), (early, late))
+    schedule = dispatch(instance, "edd")
+    assert check(instance, schedule) == []
+    assert [a.operator for a in sorted(schedule.assignments, key=lambda a: a.start)] == [
+        "ana",
+        "ben",
+        "ben",
+    ]
+
+
+def test_work_no_shift_is_long_enough_for_is_named() -> None:
+    job = Job("gift", (Operation("gift.pack", "gift", {"bench": 30}, skill="pack"),))
+    ana = Operator("ana", frozenset({"pack"}), (Window(100, 120),))
+    instance = Instance("short shift", (job,), (Machine("bench", "bench"),), (ana,))
+    with pytest.raises(NoStart, match=r"gift\.pack needs 30 time units of a person with skill"):
+        dispatch(instance, "edd")
 
 
 def test_best_dispatch_is_feasible_on_a_benchmark(benchmarks: Path) -> None:
