@@ -13,6 +13,7 @@ from microfab.bootstrap import Services
 from microfab.clock import ManualClock
 from microfab.execution.model import Job, Task, TaskState
 from microfab.execution.replan import (
+    FactoryProblem,
     FactoryState,
     PlanningSettings,
     _worth_solving,
@@ -434,13 +435,25 @@ def test_a_factory_that_counts_only_its_makespan_plans_the_longest_jobs_first(
     network: Network, berlin: Site
 ) -> None:
     site = replace(berlin, objective=Objective({Criterion.MAKESPAN: 1}))
-    jobs, tasks = grips(8)
-    problem = factory_problem(network, site, tasks, FactoryState(jobs, due_in(jobs, 6)), MONDAY)
 
-    assert replan(problem, PlanningSettings()).solver == "mwkr"
-    assert replan(problem, PlanningSettings(planner="edd")).solver == "mwkr"
-    default = factory_problem(network, berlin, tasks, FactoryState(jobs, due_in(jobs, 6)), MONDAY)
-    assert replan(default, PlanningSettings(planner="edd")).solver == "edd"
+    def problem(site: Site) -> FactoryProblem:
+        jobs, tasks = grips(8)  # as first placed: each re-plan starts from the same plan
+        return factory_problem(network, site, tasks, FactoryState(jobs, due_in(jobs, 6)), MONDAY)
+
+    assert replan(problem(site), PlanningSettings()).solver == "mwkr"
+    assert replan(problem(site), PlanningSettings(planner="edd")).solver == "mwkr"
+    assert replan(problem(berlin), PlanningSettings(planner="edd")).solver == "edd"
+
+
+def test_a_re_plan_that_finds_nothing_better_keeps_the_plan(network: Network, berlin: Site) -> None:
+    jobs, tasks = grips(24)
+    state = FactoryState(jobs, due_in(jobs, 1))
+    first = replan(factory_problem(network, berlin, tasks, state, MONDAY), PlanningSettings())
+    assert first.moved
+    again = replan(factory_problem(network, berlin, tasks, state, MONDAY), PlanningSettings())
+    assert again.solver == "kept"
+    assert again.moved == []
+    assert again.objective == first.objective
 
 
 def test_a_high_priority_order_goes_first_when_not_every_order_can_be_on_time(

@@ -39,7 +39,7 @@ from microfab.scheduling.model import (
 )
 from microfab.scheduling.model import Job as SchedulingJob
 from microfab.scheduling.repair import builds_in_time
-from microfab.scheduling.rules import RULES, dispatch, tuned_atcs
+from microfab.scheduling.rules import RULES, dispatch, right_shift, tuned_atcs
 
 HORIZONS = (timedelta(days=2), timedelta(days=7), timedelta(days=28))
 """How far ahead people's shifts are laid out: the shortest that fits the work (a longer one
@@ -195,6 +195,9 @@ def replan(problem: FactoryProblem, settings: PlanningSettings) -> Replan:
     else:
         schedule = dispatch(problem.instance, rule, problem.frozen, 0)
     solver = rule
+    kept = _kept(problem)
+    if kept is not None and ranking(problem.instance, kept) <= ranking(problem.instance, schedule):
+        schedule, solver = kept, "kept"
     left = settings.seconds - (timer.monotonic() - began)  # the rule has taken its share
     if settings.seconds > 0 and _worth_solving(problem, left):
         improved = _improve(problem, schedule, settings, began)
@@ -203,6 +206,33 @@ def replan(problem: FactoryProblem, settings: PlanningSettings) -> Replan:
     moved = _apply(problem, schedule)
     value = objective_value(problem.instance, schedule)
     return Replan(moved, value, solver, timer.monotonic() - began)
+
+
+def _kept(problem: FactoryProblem) -> Schedule | None:
+    """The factory's current plan, compacted: each task on its machine, in its machine's
+    order, with its run mates and its person, as early as they allow now (``right_shift``).
+
+    It stands against the rule's fresh plan and wins a tie: people and machines then see their
+    work in the order they were shown. None where its attended work overruns the shifts laid
+    out (the fresh plan then decides how far ahead to look).
+    """
+    runs: dict[tuple[str, str | tuple[str, datetime]], int] = {}
+    rows = []
+    for task in problem.tasks.values():
+        if task.state is not TaskState.SCHEDULED:
+            continue
+        batch = None
+        machine = problem.instance.machine.get(task.machine_id)
+        if machine is not None and machine.capacity > 1:
+            key = (task.machine_id, task.run_key(True))
+            batch = runs.setdefault(key, len(runs) + 1)
+        start = max(0, _minutes(task.planned_start - problem.now))
+        rows.append(Assignment(task.id, task.machine_id, start, start, batch, task.operator_id))
+    plan = Schedule((*problem.frozen.values(), *rows))
+    try:
+        return right_shift(problem.instance, plan, problem.frozen, 0, no_earlier=False)
+    except ValueError:
+        return None
 
 
 def _rule(objective: Objective, planner: str) -> str:

@@ -507,10 +507,13 @@ def right_shift(
     plan: Schedule,
     frozen: Mapping[str, Assignment] | None = None,
     not_before: int = 0,
+    no_earlier: bool = True,
 ) -> Schedule:
     """``plan`` kept as far as it still holds after a disruption: each operation on its
     machine, in its machine's order and with its batch mates, never earlier than planned and
     later only as far as the machines, calendars, shifts and the steps before it now need.
+    With ``no_earlier`` false, the same machines and order with each step as early as they
+    allow (a plan compacted, not only pushed back).
 
     An operation whose machine it may no longer use goes where it finishes first; operations
     the plan does not have (rush orders) are dispatched by ATCS after the kept work. Raises
@@ -528,10 +531,11 @@ def right_shift(
     position = {op.id: k for job in instance.jobs for k, op in enumerate(job.operations)}
     for run in sorted(runs.values(), key=lambda r: (r[0].start, position[r[0].operation])):
         operations = [instance.operations[a.operation] for a in run]
+        planned = run[0].start if no_earlier else 0
         if all(run[0].machine in op.durations for op in operations):
             machine = instance.machine[run[0].machine]
-            keeper.keep(operations, machine, run[0].start, run[0].operator)
+            keeper.keep(operations, machine, planned, run[0].operator)
         else:
             for op in operations:
-                keeper.keep([op], keeper.finishing_first(op), run[0].start, None)
+                keeper.keep([op], keeper.finishing_first(op), planned, None)
     return Dispatcher(instance, keeper.done, not_before).run(RULES["atcs"])
