@@ -521,15 +521,19 @@ def right_shift(
     """
     frozen = frozen or {}
     keeper = Dispatcher(instance, frozen, not_before)
+    kept = _keepable(instance, plan, frozen)
     runs: dict[tuple[str, int] | str, list[Assignment]] = {}
     for a in plan.assignments:
-        if a.operation in frozen or a.operation not in instance.operations:
+        if a.operation not in kept:
             continue
-        batched = a.batch is not None and instance.machine[a.machine].capacity > 1
+        machine = instance.machine.get(a.machine)
+        batched = machine is not None and machine.capacity > 1
         key = (a.machine, a.batch) if batched and a.batch is not None else a.operation
         runs.setdefault(key, []).append(a)
     position = {op.id: k for job in instance.jobs for k, op in enumerate(job.operations)}
-    for run in sorted(runs.values(), key=lambda r: (r[0].start, position[r[0].operation])):
+    pending = sorted(runs.values(), key=lambda r: (r[0].start, position[r[0].operation]))
+    while pending:
+        run = _next_run(instance, keeper, pending)
         operations = [instance.operations[a.operation] for a in run]
         planned = run[0].start if no_earlier else 0
         if all(run[0].machine in op.durations for op in operations):
@@ -539,3 +543,36 @@ def right_shift(
             for op in operations:
                 keeper.keep([op], keeper.finishing_first(op), planned, None)
     return Dispatcher(instance, keeper.done, not_before).run(RULES["atcs"])
+
+
+def _keepable(instance: Instance, plan: Schedule, frozen: Mapping[str, Assignment]) -> set[str]:
+    """The operations of ``plan`` to keep: not frozen, and each after only frozen or kept steps
+    of its job (a step the plan lacks leaves the rest of its job to the dispatch rule)."""
+    planned = {a.operation for a in plan.assignments}
+    kept = set()
+    for job in instance.jobs:
+        for op in job.operations:
+            if op.id in frozen:
+                continue
+            if op.id not in planned:
+                break
+            kept.add(op.id)
+    return kept
+
+
+def _next_run(
+    instance: Instance, keeper: Dispatcher, pending: list[list[Assignment]]
+) -> list[Assignment]:
+    """The earliest planned run in ``pending`` whose parts' earlier steps are placed, taken
+    from it. A live plan drifts (work runs late), so a run may be planned before a step its
+    parts wait for; where every run waits on another, the first run of several parts is taken
+    apart into single steps."""
+    while True:
+        for k, run in enumerate(pending):
+            before = (instance.predecessor.get(a.operation) for a in run)
+            if all(op is None or op.id in keeper.done for op in before):
+                return pending.pop(k)
+        several = next((k for k, run in enumerate(pending) if len(run) > 1), None)
+        if several is None:
+            raise NoStart("the plan's steps wait on one another: it cannot be kept")
+        pending[several : several + 1] = [[a] for a in pending[several]]

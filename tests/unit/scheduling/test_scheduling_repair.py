@@ -10,7 +10,7 @@ from microfab.errors import InvalidInput
 from microfab.scheduling.checker import check
 from microfab.scheduling.cpsat import Settings, solve
 from microfab.scheduling.factory_instance import factory_instance
-from microfab.scheduling.model import Job, Operation, Schedule
+from microfab.scheduling.model import Assignment, Instance, Job, Machine, Operation, Schedule
 from microfab.scheduling.repair import Disruption, disrupted, frozen_work, repair
 from microfab.scheduling.rules import RULES, Dispatcher, _Option, dispatch, right_shift
 
@@ -136,3 +136,31 @@ def test_the_kept_plan_waits_out_the_breakdown_in_its_machines_order() -> None:
     ]
     assert all(kept.of[a.operation].start >= now + 180 for a in later)
     assert all(a.start >= plan.of[a.operation].start for a in kept.assignments)
+
+
+def test_a_drifted_plan_is_kept_in_the_order_its_steps_allow() -> None:
+    """A live plan drifts: here a pack is planned before its print, and a batch run holds
+    a part whose print is planned after the run starts."""
+    jobs = tuple(
+        Job(
+            f"j{k}",
+            (
+                Operation(f"j{k}.print", f"j{k}", {"fdm": 10}),
+                Operation(f"j{k}.cure", f"j{k}", {"oven": 5}, "resin"),
+            ),
+        )
+        for k in range(2)
+    )
+    machines = (Machine("fdm", "fdm"), Machine("oven", "oven", capacity=2))
+    instance = Instance("drifted", jobs, machines)
+    plan = Schedule(
+        (
+            Assignment("j0.print", "fdm", 0, 10),
+            Assignment("j1.print", "fdm", 30, 40),
+            Assignment("j0.cure", "oven", 12, 17, batch=1),
+            Assignment("j1.cure", "oven", 12, 17, batch=1),
+        )
+    )
+    kept = right_shift(instance, plan, no_earlier=False)
+    assert check(instance, kept) == []
+    assert kept.of["j1.cure"].start >= kept.of["j1.print"].end
