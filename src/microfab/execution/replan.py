@@ -24,6 +24,7 @@ from microfab.execution.model import Job, Task, TaskState
 from microfab.network.model import MachineSpec, Network, Process, Site, person_stretches, staff_runs
 from microfab.network.model import Operator as Person
 from microfab.orders.model import NORMAL_PRIORITY, OrderLine, line_machines, minutes_moved
+from microfab.scheduling.checker import check
 from microfab.scheduling.model import (
     Assignment,
     Criterion,
@@ -226,13 +227,14 @@ def _kept(problem: FactoryProblem) -> Schedule | None:
         if machine is not None and machine.capacity > 1:
             key = (task.machine_id, task.run_key(True))
             batch = runs.setdefault(key, len(runs) + 1)
-        start = max(0, _minutes(task.planned_start - problem.now))
+        start = _minutes(task.planned_start - problem.now)  # before now if overdue: its order
         rows.append(Assignment(task.id, task.machine_id, start, start, batch, task.operator_id))
     plan = Schedule((*problem.frozen.values(), *rows))
     try:
-        return right_shift(problem.instance, plan, problem.frozen, 0, no_earlier=False)
+        kept = right_shift(problem.instance, plan, problem.frozen, 0, no_earlier=False)
     except ValueError:
         return None
+    return kept if not check(problem.instance, kept) else None
 
 
 def _rule(objective: Objective, planner: str) -> str:

@@ -1060,23 +1060,34 @@ class _Neighbourhoods:
         move earlier while the runs before it keep their parts and those parts' later steps
         stay where they are.
 
-        The stretch holds ``runs`` machine loads of parts, whatever the generic size: what
-        a sub-solve costs is the regrouping of parts into runs. On the print farm a stretch of
-        16 SLS parts around a late one was regrouped (and its lateness cut by 1,288) in under
-        a second, where the 48 parts of the generic size ran out of its two seconds.
+        The stretch holds ``runs`` machine loads of parts (counted in places), whatever the
+        generic size: what a sub-solve costs is the regrouping of parts into runs. On the farm
+        a stretch of 16 SLS parts around a late one was regrouped (and its lateness cut by
+        1,288) in under a second, where the 48 parts of the generic size ran out of its 2 s.
         """
         instance = self.search.instance
         machine = instance.machine[anchor.machine]
         parts = [a for a in parts if instance.machine[a.machine].kind == machine.kind]
-        size = max(2, round(self.runs * machine.capacity))
+        places = max(2, round(self.runs * machine.capacity))
         here = parts.index(anchor)
-        first = max(0, here - size + 1) if ending else here
-        first = min(first, max(0, len(parts) - size))  # a full stretch near the end too
+        first = here
+        if ending:  # back from the anchor while the stretch has room
+            taken = self._places(anchor)
+            while first > 0 and taken + self._places(parts[first - 1]) <= places:
+                first -= 1
+                taken += self._places(parts[first])
         free: set[str] = set()
-        for a in parts[first : first + size]:
+        taken = 0
+        for a in [*parts[first:], *reversed(parts[:first])]:  # on, then back from the start
+            if taken >= places:
+                break
+            taken += self._places(a)
             job = instance.job[instance.operations[a.operation].job]
             free.update(op.id for op in job.operations)
         return free
+
+    def _places(self, part: Assignment) -> int:
+        return self.search.instance.operations[part.operation].size
 
     def _late_jobs(self, best: Schedule) -> set[str]:
         """Jobs finished after their due date, where the objective weighs tardiness."""

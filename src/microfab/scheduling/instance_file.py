@@ -27,7 +27,8 @@ file's choosing (minutes in microfab's own files), counted from the start of the
 A machine's ``changeover`` is the time between any two different families; ``changeovers``
 sets pairs apart from it. An operation's ``skill`` needs a person skilled in it for
 ``attended`` time from its start (the whole operation when left out); its ``size`` is the room
-it takes in a batch run. Problems are reported with their place in the file, e.g.
+it takes in a batch run (one larger than a machine's capacity runs alone there, its duration
+covering all the runs it needs). Problems are reported with their place in the file, e.g.
 ``jobs[3].operations[0].durations: machine 'p9' is not in machines``, and syntax errors with
 their line and column.
 """
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -145,10 +146,10 @@ class OperationFile(_Strict):
     def _attended_needs_skill(self) -> OperationFile:
         if self.attended is not None and self.skill is None:
             raise ValueError("attended is the time a person is needed: give the skill too")
-        machine, shortest = min(self.durations.items(), key=lambda pair: pair[1])
-        if self.attended is not None and self.attended > shortest:
+        machine, longest = max(self.durations.items(), key=lambda pair: pair[1])
+        if self.attended is not None and self.attended > longest:
             raise ValueError(
-                f"attended {self.attended} is longer than the step itself ({shortest} on "
+                f"attended {self.attended} is longer than the step itself ({longest} on "
                 f"{machine}): a person is needed for the whole step at most"
             )
         return self
@@ -225,7 +226,7 @@ def rush_from_json(document: Any, instance: Instance, source: str = "rush") -> t
         spec = RushFile.model_validate(document)
     except ValidationError as exc:
         raise InvalidInput(f"{source}: {first_problem(exc)}") from None
-    machines = {m.id: m.capacity for m in instance.machines}
+    machines = set(instance.machine)
     skills = {s for o in instance.operators for s in o.skills}
     taken = set(instance.job) | set(instance.operations)
     problems = [
@@ -299,30 +300,22 @@ def _cross_check(spec: InstanceFile) -> Iterator[tuple[str, str]]:
     yield from _unique("operators", (o.id for o in spec.operators))
     yield from _unique("jobs", (j.id for j in spec.jobs))
     yield from _unique("operations", (op.id for j in spec.jobs for op in j.operations))
-    machines = {m.id: m.capacity for m in spec.machines}
+    machines = {m.id for m in spec.machines}
     skills = {s for o in spec.operators for s in o.skills}
     yield from _references(spec.jobs, machines, skills)
     yield from _families(spec)
 
 
 def _references(
-    jobs: Iterable[JobFile], machines: Mapping[str, int], skills: set[str]
+    jobs: Iterable[JobFile], machines: Iterable[str], skills: set[str]
 ) -> Iterator[tuple[str, str]]:
-    """Steps on machines that exist and hold them, needing skills someone has."""
+    """Steps on machines that exist, needing skills someone has."""
     for j, job in enumerate(jobs):
         for k, op in enumerate(job.operations):
             where = f"jobs[{j}].operations[{k}]"
             unknown = sorted(set(op.durations) - set(machines))
             if unknown:
                 yield f"{where}.durations", f"machine {unknown[0]!r} is not in machines"
-            small = [m for m in op.durations if 1 < machines.get(m, 1) < op.size]
-            if small:
-                yield (
-                    f"{where}.size",
-                    f"{op.size} places do not fit in {small[0]}, which holds "
-                    f"{machines[small[0]]}: give that machine a larger capacity or drop it "
-                    "from the step's durations",
-                )
             if op.skill is not None and op.skill not in skills:
                 yield f"{where}.skill", f"no operator has the skill {op.skill!r}"
 

@@ -16,6 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from microfab.errors import InvalidInput
+from microfab.scheduling.checker import check
 from microfab.scheduling.cpsat import Settings, solve
 from microfab.scheduling.model import (
     Assignment,
@@ -147,7 +148,9 @@ def _first_plan(
         kept = right_shift(changed, schedule, frozen, now)
     except NoStart:
         return fresh  # the kept plan's attended work runs past the shifts laid out
-    return fresh if ranking(changed, fresh) < ranking(changed, kept) else kept
+    if check(changed, kept) or ranking(changed, fresh) < ranking(changed, kept):
+        return fresh
+    return kept
 
 
 def builds_in_time(instance: Instance, operations: int, seconds: float) -> bool:

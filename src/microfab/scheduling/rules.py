@@ -167,7 +167,8 @@ class Dispatcher:
         return _Option(op, machine, start, start + duration, operator, mates)
 
     def _mates(self, option: _Option) -> tuple[Operation, ...]:
-        """Ready operations of the same family that can join the batch run without delay.
+        """Ready operations of the same family that can join the batch run without delay,
+        attended alike (the run's person attends every part that needs one).
 
         Earliest due date first, while there is room. A mate that makes the run longer joins
         only if the longer run still starts when planned: one that would no longer end before
@@ -182,6 +183,7 @@ class Dispatcher:
             for o in self.ready.values()
             if o.id != op.id
             and o.family == op.family
+            and (o.skill, o.attended) == (op.skill, op.attended)
             and machine.id in o.durations
             and self.earliest(o) <= option.start
         ]
@@ -538,7 +540,8 @@ def right_shift(
         planned = run[0].start if no_earlier else 0
         if all(run[0].machine in op.durations for op in operations):
             machine = instance.machine[run[0].machine]
-            keeper.keep(operations, machine, planned, run[0].operator)
+            person = next((a.operator for a in run if a.operator), None)
+            keeper.keep(operations, machine, planned, person)
         else:
             for op in operations:
                 keeper.keep([op], keeper.finishing_first(op), planned, None)

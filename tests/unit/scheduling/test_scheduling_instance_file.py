@@ -158,8 +158,6 @@ OP = ("jobs", 0, "operations", 0)
         (("jobs",), [{"id": f"j{k}", "operations": [
             {"id": f"o{k}", "durations": {"printer": 1}, "family": f"f{k}"}]} for k in range(201)],
          "machines[0]: its work has 201 setup families; at most 200 are supported"),
-        (("jobs", 5, "operations", 0, "size"), 3,
-         "jobs[5].operations[0].size: 3 places do not fit in oven, which holds 2"),
         (("jobs", 4, "operations", 0, "attended"), 31,
          "jobs[4].operations[0]: attended 31 is longer than the step itself (30 on bench)"),
     ],

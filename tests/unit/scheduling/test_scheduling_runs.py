@@ -331,3 +331,20 @@ def test_with_a_restricted_model_the_makespan_bound_still_holds() -> None:
         10 * EXACT_PARTS,
         "optimal",
     )
+
+
+def test_a_batch_window_counts_places_not_parts() -> None:
+    jobs = tuple(
+        Job(f"j{k}", (Operation(f"j{k}.print", f"j{k}", {"sls": 10}, "pa12", size=2),), due=5)
+        for k in range(6)
+    )
+    instance = Instance("places", jobs, (Machine("sls", "sls", capacity=4),), objective=TARDINESS)
+    rows = tuple(
+        Assignment(f"j{k}.print", "sls", 10 * (k // 2), 10 * (k // 2) + 10, batch=k // 2 + 1)
+        for k in range(6)
+    )
+    search = _Search(instance, {}, 0, QUICK, {}, {Criterion.TARDINESS: 1})
+    lns = _Neighbourhoods(search, random.Random(0))
+    lns.runs = 1.0  # one load: four places, two parts
+    parts = lns._batch_parts(Schedule(rows))
+    assert lns._batch_window(parts, parts[5], ending=True) == {"j4.print", "j5.print"}

@@ -84,6 +84,18 @@ def test_a_part_that_would_hold_its_run_past_maintenance_waits_for_a_later_run()
     assert long.start >= 130
 
 
+def test_a_part_that_needs_a_person_does_not_join_a_run_that_needs_none() -> None:
+    jobs = (
+        Job("a", (Operation("a.bake", "a", {"oven": 10}, "resin"),), due=5),
+        Job("b", (Operation("b.bake", "b", {"oven": 10}, "resin", skill="bake"),), due=50),
+    )
+    baker = Operator("pia", frozenset({"bake"}), (Window(0, 100),))
+    instance = Instance("attended", jobs, (Machine("oven", "oven", capacity=2),), (baker,))
+    schedule = dispatch(instance, "edd")
+    assert check(instance, schedule) == []
+    assert schedule.of["b.bake"].operator == "pia"
+
+
 def test_earliest_due_date_goes_first_on_a_busy_machine() -> None:
     jobs = tuple(
         Job(f"j{k}", (Operation(f"j{k}.cut", f"j{k}", {"laser": 4}),), due=due)
