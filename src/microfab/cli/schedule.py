@@ -82,9 +82,13 @@ def solve_command(
             soft_wrap=True,
         )
         return
+    order = instance.objective.lexicographic
+    # in an order of criteria, the objective and its bound are the first criterion's
+    first = f" ({order[0]}, the first of {', '.join(order)})" if order else ""
     console.print(
-        f"{instance.name}: objective {solution.objective}, lower bound {solution.lower_bound}, "
-        f"{solution.status}, {summary['seconds']} s; makespan {scores['makespan']}, weighted "
+        f"{instance.name}: objective {solution.objective}{first}, lower bound "
+        f"{solution.lower_bound}, {solution.status}, {summary['seconds']} s; makespan "
+        f"{scores['makespan']}, weighted "
         f"tardiness {scores['tardiness']}, changeover {scores['changeover']}",
         markup=False,
         soft_wrap=True,

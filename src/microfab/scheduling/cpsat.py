@@ -626,7 +626,10 @@ def solve(
     clock = _Clock(settings.time_limit)
     frozen = frozen or {}
     if hint is None:
-        hint = dispatch(instance, "atcs", frozen, not_before) if frozen else best_dispatch(instance)
+        if frozen:
+            hint = dispatch(instance, "atcs", frozen, not_before)
+        else:  # the rules may use a third of the time limit, and at least one of them runs
+            hint = best_dispatch(instance, deadline=clock.began + settings.time_limit / 3)
     objective = instance.objective
     stages = [{c: 1} for c in objective.lexicographic] or [dict(objective.weights)]
     caps: dict[Criterion, int] = {}

@@ -367,3 +367,12 @@ def test_the_summary_is_one_line_however_narrow_the_terminal(tmp_path: Path) -> 
     result = runner.invoke(schedule_app, ["solve", shop, "--time-limit", "1"], terminal_width=40)
     assert result.exit_code == 0, result.output
     assert len(result.stdout.strip().splitlines()) == 1
+
+
+def test_the_summary_names_the_criterion_an_order_of_criteria_reports(tmp_path: Path) -> None:
+    doc = small_shop()
+    doc["objective"] = {"lexicographic": ["changeover", "makespan"]}
+    shop = write(tmp_path, "shop.json", doc)
+    result = runner.invoke(schedule_app, ["solve", shop, "--time-limit", "2"])
+    assert result.exit_code == 0, result.output
+    assert "objective 10 (changeover, the first of changeover, makespan)" in result.stdout

@@ -11,6 +11,7 @@ from ortools.sat.python import cp_model
 
 from microfab.scheduling.checker import check
 from microfab.scheduling.cpsat import Settings, _Clock, _Patience, _Search, solve
+from microfab.scheduling.factory_instance import factory_instance
 from microfab.scheduling.formats import read_instance
 from microfab.scheduling.model import (
     Assignment,
@@ -371,3 +372,10 @@ def test_keeps_frozen_work_where_it_is(workshop: Instance) -> None:
     assert solution.schedule.of["b.print"] == frozen["b.print"]
     assert all(a.start >= 3 for a in solution.schedule.assignments if a.operation not in frozen)
     assert check(workshop, solution.schedule) == []
+
+
+def test_past_its_deadline_the_first_schedule_is_the_first_rule_alone() -> None:
+    farm = factory_instance(orders=40, seed=2)  # where the tuned rule and EDD both differ
+    assert tuned_atcs(farm) != dispatch(farm, "atcs")
+    assert best_dispatch(farm, deadline=0.0) == dispatch(farm, "atcs")
+    assert tuned_atcs(farm, deadline=0.0) == dispatch(farm, "atcs")
