@@ -262,8 +262,18 @@ def _writable(
         raise InvalidInput(f"{label}{output}: is a folder; give a file name in it")
     if not output.parent.is_dir():
         raise InvalidInput(f"{label}{output}: folder {output.parent} does not exist")
-    if output.resolve() in {p.resolve() for p in inputs}:
+    if any(_same_file(output, p) for p in inputs):
         raise InvalidInput(f"{label}{output}: that is an input file; name another file")
+
+
+def _same_file(output: Path, source: Path) -> bool:
+    """Whether writing ``output`` would write over ``source`` (a link to it counts)."""
+    if output.resolve() == source.resolve():
+        return True
+    try:
+        return output.exists() and output.samefile(source)
+    except OSError:
+        return False
 
 
 def _write(output: Path, write: Callable[[], object]) -> None:

@@ -123,21 +123,46 @@ def _row(i: int, row: dict[str, Any], scale: float, label: int, late: set[str]) 
             continue  # beyond the chart
         x, width = label + w["start"] * scale, (min(w["end"], span) - w["start"]) * scale
         out.append(_rect(x, y, width, "#bbbbbb", "unavailable"))
-    for bar in row["bars"]:
-        x, width = label + bar["start"] * scale, (bar["end"] - bar["start"]) * scale
-        tip = f"{bar['operation']} ({bar['job']}) {bar['start']}–{bar['end']} {bar['family']}"
-        if bar["operator"]:
-            tip += f", by {bar['operator']}"
-        if bar["job"] in late:
-            tip += " — late"
-        out.append(_rect(x, y, width, _colour(bar["job"]), tip, bar["job"] in late))
+    for run in _runs(row["bars"]):
+        # the parts of a batch run share its time: each gets a stripe of the bar, one above
+        # another, so that every part shows its job's colour and its own tip
+        height = (ROW - 6) / len(run)
+        for k, bar in enumerate(run):
+            x, width = label + bar["start"] * scale, (bar["end"] - bar["start"]) * scale
+            tip = f"{bar['operation']} ({bar['job']}) {bar['start']}–{bar['end']} {bar['family']}"
+            if len(run) > 1:
+                tip += f", one of {len(run)} parts in a run"
+            if bar["operator"]:
+                tip += f", by {bar['operator']}"
+            if bar["job"] in late:
+                tip += " — late"
+            top = y + k * height
+            out.append(_rect(x, top, width, _colour(bar["job"]), tip, bar["job"] in late, height))
     return out
 
 
-def _rect(x: float, y: int, width: float, fill: str, tip: str, late: bool = False) -> str:
+def _runs(bars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The bars grouped by the run they share (their batch, start and end); a bar alone else."""
+    runs: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for bar in bars:
+        shared = bar["batch"] is not None
+        key = ("run", bar["batch"], bar["start"], bar["end"]) if shared else (bar["operation"],)
+        runs.setdefault(key, []).append(bar)
+    return list(runs.values())
+
+
+def _rect(
+    x: float,
+    y: float,
+    width: float,
+    fill: str,
+    tip: str,
+    late: bool = False,
+    height: float = ROW - 6,
+) -> str:
     stroke = 'stroke="#d00000" stroke-width="2"' if late else 'stroke="#333" stroke-width="0.3"'
     return (
-        f'<rect x="{x:.1f}" y="{y}" width="{max(width, 0.5):.1f}" height="{ROW - 6}" '
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(width, 0.5):.1f}" height="{height:.1f}" '
         f'fill="{fill}" {stroke}><title>{escape(tip)}</title></rect>'
     )
 

@@ -60,3 +60,17 @@ def test_the_chart_names_and_outlines_the_jobs_that_end_after_their_due_date() -
         (Assignment("rush.print", "p1", 0, 30), Assignment("calm.print", "p1", 30, 60))
     )
     assert late_jobs(instance, on_time) == []
+
+
+def test_each_part_of_a_batch_run_has_a_stripe_of_its_own() -> None:
+    jobs = tuple(Job(f"j{k}", (Operation(f"j{k}.bake", f"j{k}", {"oven": 20}),)) for k in range(3))
+    instance = Instance("oven", jobs, (Machine("oven", "oven", capacity=4),))
+    schedule = Schedule(tuple(Assignment(f"j{k}.bake", "oven", 0, 20, batch=1) for k in range(3)))
+    svg = ElementTree.fromstring(gantt_svg(instance, schedule))
+    stripes = [
+        rect
+        for rect in svg.iter(SVG + "rect")
+        if (rect.findtext(SVG + "title") or "").startswith("j")
+    ]
+    assert len({rect.get("y") for rect in stripes}) == 3
+    assert all("one of 3 parts in a run" in (r.findtext(SVG + "title") or "") for r in stripes)

@@ -376,3 +376,12 @@ def test_the_summary_names_the_criterion_an_order_of_criteria_reports(tmp_path: 
     result = runner.invoke(schedule_app, ["solve", shop, "--time-limit", "2"])
     assert result.exit_code == 0, result.output
     assert "objective 10 (changeover, the first of changeover, makespan)" in result.stdout
+
+
+def test_a_hard_link_to_the_input_is_the_input(tmp_path: Path) -> None:
+    shop = write(tmp_path, "shop.json", small_shop())
+    link = tmp_path / "link.json"
+    link.hardlink_to(shop)
+    result = runner.invoke(schedule_app, ["solve", shop, "-o", str(link), "--time-limit", "1"])
+    assert result.exit_code == 2
+    assert "that is an input file" in result.stderr
