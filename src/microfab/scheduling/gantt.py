@@ -162,9 +162,15 @@ def _rect(
 ) -> str:
     stroke = 'stroke="#d00000" stroke-width="2"' if late else 'stroke="#333" stroke-width="0.3"'
     return (
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(width, 0.5):.1f}" height="{height:.1f}" '
+        f'<rect x="{x:.1f}" y="{_short(y)}" width="{max(width, 0.5):.1f}" '
+        f'height="{_short(height)}" '
         f'fill="{fill}" {stroke}><title>{escape(tip)}</title></rect>'
     )
+
+
+def _short(value: float) -> str:
+    """A coordinate with one decimal, none when whole (as the rows' own are)."""
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def _axis(rows: int, span: int, scale: float, label: int) -> str:
