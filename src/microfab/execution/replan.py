@@ -24,7 +24,6 @@ from microfab.execution.model import Job, Task, TaskState
 from microfab.network.model import MachineSpec, Network, Process, Site, person_stretches, staff_runs
 from microfab.network.model import Operator as Person
 from microfab.orders.model import NORMAL_PRIORITY, OrderLine, line_machines, minutes_moved
-from microfab.scheduling.checker import check
 from microfab.scheduling.model import (
     Assignment,
     Criterion,
@@ -40,7 +39,7 @@ from microfab.scheduling.model import (
 )
 from microfab.scheduling.model import Job as SchedulingJob
 from microfab.scheduling.repair import builds_in_time
-from microfab.scheduling.rules import RULES, dispatch, right_shift, tuned_atcs
+from microfab.scheduling.rules import RULES, dispatch, kept_unless_beaten, tuned_atcs
 
 HORIZONS = (timedelta(days=2), timedelta(days=7), timedelta(days=28))
 """How far ahead people's shifts are laid out: the shortest that fits the work (a longer one
@@ -196,8 +195,8 @@ def replan(problem: FactoryProblem, settings: PlanningSettings) -> Replan:
     else:
         schedule = dispatch(problem.instance, rule, problem.frozen, 0)
     solver = rule
-    kept = _kept(problem)
-    if kept is not None and ranking(problem.instance, kept) <= ranking(problem.instance, schedule):
+    kept = _kept(problem, schedule)
+    if kept is not None:
         schedule, solver = kept, "kept"
     left = settings.seconds - (timer.monotonic() - began)  # the rule has taken its share
     if settings.seconds > 0 and _worth_solving(problem, left):
@@ -209,13 +208,12 @@ def replan(problem: FactoryProblem, settings: PlanningSettings) -> Replan:
     return Replan(moved, value, solver, timer.monotonic() - began)
 
 
-def _kept(problem: FactoryProblem) -> Schedule | None:
+def _kept(problem: FactoryProblem, fresh: Schedule) -> Schedule | None:
     """The factory's current plan, compacted: each task on its machine, in its machine's
-    order, with its run mates and its person, as early as they allow now (``right_shift``).
-
-    It stands against the rule's fresh plan and wins a tie: people and machines then see their
-    work in the order they were shown. None where its attended work overruns the shifts laid
-    out (the fresh plan then decides how far ahead to look).
+    order, with its run mates and its person, as early as they allow now, unless the rule's
+    ``fresh`` plan ranks better (``rules.kept_unless_beaten``; a tie keeps it, so people and
+    machines see their work in the order they were shown). None too where its attended work
+    overruns the shifts laid out (the fresh plan then decides how far ahead to look).
     """
     runs: dict[tuple[str, str | tuple[str, datetime]], int] = {}
     rows = []
@@ -230,11 +228,7 @@ def _kept(problem: FactoryProblem) -> Schedule | None:
         start = _minutes(task.planned_start - problem.now)  # before now if overdue: its order
         rows.append(Assignment(task.id, task.machine_id, start, start, batch, task.operator_id))
     plan = Schedule((*problem.frozen.values(), *rows))
-    try:
-        kept = right_shift(problem.instance, plan, problem.frozen, 0, no_earlier=False)
-    except ValueError:
-        return None
-    return kept if not check(problem.instance, kept) else None
+    return kept_unless_beaten(problem.instance, plan, fresh, problem.frozen, 0, no_earlier=False)
 
 
 def _rule(objective: Objective, planner: str) -> str:

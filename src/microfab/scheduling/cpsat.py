@@ -1065,7 +1065,7 @@ class _Neighbourhoods:
 
         The stretch holds ``runs`` machine loads of parts (counted in places), whatever the
         generic size: what a sub-solve costs is the regrouping of parts into runs. On the farm
-        a stretch of 16 SLS parts around a late one was regrouped (and its lateness cut by
+        a stretch of 16 SLS parts around a late one was regrouped (and its objective cut by
         1,288) in under a second, where the 48 parts of the generic size ran out of its 2 s.
         """
         instance = self.search.instance

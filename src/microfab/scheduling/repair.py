@@ -16,20 +16,18 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from microfab.errors import InvalidInput
-from microfab.scheduling.checker import check
 from microfab.scheduling.cpsat import Settings, solve
 from microfab.scheduling.model import (
     Assignment,
     Instance,
     Job,
-    NoStart,
     Schedule,
     Solution,
     Window,
     objective_value,
     ranking,
 )
-from microfab.scheduling.rules import dispatch, right_shift
+from microfab.scheduling.rules import dispatch, kept_unless_beaten
 
 
 @dataclass(frozen=True)
@@ -144,13 +142,7 @@ def _first_plan(
     to 8,901.
     """
     fresh = dispatch(changed, "atcs", frozen, now)
-    try:
-        kept = right_shift(changed, schedule, frozen, now)
-    except NoStart:
-        return fresh  # the kept plan's attended work runs past the shifts laid out
-    if check(changed, kept) or ranking(changed, fresh) < ranking(changed, kept):
-        return fresh
-    return kept
+    return kept_unless_beaten(changed, schedule, fresh, frozen, now) or fresh
 
 
 def builds_in_time(instance: Instance, operations: int, seconds: float) -> bool:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from microfab.scheduling.checker import check
 from microfab.scheduling.model import (
     Assignment,
     Criterion,
@@ -286,45 +287,29 @@ class Dispatcher:
                 when = start + 1
             if when <= start:
                 start, operator = when, planned_person[0]
-        batch = None
-        if machine.capacity > 1:
-            self.batches += 1
-            batch = self.batches
-        for op in operations:
-            end = start + (duration if batch is not None else op.durations[machine.id])
-            person = operator.id if operator and op.skill else None
-            self._record(Assignment(op.id, machine.id, start, end, batch, person))
-
-    def finishing_first(self, op: Operation) -> Machine:
-        """The machine, of those ``op`` may use, on which it would finish first now."""
-        ends = []
-        for m, duration in op.durations.items():
-            machine = self.instance.machine[m]
-            ready = self.machines[m].ready + self.setup(machine, op)
-            try:
-                start, _ = self._fit(op, machine, max(self.earliest(op), ready), duration)
-            except NoStart:
-                continue
-            ends.append((start + duration, m))
-        if not ends:
-            raise NoStart(f"no feasible start for {op.id}: calendars and shifts never align")
-        return self.instance.machine[min(ends)[1]]
+        mates = tuple(op for op in operations if op is not lead)
+        self._book(_Option(lead, machine, start, start + duration, operator, mates))
 
     def _commit(self, option: _Option) -> None:
+        if option.machine.capacity > 1:
+            option = self._option(option.op, option.machine, self._mates(option))
+        self._book(option)
+        for op in (option.op, *option.mates):
+            self._advance(op)
+        self._invalidate(option)
+
+    def _book(self, option: _Option) -> None:
+        """Record the option: one run of its step and mates on a batch machine (a new run
+        number), the step alone elsewhere; its person attends the steps that need one."""
         batch = None
         if option.machine.capacity > 1:
-            mates = self._mates(option)
-            option = self._option(option.op, option.machine, mates)
             self.batches += 1
             batch = self.batches
         for op in (option.op, *option.mates):
             operator = option.operator.id if option.operator and op.skill else None
-            assignment = Assignment(
-                op.id, option.machine.id, option.start, option.end, batch, operator
+            self._record(
+                Assignment(op.id, option.machine.id, option.start, option.end, batch, operator)
             )
-            self._record(assignment)
-            self._advance(op)
-        self._invalidate(option)
 
     def _advance(self, op: Operation) -> None:
         job = self.instance.job[op.job]
@@ -564,7 +549,7 @@ def right_shift(
             keeper.keep(operations, machine, planned, person)
         else:
             for op in operations:
-                keeper.keep([op], keeper.finishing_first(op), planned, None)
+                keeper.keep([op], keeper._best(op).machine, planned, None)
     return Dispatcher(instance, keeper.done, not_before).run(RULES["atcs"])
 
 
@@ -599,3 +584,23 @@ def _next_run(
         if several is None:
             raise NoStart("the plan's steps wait on one another: it cannot be kept")
         pending[several : several + 1] = [[a] for a in pending[several]]
+
+
+def kept_unless_beaten(
+    instance: Instance,
+    plan: Schedule,
+    fresh: Schedule,
+    frozen: Mapping[str, Assignment] | None = None,
+    not_before: int = 0,
+    no_earlier: bool = True,
+) -> Schedule | None:
+    """``plan`` kept by ``right_shift`` where that holds (attended work within the shifts laid
+    out, and the checker passes it) and ranks no worse than ``fresh``; None else. A tie goes
+    to the kept plan: people see less of their plan move."""
+    try:
+        kept = right_shift(instance, plan, frozen, not_before, no_earlier)
+    except ValueError:
+        return None
+    if check(instance, kept) or ranking(instance, fresh) < ranking(instance, kept):
+        return None
+    return kept

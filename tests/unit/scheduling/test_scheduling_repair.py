@@ -15,13 +15,18 @@ from microfab.scheduling.repair import Disruption, disrupted, frozen_work, repai
 from microfab.scheduling.rules import RULES, Dispatcher, _Option, dispatch, right_shift
 
 
+def printing_at(plan: Schedule, now: int) -> str:
+    """An FDM printer the plan has at work at ``now``."""
+    return next(
+        a.machine for a in plan.assignments if a.start < now < a.end and a.machine.startswith("fdm")
+    )
+
+
 def test_replans_around_a_broken_printer_and_keeps_started_work() -> None:
     instance = factory_instance(orders=40, seed=3)
     plan = dispatch(instance, "atcs")
     now = 600
-    broken = next(
-        a.machine for a in plan.assignments if a.start < now < a.end and a.machine.startswith("fdm")
-    )
+    broken = printing_at(plan, now)
     disruption = Disruption(now=now, broken=broken, back_at=now + 240)
     changed, solution = repair(instance, plan, disruption, budget=2.0)
     assert check(changed, solution.schedule) == []
@@ -122,9 +127,7 @@ def test_the_kept_plan_waits_out_the_breakdown_in_its_machines_order() -> None:
     instance = factory_instance(orders=60, seed=1)
     plan = dispatch(instance, "atcs")
     now = 600
-    broken = next(
-        a.machine for a in plan.assignments if a.start < now < a.end and a.machine.startswith("fdm")
-    )
+    broken = printing_at(plan, now)
     disruption = Disruption(now=now, broken=broken, back_at=now + 180)
     frozen = frozen_work(plan, disruption)
     changed = disrupted(instance, disruption, frozen)
