@@ -115,13 +115,13 @@ def repair(
     began = time.monotonic()
     frozen = frozen_work(schedule, disruption)
     changed = disrupted(instance, disruption, frozen)
-    quick = _first_plan(changed, schedule, frozen, disruption.now)
+    quick, first = _first_plan(changed, schedule, frozen, disruption.now)
     left = budget - (time.monotonic() - began)
     replanned = len(changed.operations) - len(frozen)
     if left < 0.2 or not builds_in_time(changed, replanned, left):
         value = objective_value(changed, quick)
         seconds = time.monotonic() - began
-        return changed, Solution(quick, value, 0, "feasible", seconds, "microfab-dispatch")
+        return changed, Solution(quick, value, 0, "feasible", seconds, first)
     settings = Settings(time_limit=left - STOP_MARGIN, workers=workers, lns=False)
     solution = solve(changed, settings, hint=quick, frozen=frozen, not_before=disruption.now)
     if ranking(changed, solution.schedule) >= ranking(changed, quick):
@@ -134,15 +134,17 @@ def repair(
 
 def _first_plan(
     changed: Instance, schedule: Schedule, frozen: dict[str, Assignment], now: int
-) -> Schedule:
-    """The plan kept as far as it holds, unless the dispatch rule's fresh plan is better.
+) -> tuple[Schedule, str]:
+    """The plan kept as far as it holds (``microfab-kept``), unless the dispatch rule's fresh
+    plan is better (``microfab-dispatch``).
 
     A 10-minute breakdown in a printer's idle gap on the print farm left its plan feasible,
     yet the fresh plan alone moved 602 of 960 operations and raised the objective from 7,606
     to 8,901.
     """
     fresh = dispatch(changed, "atcs", frozen, now)
-    return kept_unless_beaten(changed, schedule, fresh, frozen, now) or fresh
+    kept = kept_unless_beaten(changed, schedule, fresh, frozen, now)
+    return (fresh, "microfab-dispatch") if kept is None else (kept, "microfab-kept")
 
 
 def builds_in_time(instance: Instance, operations: int, seconds: float) -> bool:

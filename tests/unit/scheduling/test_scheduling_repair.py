@@ -120,6 +120,7 @@ def test_a_breakdown_in_an_idle_gap_moves_nothing() -> None:
     disruption = Disruption(now=gap[0] + 1, broken=machine, back_at=gap[0] + 11)
     changed, solution = repair(instance, plan, disruption, budget=0.0)
     assert _moved(plan, solution.schedule) == set()
+    assert solution.solver == "microfab-kept"
     assert check(changed, solution.schedule) == []
 
 
