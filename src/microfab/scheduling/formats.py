@@ -37,6 +37,12 @@ LARGEST = 10**9
 # The first word of the lines that title Taillard's instances ("Nb of jobs, Nb of Machines,
 # Time seed, ...") and their two matrices.
 TAILLARD_TITLES = ("nb", "times", "machines")
+# Taillard's flow-shop and open-shop files start "number of jobs, number of machines, ...".
+OTHER_SHOPS = (
+    "this is the title of Taillard's flow-shop or open-shop files, not a job shop's: a flow "
+    "shop is a job shop whose jobs visit the machines in one order, so write it in the job "
+    "shop layout (a line per job of 'machine time' pairs)"
+)
 
 
 def read_instance(path: Path, fmt: str | None = None) -> Instance:
@@ -145,6 +151,8 @@ def read_jssp(path: Path) -> Instance:
     titled as he distributes it. A file holds one instance: Taillard's files of ten instances
     are refused where the second starts, to be split."""
     reader = _Reader(path)
+    if reader.lines and reader.lines[0][1][0].lower() == "number":
+        raise reader.fail(reader.lines[0][0], OTHER_SHOPS)
     if reader.lines and _taillard_title(reader.lines[0]) == "nb":
         n_machines, jobs = _titled_taillard_jobs(reader)
     else:

@@ -98,6 +98,17 @@ def test_rejects_a_malformed_file_in_taillards_layout(
     assert reason in caught.value.message
 
 
+def test_a_taillard_flow_shop_file_is_named_for_what_it_is(tmp_path: Path) -> None:
+    text = (
+        "number of jobs, number of machines, initial seed, upper bound and lower bound :\n"
+        "  2 2 873654221 10 9\nprocessing times :\n 5 4\n 3 6\n"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        read_instance(write(tmp_path, "ta001.txt", text))
+    assert "ta001.txt:1: this is the title of Taillard's flow-shop" in caught.value.message
+    assert "try that format" not in caught.value.message
+
+
 @pytest.mark.parametrize(
     ("name", "text", "first"),
     [("bom.txt", "1 2\n0 3 1 4\n", {"m0": 3}), ("bom.fjs", "1 2 1\n2 1 1 3 1 2 4\n", {"m1": 3})],
