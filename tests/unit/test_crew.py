@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from microfab.clock import ManualClock
-from microfab.execution.crew import Crew
+from microfab.execution.crew import Crew, name_people
 from microfab.execution.model import Job, Task, TaskState
 from microfab.execution.replan import (
     FactoryProblem,
@@ -244,6 +244,33 @@ def test_the_floor_gives_a_step_to_the_person_the_plan_names_when_they_are_free(
     assert busy.at_work == {"sewer"}
     assert who(busy, pack) == "packer", "the sewer is sewing: the packer packs"
     assert who(busy, waiting("sew2", SEWING, 30)) is None, "nobody else sews"
+
+
+def test_new_work_names_a_skilled_person_free_for_the_whole_step(network: Network) -> None:
+    """As placed, before any re-plan: the packer packs (fewest skills), the sewer takes the
+    packing beside it, a third pack at the same time names nobody (the re-plan or the floor
+    will), and a pack past the packer's shift goes to the sewer, who stays."""
+    berlin = two_people(network, "22:00", "11:00")
+    first, second, third = (waiting(n, ASSEMBLY, 30) for n in ("p1", "p2", "p3"))
+    name_people(berlin, [], [first, second, third])
+    assert [first.operator_id, second.operator_id, third.operator_id] == [
+        "packer",
+        "sewer",
+        None,
+    ]
+    sewing = waiting("sew", SEWING, 20)
+    name_people(berlin, [first, second, third], [sewing])
+    assert sewing.operator_id is None, "the only sewer is packing then"
+    long = waiting("long", ASSEMBLY, 90)
+    name_people(berlin, [], [long])
+    assert long.operator_id == "sewer", "the packer leaves at 11:00"
+    later = waiting("later", ASSEMBLY, 30)
+    later.planned_start, later.planned_end = at(30), at(60)
+    name_people(berlin, [first, second], [later])
+    assert later.operator_id == "packer", "free again at 10:30"
+    unattended = replace(waiting("machine", ASSEMBLY, 30), attended=False)
+    name_people(berlin, [], [unattended])
+    assert unattended.operator_id is None
 
 
 def test_someone_nobody_names_takes_work_before_someone_the_plan_needs_soon(

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from microfab.clock import Clock
 from microfab.errors import MachineError, OutOfStock, StaleState
 from microfab.execution.active import RELOAD_EVERY, ActiveTasks
-from microfab.execution.crew import Crew
+from microfab.execution.crew import Crew, name_people
 from microfab.execution.holds import Hold, hold_for
 from microfab.execution.maintenance import Closed, closed_machines, minutes_before
 from microfab.execution.model import ACTIVE_TASK_STATES, Job, Task, TaskState
@@ -336,6 +336,7 @@ class NetworkController:
             touched.extend((site.id, sku) for sku in needs)
             plan = plans.at(site)
             jobs, tasks = jobs_and_tasks(order, plan, self._ids, now)
+            name_people(site, active.for_site(site.id), tasks)
             for job in jobs:
                 uow.tasks.add_job(job)
                 self._jobs[job.id] = job

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from microfab.execution.model import Task, TaskState
 from microfab.network.model import Operator, Process, Site, staff_runs
@@ -75,3 +75,50 @@ def next_named(tasks: Iterable[Task]) -> dict[str, Task]:
         if t.state is TaskState.SCHEDULED and t.attended and t.operator_id is not None:
             upcoming.setdefault(t.operator_id, t)
     return upcoming
+
+
+def name_people(site: Site, planned: Iterable[Task], new: Iterable[Task]) -> None:
+    """Name who attends each attended task of ``new`` as it was placed, so that people see new
+    work in their lists before the next re-plan: the person of the batch run it joins, else
+    someone skilled, on shift for the whole step (``Site.can_attend``) and named on no other
+    attended work of ``planned`` over it, the fewest skills first (who can stand in for others
+    least). Nobody where nobody is free: the placement counted heads, not names, and the
+    re-plan or the floor names one then."""
+    busy: dict[str, list[tuple[datetime, datetime]]] = {}
+    runs: dict[tuple[str, datetime], str] = {}
+    batch = {m.id for m in site.machines if m.batch_capacity > 1}
+    for t in planned:
+        if t.attended and t.operator_id is not None and t.state in _OPEN:
+            busy.setdefault(t.operator_id, []).append((t.planned_start, t.planned_end))
+            if t.machine_id in batch:
+                runs[t.machine_id, t.planned_start] = t.operator_id
+    for task in sorted(new, key=lambda t: (t.planned_start, t.step)):
+        if not task.attended or task.operator_id is not None:
+            continue
+        joined = runs.get((task.machine_id, task.planned_start))
+        person = joined or _free_person(site, task, busy)
+        if person is None:
+            continue
+        task.operator_id = person
+        busy.setdefault(person, []).append((task.planned_start, task.planned_end))
+        if task.machine_id in batch:
+            runs[task.machine_id, task.planned_start] = person
+
+
+_OPEN = (TaskState.SCHEDULED, TaskState.RUNNING)
+
+
+def _free_person(
+    site: Site, task: Task, busy: dict[str, list[tuple[datetime, datetime]]]
+) -> str | None:
+    start, end = task.planned_start, task.planned_end
+    minutes = (end - start) / timedelta(minutes=1)
+    process = Process(task.process)
+    free = [
+        o
+        for o in site.operators
+        if site.can_attend(o, process, start, minutes)
+        and not any(b < end and start < e for b, e in busy.get(o.id, ()))
+    ]
+    best = min(free, key=lambda o: (len(o.skills), o.id), default=None)
+    return None if best is None else best.id

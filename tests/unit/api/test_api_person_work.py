@@ -46,6 +46,26 @@ def test_a_person_sees_the_work_the_plan_gives_them_then_what_they_attend(
     assert first.id not in [t["id"] for t in work["upcoming"]]
 
 
+def test_work_placed_between_re_plans_is_named_at_once(
+    api: Api, services: Services, clock: ManualClock
+) -> None:
+    """An order placed within a factory's re-planning gap waits for the next re-plan to be
+    moved, but its attended steps name a person as placed: before, they named nobody until
+    that re-plan, and nobody's work list showed them."""
+    controller = services.controller(seed=1)
+    api.place()
+    assert controller.step().replanned == 1
+    clock.advance(timedelta(minutes=1))
+    order = api.place()
+    assert controller.step().replanned == 0, "within the gap"
+    with services.uow() as uow:
+        packing = uow.tasks.for_order(order["id"])[1]
+    assert packing.attended
+    assert packing.operator_id is not None
+    work = api.get(f"/v1/factories/berlin/people/{packing.operator_id}").json()
+    assert packing.id in [t["id"] for t in work["upcoming"]]
+
+
 def test_someone_off_shift_shows_when_they_come_in(api: Api, services: Services) -> None:
     berlin = services.network.factory("berlin")
     now = services.clock.now()
