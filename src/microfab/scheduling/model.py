@@ -307,6 +307,12 @@ def score(instance: Instance, schedule: Schedule) -> Scores:
     return Scores(schedule.makespan, tardiness, changeover)
 
 
+def total_completion(instance: Instance, schedule: Schedule) -> int:
+    """The sum of every job's end: how soon the work is done, each job alike, where the
+    makespan sees only the last."""
+    return sum(schedule.of[job.operations[-1].id].end for job in instance.jobs if job.operations)
+
+
 def objective_value(instance: Instance, schedule: Schedule) -> int:
     """The weighted sum, or the first criterion of a lexicographic objective."""
     return ranking(instance, schedule)[0]

