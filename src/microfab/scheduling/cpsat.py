@@ -1133,5 +1133,5 @@ SUBSOLVE_SECONDS = 1.0
 # as one of six, the stretch that cut the print farm's objective by about 1,290 came 14-23 s
 # into a 30 s solve, or not at all: 30 s solves with seeds 0-7 ended at 1,916-2,141 in six
 # and 2,729-3,302 (seed 3, twice) and 3,148 in two. Half the time, it came at 3.2-7.6 s and
-# all eight ended at 2,077-2,161 (2026-12-08 01:10-01:25 UTC).
+# all eight ended at 2,077-2,161 (2026-12-08 01:07-01:17 UTC).
 LATE_PART_SHARE = 0.5
