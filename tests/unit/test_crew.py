@@ -273,6 +273,51 @@ def test_new_work_names_a_skilled_person_free_for_the_whole_step(network: Networ
     assert unattended.operator_id is None
 
 
+def test_new_work_does_not_name_someone_at_work_that_started_early(network: Network) -> None:
+    """The floor starts work that is ready before its planned start, and its planned end then
+    comes from when it started: the packer packing since 10:00 (planned 10:40-11:10) is at
+    it until 10:30, so a pack placed for 10:05 goes to the sewer."""
+    berlin = two_people(network, "22:00", "22:00")
+    early = waiting("early", ASSEMBLY, 30, person="packer")
+    early.planned_start, early.planned_end = at(40), at(70)
+    early.start(at(0))
+    early.planned_end = at(30)
+    pack = waiting("pack", ASSEMBLY, 10)
+    pack.planned_start, pack.planned_end = at(5), at(15)
+    name_people(berlin, [early], [pack])
+    assert pack.operator_id == "sewer"
+
+
+def test_a_new_part_takes_the_person_of_the_run_it_joins_if_it_has_not_started(
+    network: Network,
+) -> None:
+    """A part placed into a resin printer's planned run is attended by the run's person, not
+    the one with the fewest skills; a run under way takes no new parts, even one the floor
+    started early from the same planned start."""
+    shift = (Shift(frozenset(range(5)), time(6), time(22)),)
+    berlin = replace(
+        network.site("berlin"),
+        operators=(
+            Operator("both", "Clara", frozenset({Process.SLA, ASSEMBLY}), shift),
+            Operator("resin", "Anna", frozenset({Process.SLA}), shift),
+        ),
+    )
+
+    def resin(name: str, person: str | None = None) -> Task:
+        task = replace(waiting(name, ASSEMBLY, 60, person), process=Process.SLA.value)
+        task.machine_id, task.planned_start, task.planned_end = "berlin-sla-1", at(30), at(90)
+        return task
+
+    planned, part = resin("run", person="both"), resin("part")
+    name_people(berlin, [planned], [part])
+    assert part.operator_id == "both", "the run's person"
+    under_way, part = resin("early", person="both"), resin("part2")
+    under_way.start(at(-60))
+    under_way.planned_end = at(0)
+    name_people(berlin, [under_way], [part])
+    assert part.operator_id == "resin", "a new run: the fewest skills"
+
+
 def test_someone_nobody_names_takes_work_before_someone_the_plan_needs_soon(
     network: Network,
 ) -> None:

@@ -1,4 +1,5 @@
-"""Who attends the work the floor starts: the people of a factory at one moment."""
+"""Who attends the work the floor starts: the people of a factory at one moment; and who is
+named for new work as it is placed, before the next re-plan."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from microfab.execution.model import Task, TaskState
+from microfab.execution.model import ACTIVE_TASK_STATES, Task, TaskState
 from microfab.network.model import Operator, Process, Site, staff_runs
 
 
@@ -83,29 +84,31 @@ def name_people(site: Site, planned: Iterable[Task], new: Iterable[Task]) -> Non
     someone skilled, on shift for the whole step (``Site.can_attend``) and named on no other
     attended work of ``planned`` over it, the fewest skills first (who can stand in for others
     least). Nobody where nobody is free: the placement counted heads, not names, and the
-    re-plan or the floor names one then."""
+    re-plan or the floor names one then.
+
+    Work under way holds its person from when it started (``Task.started_at``): the floor
+    starts ready work before its planned start, and its planned end then counts from the
+    start. Only a run not yet started takes new parts (``Task.run_key``)."""
     busy: dict[str, list[tuple[datetime, datetime]]] = {}
-    runs: dict[tuple[str, datetime], str] = {}
+    runs: dict[str | tuple[str, datetime], str] = {}
     batch = {m.id for m in site.machines if m.batch_capacity > 1}
     for t in planned:
-        if t.attended and t.operator_id is not None and t.state in _OPEN:
-            busy.setdefault(t.operator_id, []).append((t.planned_start, t.planned_end))
-            if t.machine_id in batch:
-                runs[t.machine_id, t.planned_start] = t.operator_id
+        if t.attended and t.operator_id is not None and t.state in ACTIVE_TASK_STATES:
+            since = t.started_at or t.planned_start
+            busy.setdefault(t.operator_id, []).append((since, t.planned_end))
+            if t.machine_id in batch and t.state is TaskState.SCHEDULED:
+                runs[t.run_key(True)] = t.operator_id
     for task in sorted(new, key=lambda t: (t.planned_start, t.step)):
         if not task.attended or task.operator_id is not None:
             continue
-        joined = runs.get((task.machine_id, task.planned_start))
+        joined = runs.get(task.run_key(True))
         person = joined or _free_person(site, task, busy)
         if person is None:
             continue
         task.operator_id = person
         busy.setdefault(person, []).append((task.planned_start, task.planned_end))
         if task.machine_id in batch:
-            runs[task.machine_id, task.planned_start] = person
-
-
-_OPEN = (TaskState.SCHEDULED, TaskState.RUNNING)
+            runs[task.run_key(True)] = person
 
 
 def _free_person(
