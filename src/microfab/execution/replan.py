@@ -212,8 +212,9 @@ def _kept(problem: FactoryProblem, fresh: Schedule) -> Schedule | None:
     """The factory's current plan, compacted: each task on its machine, in its machine's
     order, with its run mates and its person, as early as they allow now, unless the rule's
     ``fresh`` plan ranks better (``rules.kept_unless_beaten``; a tie keeps it, so people and
-    machines see their work in the order they were shown). None too where its attended work
-    overruns the shifts laid out (the fresh plan then decides how far ahead to look).
+    machines see their work in the order they were shown, unless the fresh plan finishes the
+    jobs sooner in all). None too where its attended work overruns the shifts laid out (the
+    fresh plan then decides how far ahead to look).
     """
     runs: dict[tuple[str, str | tuple[str, datetime]], int] = {}
     rows = []

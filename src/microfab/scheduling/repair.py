@@ -4,9 +4,9 @@ Work that has started stays where it is (it is frozen), except work running on t
 machine, which must start again elsewhere or after the repair. Everything else is re-planned
 from ``now``: the plan kept as far as it holds (each step on its machine, in its order, later
 only where it must be) and the plan the ATCS dispatch rule makes afresh are both instant and
-feasible; the better of the two (the kept one on a tie: people see less of their plan move) is
-then improved by CP-SAT with the frozen work fixed, within a small time budget, and stands
-unless CP-SAT finds better.
+feasible; the better of the two (the kept one on a tie, so people see less of their plan move,
+unless the fresh one finishes the jobs sooner in all) is then improved by CP-SAT with the
+frozen work fixed, within a small time budget, and stands unless CP-SAT finds better.
 """
 
 from __future__ import annotations
