@@ -1010,8 +1010,8 @@ class _Neighbourhoods:
         kinds = [k for k, on in enumerate((True, True, True, late, parts, tardy)) if on]
         # A late part's stretch first, half the time: it is small and solved in well under a
         # second, and the one that regroups the right runs is worth more than all the rest.
-        first = tardy and self.rng.random() < LATE_PART_SHARE
-        kind = 5 if first else self.rng.choice(kinds)
+        late_first = bool(tardy) and self.rng.random() < LATE_PART_SHARE
+        kind = 5 if late_first else self.rng.choice(kinds)
         self.in_runs = kind >= 4
         self.anchor = None
         if kind == 5:
