@@ -37,11 +37,17 @@ LARGEST = 10**9
 # The first word of the lines that title Taillard's instances ("Nb of jobs, Nb of Machines,
 # Time seed, ...") and their two matrices.
 TAILLARD_TITLES = ("nb", "times", "machines")
-# Taillard's flow-shop and open-shop files start "number of jobs, number of machines, ...".
-OTHER_SHOPS = (
-    "this is the title of Taillard's flow-shop or open-shop files, not a job shop's: a flow "
-    "shop is a job shop whose jobs visit the machines in one order, so write it in the job "
-    "shop layout (a line per job of 'machine time' pairs)"
+# Taillard's flow-shop and open-shop files start "number of jobs, number of machines, ...";
+# only the open shop's have a matrix of machines after the times.
+FLOW_SHOP = (
+    "this is the title of Taillard's flow-shop files, not a job shop's: a flow shop is a job "
+    "shop whose jobs visit the machines in one order, so write it in the job shop layout (a "
+    "line per job of 'machine time' pairs)"
+)
+OPEN_SHOP = (
+    "this is the title of Taillard's open-shop files, not a job shop's: in an open shop a job "
+    "visits its machines in any order, which neither a job shop nor a flexible job shop file "
+    "can say"
 )
 
 
@@ -152,7 +158,9 @@ def read_jssp(path: Path) -> Instance:
     are refused where the second starts, to be split."""
     reader = _Reader(path)
     if reader.lines and reader.lines[0][1][0].lower() == "number":
-        raise reader.fail(reader.lines[0][0], OTHER_SHOPS)
+        matrices = [tokens[0].lower() for _, tokens in reader.lines[1:]]
+        shop = OPEN_SHOP if any(m.startswith("machines") for m in matrices) else FLOW_SHOP
+        raise reader.fail(reader.lines[0][0], shop)
     if reader.lines and _taillard_title(reader.lines[0]) == "nb":
         n_machines, jobs = _titled_taillard_jobs(reader)
     else:

@@ -98,15 +98,26 @@ def test_rejects_a_malformed_file_in_taillards_layout(
     assert reason in caught.value.message
 
 
-def test_a_taillard_flow_shop_file_is_named_for_what_it_is(tmp_path: Path) -> None:
-    text = (
+def test_taillards_flow_shop_and_open_shop_files_are_named_for_what_they_are(
+    tmp_path: Path,
+) -> None:
+    flow = (
         "number of jobs, number of machines, initial seed, upper bound and lower bound :\n"
         "  2 2 873654221 10 9\nprocessing times :\n 5 4\n 3 6\n"
     )
     with pytest.raises(InvalidInput) as caught:
-        read_instance(write(tmp_path, "ta001.txt", text))
-    assert "ta001.txt:1: this is the title of Taillard's flow-shop" in caught.value.message
+        read_instance(write(tmp_path, "ta001.txt", flow))
+    assert "ta001.txt:1: this is the title of Taillard's flow-shop files" in caught.value.message
+    assert "write it in the job shop layout" in caught.value.message
     assert "try that format" not in caught.value.message
+    open_shop = (
+        "number of jobs, number of machines, time seed, machine seed, upper bound, lower bound :\n"
+        "  2 2 1166510396 164000672 10 9\nprocessing times :\n 5 4\n 3 6\n"
+        "machines :\n 1 2\n 2 1\n"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        read_instance(write(tmp_path, "tai4_4_1.txt", open_shop))
+    assert "tai4_4_1.txt:1: this is the title of Taillard's open-shop files" in caught.value.message
 
 
 @pytest.mark.parametrize(
