@@ -172,19 +172,25 @@ def test_a_batch_window_frees_whole_jobs_up_to_a_late_part() -> None:
     assert len(lns._batch_window(parts, parts[5], ending=False)) == 6
 
 
-def test_a_late_part_whose_stretch_held_nothing_better_is_not_tried_again() -> None:
+def two_late_parts() -> tuple[_Neighbourhoods, Schedule]:
+    """Two SLS parts due at 5 in one run ending at 10, and the LNS over them."""
     jobs = tuple(
         Job(f"j{k}", (Operation(f"j{k}.print", f"j{k}", {"sls": 10}, "pa12"),), due=5)
         for k in range(2)
     )
-    instance = Instance("settled", jobs, (Machine("sls", "sls", capacity=2),), objective=TARDINESS)
-    rows = (
-        Assignment("j0.print", "sls", 0, 10, batch=1),
-        Assignment("j1.print", "sls", 0, 10, batch=1),
+    instance = Instance("late", jobs, (Machine("sls", "sls", capacity=2),), objective=TARDINESS)
+    schedule = Schedule(
+        (
+            Assignment("j0.print", "sls", 0, 10, batch=1),
+            Assignment("j1.print", "sls", 0, 10, batch=1),
+        )
     )
-    schedule = Schedule(rows)
     search = _Search(instance, {}, 0, QUICK, {}, {Criterion.TARDINESS: 1})
-    lns = _Neighbourhoods(search, random.Random(0))
+    return _Neighbourhoods(search, random.Random(0)), schedule
+
+
+def test_a_late_part_whose_stretch_held_nothing_better_is_not_tried_again() -> None:
+    lns, schedule = two_late_parts()
     lns.settled = {"j0.print", "j1.print"}
     for _ in range(30):
         lns.pick(schedule)
@@ -200,20 +206,10 @@ def test_a_late_part_whose_stretch_held_nothing_better_is_not_tried_again() -> N
 def test_a_late_parts_stretch_is_drawn_first_half_the_time() -> None:
     """While a late part's stretch is unsettled it is drawn first half the time, then as one of
     the six ways: over 300 draws about 58 % of them, where one in six drew it before."""
-    jobs = tuple(
-        Job(f"j{k}", (Operation(f"j{k}.print", f"j{k}", {"sls": 10}, "pa12"),), due=5)
-        for k in range(2)
-    )
-    instance = Instance("first", jobs, (Machine("sls", "sls", capacity=2),), objective=TARDINESS)
-    rows = (
-        Assignment("j0.print", "sls", 0, 10, batch=1),
-        Assignment("j1.print", "sls", 0, 10, batch=1),
-    )
-    search = _Search(instance, {}, 0, QUICK, {}, {Criterion.TARDINESS: 1})
-    lns = _Neighbourhoods(search, random.Random(0))
+    lns, schedule = two_late_parts()
     anchored = 0
     for _ in range(300):
-        lns.pick(Schedule(rows))
+        lns.pick(schedule)
         anchored += lns.anchor is not None
     assert 0.5 < anchored / 300 < 0.67
 
