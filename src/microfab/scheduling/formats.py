@@ -390,4 +390,4 @@ def _assignment_rows(instance: Instance, solution: Solution) -> Iterator[dict[st
 
 def write_solution(path: Path, instance: Instance, solution: Solution) -> None:
     """Write the schedule JSON to a file."""
-    path.write_text(json.dumps(solution_to_json(instance, solution), indent=1) + "\n")
+    path.write_text(json.dumps(solution_to_json(instance, solution), indent=1) + "\n", "utf-8")

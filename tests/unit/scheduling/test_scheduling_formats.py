@@ -14,7 +14,7 @@ from microfab.scheduling.model import Assignment, Schedule, Solution
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
-    path.write_text(text)
+    path.write_text(text, "utf-8")
     return path
 
 

@@ -232,7 +232,7 @@ def test_json_that_would_mislead_or_break_the_reader_is_refused(
     tmp_path: Path, text: str, message: str
 ) -> None:
     path = tmp_path / "shop.json"
-    path.write_text(text)
+    path.write_text(text, "utf-8")
     with pytest.raises(InvalidInput, match=message):
         read_instance(path)
 
