@@ -14,6 +14,7 @@ from microfab.execution.replan import (
     FactoryProblem,
     FactoryState,
     PlanningSettings,
+    _operator,
     factory_problem,
     replan_factory,
 )
@@ -316,6 +317,20 @@ def test_a_new_part_takes_the_person_of_the_run_it_joins_if_it_has_not_started(
     under_way.planned_end = at(0)
     name_people(berlin, [under_way], [part])
     assert part.operator_id == "resin", "a new run: the fewest skills"
+
+
+def test_the_plan_keeps_attended_work_within_the_shift_to_the_second(network: Network) -> None:
+    """Half a minute past 10:00 UTC the packer has 59 whole minutes left of a shift ending at
+    11:00 Berlin time (10:00 UTC), not 60: a plan that counted 60 had packs end after the
+    shift, which the floor could not start."""
+    berlin = two_people(network, "22:00", "11:00")
+    packer = berlin.operators[1]
+    now = at(0.5)
+    windows = _operator(berlin, packer, now, timedelta(days=2)).shifts
+    assert windows[0].start == 0
+    assert now + timedelta(minutes=windows[0].end) <= at(60)
+    assert windows[0].end == 59
+    assert _operator(berlin, packer, at(0), timedelta(days=2)).shifts[0].end == 60
 
 
 def test_someone_nobody_names_takes_work_before_someone_the_plan_needs_soon(
