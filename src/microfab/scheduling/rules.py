@@ -609,12 +609,8 @@ def kept_unless_beaten(
         kept = right_shift(instance, plan, frozen, not_before, no_earlier)
     except ValueError:
         return None
-    if check(instance, kept):
-        return None
-    fresh_rank, kept_rank = ranking(instance, fresh), ranking(instance, kept)
-    if fresh_rank < kept_rank or (
-        fresh_rank == kept_rank
-        and total_completion(instance, fresh) < total_completion(instance, kept)
-    ):
-        return None
-    return kept
+
+    def order(schedule: Schedule) -> tuple[int, ...]:
+        return (*ranking(instance, schedule), total_completion(instance, schedule))
+
+    return None if check(instance, kept) or order(fresh) < order(kept) else kept
