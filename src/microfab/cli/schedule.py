@@ -268,11 +268,9 @@ def _writable(
 
 def _same_file(output: Path, source: Path) -> bool:
     """Whether writing ``output`` would write over ``source`` (a link to it counts)."""
-    if output.resolve() == source.resolve():
-        return True
     try:
-        return output.exists() and output.samefile(source)
-    except OSError:
+        return output.samefile(source)
+    except OSError:  # no such file yet
         return False
 
 
