@@ -505,7 +505,7 @@ def _maintenance(
     that much earlier on the floor)."""
     found = []
     for start, end in windows:
-        begin = max(math.floor((start - now) / timedelta(minutes=1)), running_until, 0)
+        begin = max(_minutes_down(start - now), running_until, 0)
         finish = _minutes(end - now)
         if finish > begin:
             found.append(Window(begin, finish + math.ceil(changeover)))

@@ -158,8 +158,8 @@ def read_jssp(path: Path) -> Instance:
     are refused where the second starts, to be split."""
     reader = _Reader(path)
     if reader.lines and reader.lines[0][1][0].lower() == "number":
-        matrices = [tokens[0].lower() for _, tokens in reader.lines[1:]]
-        shop = OPEN_SHOP if any(m.startswith("machines") for m in matrices) else FLOW_SHOP
+        opens = any(t[0].lower().startswith("machines") for _, t in reader.lines[1:])
+        shop = OPEN_SHOP if opens else FLOW_SHOP
         raise reader.fail(reader.lines[0][0], shop)
     if reader.lines and _taillard_title(reader.lines[0]) == "nb":
         n_machines, jobs = _titled_taillard_jobs(reader)
